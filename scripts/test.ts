@@ -1,0 +1,168 @@
+/**
+ * `npm test`: runs the test suite with node:test + tsx.
+ *
+ *   npm test                          all tiers: unit, then integration, then e2e
+ *   npm test -- unit                  one tier
+ *   npm test -- integration e2e       several tiers
+ *   npm test -- tests/unit/x.test.ts  explicit files (mixable with tiers)
+ *   npm test -- e2e --test-name-pattern=login   extra `--` flags go to node --test
+ *
+ * Browser (e2e) tests need a system Chromium. It is looked up here (CHROMIUM_PATH, then
+ * /usr/bin/chromium, then /usr/lib/chromium/chromium), installed with apt when running as
+ * root on Debian, and handed to the tests as CHROMIUM_PATH. Browser tests are never skipped:
+ * without Chromium this script fails.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TIERS = ['unit', 'integration', 'e2e'] as const;
+type Tier = (typeof TIERS)[number];
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const testsDir = path.join(repoRoot, 'tests');
+
+function isTier(value: string): value is Tier {
+  return (TIERS as readonly string[]).includes(value);
+}
+
+function fail(message: string): never {
+  console.error(`\n[test] ${message}\n`);
+  process.exit(1);
+}
+
+/** All *.test.ts files below tests/<tier>/, recursively, sorted. Uses fs: Node 20's --test expands no globs. */
+function collectTier(tier: Tier): string[] {
+  const dir = path.join(testsDir, tier);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((rel) => rel.endsWith('.test.ts'))
+    .map((rel) => path.join(dir, rel))
+    .filter((file) => statSync(file).isFile())
+    .sort();
+}
+
+function tierOf(file: string): Tier | 'other' {
+  const rel = path.relative(testsDir, file).split(path.sep);
+  const first = rel[0] ?? '';
+  return rel.length > 1 && isTier(first) ? first : 'other';
+}
+
+// ---------------------------------------------------------------- arguments
+
+const passThrough: string[] = [];
+const selectedTiers: Tier[] = [];
+const explicitFiles: string[] = [];
+for (const arg of process.argv.slice(2)) {
+  if (arg.startsWith('--')) passThrough.push(arg);
+  else if (isTier(arg)) {
+    if (!selectedTiers.includes(arg)) selectedTiers.push(arg);
+  } else {
+    const file = path.resolve(arg);
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      fail(`"${arg}" is neither a tier (${TIERS.join(', ')}) nor an existing test file.`);
+    }
+    explicitFiles.push(file);
+  }
+}
+
+const tiersToRun: Tier[] =
+  selectedTiers.length === 0 && explicitFiles.length === 0
+    ? [...TIERS]
+    : TIERS.filter((t) => selectedTiers.includes(t)); // keep unit → integration → e2e order
+
+const files: string[] = [];
+for (const tier of tiersToRun) files.push(...collectTier(tier));
+for (const file of explicitFiles) if (!files.includes(file)) files.push(file);
+
+const counts = new Map<string, number>();
+for (const file of files) counts.set(tierOf(file), (counts.get(tierOf(file)) ?? 0) + 1);
+console.log('[test] test files:');
+for (const tier of [...TIERS, 'other'] as const) {
+  const selected = tiersToRun.includes(tier as Tier) || counts.has(tier);
+  if (selected) console.log(`[test]   ${tier.padEnd(12)}${counts.get(tier) ?? 0}`);
+}
+if (files.length === 0) fail('No test files found (looked for tests/<tier>/**/*.test.ts).');
+
+// ---------------------------------------------------------------- Chromium
+
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'];
+
+function findChromium(): string | undefined {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) fail(`CHROMIUM_PATH is set to "${fromEnv}", but that file does not exist.`);
+    return fromEnv;
+  }
+  return CHROMIUM_CANDIDATES.find((p) => existsSync(p));
+}
+
+function aptInstallChromium(): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  console.log('[test] Chromium not found; installing it with apt-get (running as root on Debian)…');
+  for (const args of [['update'], ['install', '-y', 'chromium']]) {
+    console.log(`[test] $ apt-get ${args.join(' ')}`);
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (result.error || result.status !== 0) {
+      console.error(`[test] apt-get ${args[0]} failed (${result.error?.message ?? `exit code ${result.status}`}).`);
+      return;
+    }
+  }
+}
+
+// Unit tests never start a browser, so a unit-only run does not need (or install) Chromium.
+// Any run that includes integration, e2e or other files does.
+const needsChromium = files.some((f) => tierOf(f) !== 'unit');
+let chromiumPath: string | undefined;
+if (needsChromium) {
+  chromiumPath = findChromium();
+  if (!chromiumPath && existsSync('/etc/debian_version') && process.getuid?.() === 0) {
+    aptInstallChromium();
+    chromiumPath = findChromium();
+  }
+  if (!chromiumPath) {
+    fail(
+      'Chromium is required for the browser tests and was not found ' +
+        `(checked CHROMIUM_PATH, ${CHROMIUM_CANDIDATES.join(', ')}).\n` +
+        '       Install it:  sudo apt-get install chromium\n' +
+        '       or point to an existing binary:  CHROMIUM_PATH=/path/to/chromium npm test\n' +
+        '       Browser tests are never skipped.',
+    );
+  }
+  console.log(`[test] Chromium: ${chromiumPath}`);
+}
+
+// ---------------------------------------------------------------- run
+
+// Concurrency 1: integration and browser tests start servers, and CI has 2 cores.
+const nodeArgs = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-concurrency=1',
+  ...passThrough,
+  ...files.map((f) => path.relative(repoRoot, f)),
+];
+console.log(`[test] $ node ${nodeArgs.slice(0, 5 + passThrough.length).join(' ')} <${files.length} files>\n`);
+
+const child = spawn(process.execPath, nodeArgs, {
+  cwd: repoRoot,
+  stdio: 'inherit',
+  env: chromiumPath ? { ...process.env, CHROMIUM_PATH: chromiumPath } : process.env,
+});
+
+// Ctrl-C reaches the child through the terminal's process group; for a plain `kill`, pass it on.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => child.kill(signal));
+}
+
+child.on('error', (err) => fail(`Could not start node: ${err.message}`));
+child.on('exit', (code, signal) => {
+  if (signal) {
+    console.error(`[test] test run killed by ${signal}`);
+    process.exit(1);
+  }
+  process.exit(code ?? 1);
+});

@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import type SQLite from 'better-sqlite3';
+import type { Config } from './shared/config.js';
+import type { Db } from './shared/database.js';
+import type { Logger } from './shared/logger.js';
+import type { Pause } from './lookups/pause.js';
+import type { QuotaSnapshot } from './lookups/rate-limiter.js';
+import { createSessionMiddleware } from './web/session.js';
+import { csrfProtection, securityHeaders } from './web/security.js';
+import { locals } from './web/locals.js';
+import { routes } from './web/routes.js';
+import { errorHandler, notFound } from './web/error-handler.js';
+import { formatDate, formatRelative } from './web/format.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Db;
+  sqlite: SQLite.Database;
+  logger: Logger;
+  sessionSecret: string;
+  lookups: { pause(): Pause | null; quota(): QuotaSnapshot; wake(): void };
+  /** Nudges the completion-email sender. */
+  onReportsCompleted: () => void;
+}
+
+const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
+const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+
+/** Builds the Express app without listening: main.ts and the tests both start it. */
+export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', viewsDir);
+  app.set('trust proxy', config.secureCookies ? 1 : false);
+  app.disable('x-powered-by');
+  app.locals.formatDate = formatDate;
+  app.locals.formatRelative = formatRelative;
+  // Defaults for pages rendered before the locals middleware ran (an early error, say).
+  Object.assign(app.locals, { currentUser: null, csrfToken: '', banner: null, mailEnabled: false, errors: {}, values: {}, formError: null, path: '' });
+
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/static/') ?? false } }));
+  app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
+  app.use('/static', express.static(publicDir, { maxAge: '1h' }));
+  const session = createSessionMiddleware({ sqlite: deps.sqlite, secret: deps.sessionSecret, secure: config.secureCookies });
+  app.use(session.middleware);
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
+  app.use(locals({ db: deps.db, pause: deps.lookups.pause, mailEnabled: Boolean(config.smtpUrl) }));
+  app.use(csrfUnlessUpload);
+  app.use(
+    routes({
+      db: deps.db,
+      sqlite: deps.sqlite,
+      cacheTtlMs: config.cacheTtlMs,
+      maxUploadBytes: config.maxUploadBytes,
+      lookups: deps.lookups,
+      onCompleted: deps.onReportsCompleted,
+    }),
+  );
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return { app, sessionStore: session.store };
+}
+
+/**
+ * CSRF on every state-changing request. The one multipart route (the upload) checks the token itself,
+ * after multer has read the body; a multipart request anywhere else fails the check here.
+ */
+function csrfUnlessUpload(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'POST' && req.path === '/reports' && req.is('multipart/form-data')) return next();
+  csrfProtection(req, res, next);
+}

@@ -1,0 +1,28 @@
+import type SQLite from 'better-sqlite3';
+
+/**
+ * The record of every request sent to VirusTotal. Synchronous on purpose: the limiter checks and
+ * records in one tick, so two lookups can never both take the last free slot.
+ */
+export interface CallLog {
+  countSince(keyId: string, since: number): number;
+  /** Time of the n-th oldest call (0-based) after `since`, or null. */
+  nthCallSince(keyId: string, since: number, n: number): number | null;
+  record(keyId: string, at: number): void;
+  pruneBefore(at: number): number;
+}
+
+export function createCallLog(sqlite: SQLite.Database): CallLog {
+  const count = sqlite.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM vt_calls WHERE key_id = ? AND at > ?');
+  const nth = sqlite.prepare<[string, number, number], { at: number }>(
+    'SELECT at FROM vt_calls WHERE key_id = ? AND at > ? ORDER BY at ASC LIMIT 1 OFFSET ?',
+  );
+  const insert = sqlite.prepare<[string, number]>('INSERT INTO vt_calls (key_id, at) VALUES (?, ?)');
+  const prune = sqlite.prepare<[number]>('DELETE FROM vt_calls WHERE at < ?');
+  return {
+    countSince: (keyId, since) => count.get(keyId, since)?.n ?? 0,
+    nthCallSince: (keyId, since, n) => nth.get(keyId, since, n)?.at ?? null,
+    record: (keyId, at) => void insert.run(keyId, at),
+    pruneBefore: (at) => prune.run(at).changes,
+  };
+}

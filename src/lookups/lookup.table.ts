@@ -1,0 +1,53 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { HashType } from './lookup.types.js';
+
+export type CachedVerdict = 'malicious' | 'suspicious' | 'clean' | 'not_found';
+
+/** A VirusTotal answer, flattened so a report can copy it with one set-based UPDATE. */
+export interface CacheEntryTable {
+  /** The file's SHA-256 when VirusTotal knew it; the queried hash when it answered 404. */
+  key: string;
+  verdict: CachedVerdict;
+  sha256: string | null;
+  sha1: string | null;
+  md5: string | null;
+  malicious: number | null;
+  suspicious: number | null;
+  undetected: number | null;
+  harmless: number | null;
+  engines: number | null;
+  fortinet: string | null;
+  last_analysis_date: string | null;
+  meaningful_name: string | null;
+  type_description: string | null;
+  size: number | null;
+  fetched_at: number;
+}
+
+export interface CacheAliasTable {
+  hash: string;
+  entry_key: string;
+}
+
+export type JobState = 'queued' | 'leased';
+
+export interface LookupJobTable {
+  id: Generated<number>;
+  hash: string;
+  hash_type: HashType;
+  state: JobState;
+  attempts: Generated<number>;
+  not_before: Generated<number>;
+  leased_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface VtCallTable {
+  id: Generated<number>;
+  key_id: string;
+  at: number;
+}
+
+export type NewCacheEntryRow = Insertable<CacheEntryTable>;
+export type LookupJobRow = Selectable<LookupJobTable>;

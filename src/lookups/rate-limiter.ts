@@ -1,0 +1,78 @@
+import type { CallLog } from './call-log.repository.js';
+
+export interface RateLimits {
+  perMinute: number;
+  perDay: number;
+  /** Length of the sliding "minute"; only tests and benchmarks shorten it. */
+  windowMs?: number;
+}
+
+export type Acquired = { ok: true } | { ok: false; retryAt: number; limit: 'minute' | 'day' };
+
+export interface QuotaSnapshot {
+  usedInWindow: number;
+  usedToday: number;
+  perMinute: number;
+  perDay: number;
+  windowMs: number;
+  /** When a request may next be sent (now when a slot is free). */
+  nextSlotAt: number;
+  dayExhausted: boolean;
+}
+
+export const DAY_MS = 86_400_000;
+export const startOfUtcDay = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+export const nextUtcMidnight = (t: number) => startOfUtcDay(t) + DAY_MS;
+
+/**
+ * The single source of truth for one API key's quota: never more than `perMinute` requests in any
+ * sliding window and `perDay` per UTC day. Counts live in the database, so a restart resets nothing.
+ * It lives on the main thread only; limiters inside workers would multiply the rate.
+ */
+export class RateLimiter {
+  readonly windowMs: number;
+
+  constructor(
+    private readonly log: CallLog,
+    private readonly keyId: string,
+    private readonly limits: RateLimits,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.windowMs = limits.windowMs ?? 60_000;
+  }
+
+  /** Takes a slot and records the call now, or says when the next slot frees. */
+  tryAcquire(): Acquired {
+    const snap = this.snapshot();
+    if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
+    if (snap.usedInWindow >= this.limits.perMinute) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
+    this.log.record(this.keyId, this.now());
+    return { ok: true };
+  }
+
+  snapshot(): QuotaSnapshot {
+    const now = this.now();
+    // Calls at exactly now - windowMs still count: a closed 60 s window holds both ends.
+    const windowStart = now - this.windowMs - 1;
+    const usedInWindow = this.log.countSince(this.keyId, windowStart);
+    const usedToday = this.log.countSince(this.keyId, startOfUtcDay(now) - 1);
+    const dayExhausted = usedToday >= this.limits.perDay;
+    let nextSlotAt = now;
+    if (dayExhausted) {
+      nextSlotAt = nextUtcMidnight(now);
+    } else if (usedInWindow >= this.limits.perMinute) {
+      // The slot frees when the call that pushed the window to its limit ages out of it.
+      const oldest = this.log.nthCallSince(this.keyId, windowStart, usedInWindow - this.limits.perMinute);
+      nextSlotAt = (oldest ?? now) + this.windowMs + 1;
+    }
+    return {
+      usedInWindow,
+      usedToday,
+      perMinute: this.limits.perMinute,
+      perDay: this.limits.perDay,
+      windowMs: this.windowMs,
+      nextSlotAt,
+      dayExhausted,
+    };
+  }
+}

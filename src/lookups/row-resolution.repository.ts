@@ -1,0 +1,54 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../shared/database.js';
+import type { Database } from '../shared/schema.js';
+
+type Executor = Db | Transaction<Database>;
+
+// Where an answer from VirusTotal (or the cache) lands in the reports waiting for it.
+
+export interface ResolveScope {
+  /** Resolve only this report's rows (an upload's cache hits)… */
+  reportId?: string;
+  /** …or only rows whose hash leads to this entry (a fresh answer). */
+  entryKey?: string;
+  freshAfter: number;
+  fromCache: boolean;
+  now: number;
+}
+
+/**
+ * Copies fresh cache entries into pending report rows in one statement, whether the rows are an
+ * upload's cache hits or every row, in any report, waiting for the answer that just came in.
+ * Returns the ids of reports whose rows changed.
+ */
+export async function resolvePendingFromCache(db: Executor, scope: ResolveScope): Promise<string[]> {
+  const rows = await sql<{ report_id: string }>`
+    UPDATE report_items SET
+      status = CASE e.verdict WHEN 'not_found' THEN 'not_found' ELSE 'found' END,
+      verdict = e.verdict,
+      sha256 = e.sha256, sha1 = e.sha1, md5 = e.md5,
+      malicious = e.malicious, suspicious = e.suspicious, undetected = e.undetected, harmless = e.harmless,
+      engines = e.engines, fortinet = e.fortinet, last_analysis_date = e.last_analysis_date,
+      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL
+    FROM cache_aliases a JOIN cache_entries e ON e.key = a.entry_key
+    WHERE report_items.status = 'pending'
+      AND a.hash = report_items.hash
+      AND e.fetched_at > ${scope.freshAfter}
+      ${scope.reportId !== undefined ? sql`AND report_items.report_id = ${scope.reportId}` : sql``}
+      ${scope.entryKey !== undefined ? sql`AND a.entry_key = ${scope.entryKey}` : sql``}
+    ${scope.reportId !== undefined ? sql`` : sql`RETURNING report_items.report_id`}
+  `.execute(db);
+  // An upload's own hits touch only its report; skip returning a million ids.
+  if (scope.reportId !== undefined) return [scope.reportId];
+  return [...new Set(rows.rows.map((r) => r.report_id))];
+}
+
+/** Marks every pending row for `hash`, in any report, as an error; returns the reports touched. */
+export async function failPendingRows(db: Executor, hash: string, reason: string, now: number): Promise<string[]> {
+  const rows = await sql<{ report_id: string }>`
+    UPDATE report_items SET status = 'error', verdict = 'error', error = ${reason}, looked_up_at = ${now}, from_cache = 0
+    WHERE status = 'pending' AND hash = ${hash}
+    RETURNING report_id
+  `.execute(db);
+  return [...new Set(rows.rows.map((r) => r.report_id))];
+}

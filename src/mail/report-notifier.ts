@@ -1,0 +1,104 @@
+import type { Db } from '../shared/database.js';
+import type { Logger } from '../shared/logger.js';
+import { countVerdicts } from '../reports/report.repository.js';
+import { toCounts } from '../reports/report.service.js';
+import type { Mailer } from './mailer.js';
+import { reportReadyEmail } from './report-ready-email.js';
+import * as outbox from './email-outbox.repository.js';
+
+export interface NotifierOptions {
+  appUrl: string;
+  maxAttempts: number;
+  /** First retry delay; doubles each attempt. */
+  retryBaseMs: number;
+  now?: () => number;
+}
+
+/**
+ * Sends "report ready" emails from the reports table, so a restart loses none. A failed send is
+ * retried a few times with backoff and then shown on the report page; it never holds a report back.
+ */
+export class ReportNotifier {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly mailer: Mailer | null,
+    private readonly logger: Logger,
+    private readonly options: NotifierOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.sendDue().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async sendDue(): Promise<void> {
+    try {
+      for (const email of await outbox.findDueEmails(this.db, this.now())) {
+        if (this.stopped) return;
+        await this.sendOne(email);
+      }
+      const next = await outbox.findNextEmailAt(this.db);
+      if (next != null) this.schedule(next);
+    } catch (err) {
+      this.logger.error({ err }, 'email sender failed; retrying in 30 s');
+      this.schedule(this.now() + 30_000);
+    }
+  }
+
+  private async sendOne(email: outbox.DueEmail): Promise<void> {
+    const attempts = email.attempts + 1;
+    try {
+      if (!this.mailer) throw new Error('email is not configured on this server (SMTP_URL is unset)');
+      const counts = toCounts((await countVerdicts(this.db, [email.reportId])).get(email.reportId) ?? {});
+      const message = await reportReadyEmail({
+        to: email.to,
+        reportName: email.reportName,
+        reportUrl: `${this.options.appUrl}/reports/${email.reportId}`,
+        counts,
+      });
+      await this.mailer.send(message);
+      await outbox.markEmailSent(this.db, email.reportId, attempts);
+      this.logger.info({ reportId: email.reportId }, 'report-ready email sent');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const giveUp = attempts >= this.options.maxAttempts || !this.mailer;
+      const nextAt = this.now() + this.options.retryBaseMs * 2 ** (attempts - 1);
+      await outbox.markEmailFailed(this.db, email.reportId, { attempts, reason, nextAt: giveUp ? null : nextAt });
+      this.logger.warn({ reportId: email.reportId, attempts, reason, giveUp }, 'report-ready email failed');
+    }
+  }
+
+  private schedule(at: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.wake();
+    }, Math.max(0, at - this.now()));
+    this.timer.unref();
+  }
+}

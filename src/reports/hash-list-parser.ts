@@ -1,0 +1,67 @@
+import type { HashType } from '../lookups/lookup.types.js';
+
+/** One non-blank line of an uploaded list. */
+export type ParsedLine =
+  | { line: number; kind: 'hash'; input: string; hash: string; hashType: HashType }
+  | { line: number; kind: 'invalid'; input: string };
+
+const HASH_TYPES: Record<number, HashType> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
+const HEX = /^[0-9a-f]+$/;
+// sha256sum output, CSV, TSV and "hash;name" lists all put the hash first.
+const TOKEN_SEPARATOR = /[\s,;]+/;
+/** Invalid lines are shown back to the user; a 10 MB garbage line need not be. */
+export const MAX_INPUT_CHARS = 200;
+
+/** Why a buffer cannot be read as a hash list, or null when it can. */
+export function unreadableReason(buf: Buffer): string | null {
+  if (buf.length === 0) return 'The file is empty.';
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    return 'The file is UTF-16 text. Save it as UTF-8 (or plain text) and upload it again.';
+  }
+  if (buf.includes(0)) return 'The file looks binary. Upload a text file with one hash per line.';
+  if (!isValidUtf8(buf)) return 'The file is not UTF-8 text. Upload a text file with one hash per line.';
+  return null;
+}
+
+function isValidUtf8(buf: Buffer): boolean {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const chunk = 1 << 20;
+  try {
+    for (let start = 0; start < buf.length; start += chunk) {
+      decoder.decode(buf.subarray(start, start + chunk), { stream: true });
+    }
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Classifies one line's text (already split from the file). Returns null for a blank line. */
+export function parseLine(text: string, line: number): ParsedLine | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const first = (trimmed.split(TOKEN_SEPARATOR, 1)[0] ?? '').replace(/^["']|["']$/g, '').toLowerCase();
+  const hashType = HASH_TYPES[first.length];
+  if (hashType && HEX.test(first)) return { line, kind: 'hash', input: first, hash: first, hashType };
+  const input = trimmed.length > MAX_INPUT_CHARS ? `${trimmed.slice(0, MAX_INPUT_CHARS)}…` : trimmed;
+  return { line, kind: 'invalid', input };
+}
+
+/**
+ * Walks the buffer line by line (LF, CRLF or lone CR), decoding one line at a time so a
+ * million-line upload never exists as one string or one array of lines.
+ */
+export function* parseHashList(buf: Buffer): Generator<ParsedLine> {
+  let start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  let line = 1;
+  for (let i = start; i <= buf.length; i++) {
+    const byte = buf[i];
+    if (i < buf.length && byte !== 0x0a && byte !== 0x0d) continue;
+    const parsed = parseLine(buf.toString('utf8', start, i), line);
+    if (parsed) yield parsed;
+    if (byte === 0x0d && buf[i + 1] === 0x0a) i++;
+    start = i + 1;
+    line++;
+  }
+}

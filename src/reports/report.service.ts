@@ -1,0 +1,130 @@
+import type { Db } from '../shared/database.js';
+import { NotFoundError } from '../shared/errors.js';
+import { callsAheadOfReport } from '../lookups/job.repository.js';
+import { estimateFinish } from '../lookups/eta.js';
+import type { Pause } from '../lookups/pause.js';
+import type { QuotaSnapshot } from '../lookups/rate-limiter.js';
+import * as repo from './report.repository.js';
+import type { ReportItemRow, ReportRow } from './report.table.js';
+
+export interface Counts {
+  total: number;
+  malicious: number;
+  suspicious: number;
+  clean: number;
+  notFound: number;
+  invalid: number;
+  error: number;
+  pending: number;
+}
+
+export type ReportStatus = 'queued' | 'running' | 'completed';
+
+export interface ReportSummary {
+  id: string;
+  name: string;
+  status: ReportStatus;
+  createdAt: Date;
+  completedAt: Date | null;
+  counts: Counts;
+  /** Share of rows with an answer, 0..1. */
+  progress: number;
+  email: { status: 'waiting' | 'pending' | 'sent' | 'failed'; error: string | null; attempts: number } | null;
+}
+
+export interface Estimate {
+  /** Expected finish, or null when lookups cannot run (no key, key refused). */
+  finishAt: Date | null;
+  callsAhead: number;
+  pause: Pause | null;
+}
+
+/** What the report pages need to know about the lookup engine, without depending on it. */
+export interface LookupStatus {
+  pause(): Pause | null;
+  quota(): QuotaSnapshot;
+}
+
+export function toCounts(byVerdict: repo.VerdictCounts): Counts {
+  const c = (k: keyof repo.VerdictCounts) => byVerdict[k] ?? 0;
+  const counts = {
+    malicious: c('malicious'),
+    suspicious: c('suspicious'),
+    clean: c('clean'),
+    notFound: c('not_found'),
+    invalid: c('invalid'),
+    error: c('error'),
+    pending: c('pending'),
+  };
+  return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
+}
+
+export function summarise(row: ReportRow, counts: Counts): ReportSummary {
+  const lookups = counts.total - counts.invalid;
+  const status: ReportStatus = row.state === 'completed' ? 'completed' : counts.pending < lookups ? 'running' : 'queued';
+  return {
+    id: row.id,
+    name: row.name,
+    status,
+    createdAt: new Date(row.created_at),
+    completedAt: row.completed_at ? new Date(row.completed_at) : null,
+    counts,
+    progress: counts.total === 0 ? 1 : (counts.total - counts.pending) / counts.total,
+    email: row.email_status ? { status: row.email_status, error: row.email_error, attempts: row.email_attempts } : null,
+  };
+}
+
+export async function listReports(db: Db, userId: number, page: number, perPage: number) {
+  const [rows, total] = await Promise.all([
+    repo.listReportsForUser(db, userId, perPage, (page - 1) * perPage),
+    repo.countReportsForUser(db, userId),
+  ]);
+  const counts = await repo.countVerdicts(db, rows.map((r) => r.id));
+  return { reports: rows.map((r) => summarise(r, toCounts(counts.get(r.id) ?? {}))), total };
+}
+
+/** The report if `userId` owns it; anyone else gets the same 404 as for a report that never existed. */
+export async function getReportForUser(db: Db, id: string, userId: number): Promise<ReportSummary> {
+  const row = await repo.findReportForUser(db, id, userId);
+  if (!row) throw new NotFoundError('Report not found.');
+  const counts = await repo.countVerdicts(db, [row.id]);
+  return summarise(row, toCounts(counts.get(row.id) ?? {}));
+}
+
+export async function estimateReport(db: Db, report: ReportSummary, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
+  if (report.status === 'completed') return null;
+  const pause = lookups.pause();
+  const callsAhead = await callsAheadOfReport(db, report.id);
+  if (pause && pause.until == null) return { finishAt: null, callsAhead, pause };
+  if (pause?.reason === 'wrong_key') return { finishAt: null, callsAhead, pause };
+  const finishAt = estimateFinish(callsAhead, lookups.quota(), now, pause?.until ?? now);
+  return { finishAt: new Date(finishAt), callsAhead, pause };
+}
+
+export async function listReportItems(db: Db, reportId: string, page: number, perPage: number): Promise<ReportItemRow[]> {
+  return repo.listItems(db, reportId, perPage, (page - 1) * perPage);
+}
+
+export async function deleteReportForUser(db: Db, id: string, userId: number): Promise<void> {
+  const row = await repo.findReportForUser(db, id, userId);
+  if (!row) throw new NotFoundError('Report not found.');
+  await repo.deleteReport(db, id);
+}
+
+/**
+ * Marks reports with no pending row left as completed and, when asked for, queues their email.
+ * Returns the ids that completed now.
+ */
+export async function completeFinishedReports(db: Db, ids: string[], now = Date.now()): Promise<string[]> {
+  const completed: string[] = [];
+  for (const report of await repo.findActiveReports(db, ids)) {
+    if (await repo.hasPendingItems(db, report.id)) continue;
+    await repo.updateReport(db, report.id, {
+      state: 'completed',
+      completed_at: now,
+      ...(report.notify_email ? { email_status: 'pending' as const, email_next_at: now } : {}),
+    });
+    completed.push(report.id);
+  }
+  return completed;
+}

@@ -1,0 +1,51 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { HashType } from '../lookups/lookup.types.js';
+
+export type ReportState = 'importing' | 'active' | 'completed';
+export type EmailStatus = 'waiting' | 'pending' | 'sent' | 'failed';
+export type ItemStatus = 'pending' | 'found' | 'not_found' | 'invalid' | 'error';
+export type Verdict = 'pending' | 'malicious' | 'suspicious' | 'clean' | 'not_found' | 'invalid' | 'error';
+
+export interface ReportTable {
+  id: string;
+  user_id: number;
+  name: string;
+  state: ReportState;
+  total: Generated<number>;
+  created_at: number;
+  completed_at: number | null;
+  notify_email: Generated<number>;
+  email_status: EmailStatus | null;
+  email_attempts: Generated<number>;
+  email_next_at: number | null;
+  email_error: string | null;
+}
+
+export interface ReportItemTable {
+  id: Generated<number>;
+  report_id: string;
+  line: number;
+  input: string;
+  hash: string | null;
+  hash_type: HashType | null;
+  status: ItemStatus;
+  verdict: Verdict;
+  sha256: string | null;
+  sha1: string | null;
+  md5: string | null;
+  malicious: number | null;
+  suspicious: number | null;
+  undetected: number | null;
+  harmless: number | null;
+  engines: number | null;
+  fortinet: string | null;
+  last_analysis_date: string | null;
+  looked_up_at: number | null;
+  from_cache: number | null;
+  error: string | null;
+}
+
+export type ReportRow = Selectable<ReportTable>;
+export type NewReportRow = Insertable<ReportTable>;
+export type ReportUpdate = Updateable<ReportTable>;
+export type ReportItemRow = Selectable<ReportItemTable>;

@@ -1,0 +1,34 @@
+import type { NextFunction, Request, Response } from 'express';
+import multer from 'multer';
+import { PayloadTooLargeError, ValidationError } from '../shared/errors.js';
+
+/**
+ * Multipart parsing for the upload form, kept in memory: nothing touches the disk before the CSRF
+ * check, and the importer reads the bytes without decoding the whole file at once.
+ */
+export function uploadParser(maxBytes: number) {
+  const megabytes = Math.round(maxBytes / 1024 / 1024);
+  const parse = multer({
+    storage: multer.memoryStorage(),
+    defParamCharset: 'utf8',
+    limits: { fileSize: maxBytes, fieldSize: maxBytes, files: 1, fields: 10, parts: 12 },
+  }).single('file');
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err: unknown) => {
+      if (!err) return next();
+      if (err instanceof multer.MulterError) {
+        switch (err.code) {
+          case 'LIMIT_FILE_SIZE':
+            return next(new PayloadTooLargeError(`The file is larger than the ${megabytes} MB limit. Split it and upload the parts.`));
+          case 'LIMIT_FIELD_VALUE':
+            return next(new PayloadTooLargeError(`The pasted text is larger than the ${megabytes} MB limit. Upload it as a file in parts.`));
+          default:
+            return next(new ValidationError(`The upload could not be read (${err.message}).`));
+        }
+      }
+      // busboy's "Unexpected end of form", "Malformed part header", a wrong content type, etc.
+      return next(new ValidationError('The upload could not be read. Choose the file again and retry.'));
+    });
+  };
+}

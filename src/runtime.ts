@@ -1,0 +1,147 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import type { Config } from './shared/config.js';
+import { migrateToLatest, openDatabase, type OpenDatabase } from './shared/database.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { createCallLog } from './lookups/call-log.repository.js';
+import { createLookupPool, type LookupRunner } from './lookups/lookup-pool.js';
+import { LookupScheduler } from './lookups/lookup-scheduler.js';
+import { RateLimiter } from './lookups/rate-limiter.js';
+import { evictExpiredCache } from './lookups/cache-eviction.js';
+import { createMailer } from './mail/mailer.js';
+import { ReportNotifier } from './mail/report-notifier.js';
+import { completeFinishedReports } from './reports/report.service.js';
+import { deleteUnfinishedImports } from './reports/report.repository.js';
+import { resolveSessionSecret } from './web/session.js';
+
+/** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
+export interface RuntimeTuning {
+  logger?: Logger;
+  /** Length of the limiter's sliding "minute". */
+  rateWindowMs?: number;
+  lookupTimeoutMs?: number;
+  maxInFlight?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  authRetryMs?: number;
+  emailMaxAttempts?: number;
+  emailRetryBaseMs?: number;
+  poolThreads?: number;
+  evictEveryMs?: number;
+  shutdownGraceMs?: number;
+}
+
+export interface Runtime {
+  url: string;
+  server: Server;
+  database: OpenDatabase;
+  scheduler: LookupScheduler;
+  notifier: ReportNotifier;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+/** Call records older than this are of no use to any limit (the longest is a month). */
+const CALL_LOG_KEEP_MS = 40 * 24 * HOUR_MS;
+
+/**
+ * Opens the database (applying pending migrations), starts the lookup pool, the scheduler, the
+ * email sender and the HTTP server. The order of `stop` is the reverse: no new requests, no new
+ * lookups, in-flight lookups finish or return to the queue, then the pool and the database close.
+ */
+export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuning = {}): Promise<Runtime> {
+  const logger = tuning.logger ?? createLogger(config.logLevel);
+  const database = openDatabase(config.databasePath);
+  const { db, sqlite } = database;
+  for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
+  const abandoned = await deleteUnfinishedImports(db);
+  if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
+
+  const runner: LookupRunner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
+  const callLog = createCallLog(sqlite);
+  const limiter = new RateLimiter(callLog, 'default', {
+    perMinute: config.vt.ratePerMinute,
+    perDay: config.vt.ratePerDay,
+    windowMs: tuning.rateWindowMs ?? 60_000,
+  });
+  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
+  const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
+    appUrl: config.appUrl,
+    maxAttempts: tuning.emailMaxAttempts ?? 5,
+    retryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
+  });
+  const scheduler = new LookupScheduler(
+    {
+      db,
+      runner,
+      limiter,
+      logger: logger.child({ feature: 'lookups' }),
+      onReportsTouched: async (ids) => {
+        if ((await completeFinishedReports(db, ids)).length > 0) notifier.wake();
+      },
+    },
+    {
+      apiKey: config.vt.apiKey,
+      apiUrl: config.vt.apiUrl,
+      cacheTtlMs: config.cacheTtlMs,
+      timeoutMs: tuning.lookupTimeoutMs ?? 30_000,
+      maxInFlight: tuning.maxInFlight ?? 8,
+      maxAttempts: tuning.maxAttempts ?? 4,
+      retryBaseMs: tuning.retryBaseMs ?? 5_000,
+      authRetryMs: tuning.authRetryMs ?? 10 * 60_000,
+    },
+  );
+
+  const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
+  const { app, sessionStore } = createApp({
+    config,
+    db,
+    sqlite,
+    logger,
+    sessionSecret,
+    lookups: { pause: () => scheduler.currentPause(), quota: () => limiter.snapshot(), wake: () => scheduler.wake() },
+    onReportsCompleted: () => notifier.wake(),
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host ?? '::', () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  await scheduler.start();
+  notifier.wake();
+  const housekeeping = async () => {
+    try {
+      const evicted = await evictExpiredCache(db, config.cacheTtlMs);
+      const pruned = callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
+      logger.info({ evicted, pruned }, 'hourly housekeeping');
+    } catch (err) {
+      logger.error({ err }, 'housekeeping failed');
+    }
+  };
+  const evictTimer = setInterval(housekeeping, tuning.evictEveryMs ?? HOUR_MS).unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(evictTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await scheduler.stop(tuning.shutdownGraceMs ?? 10_000);
+      await notifier.stop();
+      await runner.close();
+      server.closeAllConnections();
+      await closed;
+      sessionStore.close();
+      mailer?.close();
+      await db.destroy();
+    })());
+
+  logger.info({ url, vt: config.vt.apiUrl, key: config.vt.apiKey ? 'set' : 'missing' }, 'Hash Report is listening');
+  return { url, server, database, scheduler, notifier, logger, stop };
+}

@@ -1,0 +1,16 @@
+import type { AppSettingTable, SessionTable, UserTable } from '../auth/user.table.js';
+import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtCallTable } from '../lookups/lookup.table.js';
+import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
+
+/** The whole database as Kysely sees it, assembled from each feature's table file. */
+export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  app_settings: AppSettingTable;
+  reports: ReportTable;
+  report_items: ReportItemTable;
+  cache_entries: CacheEntryTable;
+  cache_aliases: CacheAliasTable;
+  lookup_jobs: LookupJobTable;
+  vt_calls: VtCallTable;
+}

@@ -1,0 +1,195 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { FileCatalogue } from './file-catalogue.js';
+import type { FileObject, SimFileSpec } from './file-generator.js';
+import { QuotaBook, type KeyLimits } from './quota.js';
+
+export { PUBLIC_API_LIMITS, type KeyLimits } from './quota.js';
+export type { FileObject, SimFileSpec } from './file-generator.js';
+
+export type FaultKind = '500' | '503' | 'reset' | 'garbled' | 'timeout' | '429' | '401';
+
+export interface SimCall {
+  /** Arrival time, from the `now` option. */
+  at: number;
+  path: string;
+  /** The requested file hash, lowercased, for `/files/{hash}` calls. */
+  hash?: string;
+  key: string | null;
+  /** 0 while the answer is pending (latency), and for 'reset' and 'timeout' faults, which never answer. */
+  status: number;
+  fault?: FaultKind;
+}
+
+export interface VtSimulatorOptions {
+  keys: Record<string, KeyLimits>;
+  /** Invent deterministic reports for unknown well-formed hashes (~20 % stay 404). Default false. */
+  generate?: boolean;
+  /** Length of the per-minute quota window; tests shrink it. Default 60000. */
+  minuteMs?: number;
+  /** Clock for quota windows, UTC day/month boundaries and the call log. Default Date.now. */
+  now?: () => number;
+  port?: number;
+  host?: string;
+}
+
+export interface VtSimulator {
+  /** Base URL to configure the app with: `http://127.0.0.1:PORT/api/v3`. */
+  readonly url: string;
+  readonly calls: SimCall[];
+  callsFor(hash: string): number;
+  addFile(spec: SimFileSpec): FileObject;
+  failNext(n: number, kind: FaultKind): void;
+  setLatency(ms: number): void;
+  usage(key: string): { minute: number; day: number; month: number };
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const AUTH_REQUIRED = { error: { code: 'AuthenticationRequiredError', message: 'X-Apikey header is missing' } };
+const WRONG_KEY = { error: { code: 'WrongCredentialsError', message: 'The provided API key is incorrect.' } };
+const QUOTA = { error: { code: 'QuotaExceededError', message: 'Quota exceeded' } };
+const TRANSIENT = { error: { code: 'TransientError', message: 'Transient error, please retry' } };
+const notFound = (what: string, id: string) => ({ error: { code: 'NotFoundError', message: `${what} "${id}" not found` } });
+
+export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtSimulator> {
+  const now = options.now ?? Date.now;
+  const catalogue = await FileCatalogue.load(options.generate ?? false);
+  const quota = new QuotaBook(options.keys, options.minuteMs ?? 60_000, now);
+  const calls: SimCall[] = [];
+  const faults: FaultKind[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let latencyMs = 0;
+
+  const send = (res: ServerResponse, call: SimCall, status: number, body: unknown): void => {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const write = () => {
+      call.status = status;
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    later(write);
+  };
+
+  const later = (fn: () => void): void => {
+    if (latencyMs <= 0) return fn();
+    const timer = setTimeout(() => { timers.delete(timer); fn(); }, latencyMs);
+    timers.add(timer);
+  };
+
+  const injectFault = (kind: FaultKind, req: IncomingMessage, res: ServerResponse, call: SimCall): void => {
+    call.fault = kind;
+    switch (kind) {
+      case '500':
+        // A front-end failure, not an API answer: HTML, the way a load balancer would say it.
+        return later(() => {
+          call.status = 500;
+          res.writeHead(500, { 'content-type': 'text/html; charset=UTF-8' });
+          res.end('<html><body><h1>500 Internal Server Error</h1></body></html>');
+        });
+      case '503': return send(res, call, 503, TRANSIENT);
+      case '429': return send(res, call, 429, QUOTA);
+      case '401': return send(res, call, 401, WRONG_KEY);
+      case 'garbled': {
+        const whole = JSON.stringify(catalogue.file('44d88612fea8a8f36de82e1278abb02f') ?? { data: { id: 'x' } });
+        return send(res, call, 200, whole.slice(0, Math.floor(whole.length / 2)));
+      }
+      case 'reset': return later(() => req.socket.destroy());
+      case 'timeout': return; // close() destroys the socket; until then the client waits.
+    }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const header = req.headers['x-apikey']; // node lowercases header names, so any casing matches
+    const key = (Array.isArray(header) ? header[0] : header) ?? null;
+    const fileMatch = /^\/api\/v3\/files\/([^/]+)$/.exec(path);
+    const hash = fileMatch ? decodeURIComponent(fileMatch[1]!).toLowerCase() : undefined;
+    const call: SimCall = { at: now(), path, key, status: 0, ...(hash !== undefined ? { hash } : {}) };
+    calls.push(call);
+
+    const fault = faults.shift();
+    if (fault) return injectFault(fault, req, res, call);
+    if (key === null || key === '') return send(res, call, 401, AUTH_REQUIRED);
+    if (!quota.isKnown(key)) return send(res, call, 401, WRONG_KEY);
+    if (!quota.tryConsume(key)) return send(res, call, 429, QUOTA);
+    if (req.method !== 'GET') {
+      return send(res, call, 400, { error: { code: 'BadRequestError', message: `Method ${req.method} not supported` } });
+    }
+
+    if (hash !== undefined) {
+      const file = catalogue.file(hash);
+      return file ? send(res, call, 200, file) : send(res, call, 404, notFound('File', hash));
+    }
+    const domain = /^\/api\/v3\/domains\/([^/]+)$/.exec(path);
+    if (domain) {
+      const id = decodeURIComponent(domain[1]!);
+      const body = catalogue.domain(id);
+      return body ? send(res, call, 200, body) : send(res, call, 404, notFound('Domain', id));
+    }
+    const ip = /^\/api\/v3\/ip_addresses\/([^/]+)$/.exec(path);
+    if (ip) {
+      const id = decodeURIComponent(ip[1]!);
+      const body = catalogue.ip(id);
+      return body ? send(res, call, 200, body) : send(res, call, 404, notFound('IpAddress', id));
+    }
+    return send(res, call, 404, notFound('Resource', path));
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch {
+      // A malformed percent-escape and the like: VirusTotal would call the request bad.
+      if (!res.headersSent) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'BadRequestError', message: 'Malformed request' } }));
+      }
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}/api/v3`,
+    calls,
+    callsFor(hash) {
+      const wanted = hash.toLowerCase();
+      const sha256 = catalogue.resolve(wanted);
+      return calls.filter((c) => c.hash !== undefined
+        && (c.hash === wanted || (sha256 !== undefined && catalogue.resolve(c.hash) === sha256))).length;
+    },
+    addFile: (spec) => catalogue.add(spec),
+    failNext(n, kind) {
+      for (let i = 0; i < n; i++) faults.push(kind);
+    },
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
+    usage: (key) => quota.usage(key),
+    reset() {
+      calls.length = 0;
+      faults.length = 0;
+      latencyMs = 0;
+      quota.reset();
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive and deliberately hung 'timeout' requests would otherwise hold close() open.
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { normaliseFile } from '../../src/lookups/normalise-file.js';
+
+const fixture = async (name: string): Promise<unknown> =>
+  JSON.parse(await readFile(new URL(`../fixtures/virustotal/${name}`, import.meta.url), 'utf8'));
+
+test('when the real EICAR report is normalised, then hashes, counts, Fortinet and date match the capture', async () => {
+  const verdict = normaliseFile(await fixture('file-eicar.json'));
+  assert.deepEqual(verdict, {
+    sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+    sha1: '3395856ce81f2b7382dee72602f798b642f14140',
+    md5: '44d88612fea8a8f36de82e1278abb02f',
+    malicious: 66,
+    suspicious: 0,
+    undetected: 5,
+    harmless: 0,
+    engines: 71,
+    fortinet: 'EICAR_TEST_FILE',
+    lastAnalysisDate: '2024-07-17T21:12:40.000Z',
+    meaningfulName: 'eicar.com-32189',
+    typeDescription: 'Text',
+    size: 68,
+  });
+});
+
+test('when the real malicious DLL report is normalised, then counts leave out timeouts and unsupported engines', async () => {
+  const verdict = normaliseFile(await fixture('file-4bc00f7d-malicious-dll.json'));
+  assert.equal(verdict.sha256, '4bc00f7d638e042da764e8648c03c0db46700599dd4f08d117e3e9e8b538519b');
+  assert.equal(verdict.md5, '546bb6ef89bebfb053999777f6930d7e');
+  assert.equal(verdict.sha1, '44392b16e2db656104579e83d603b363bf91ccb2');
+  assert.equal(verdict.malicious, 47);
+  assert.equal(verdict.undetected, 18);
+  assert.equal(verdict.engines, 65);
+  assert.equal(verdict.fortinet, 'W32/Dllhijacker.DG!tr');
+  assert.equal(verdict.lastAnalysisDate, new Date(1636440506 * 1000).toISOString());
+  assert.equal(verdict.typeDescription, 'Win32 DLL');
+  assert.equal(verdict.size, 87040);
+  assert.equal(verdict.meaningfulName, null, 'this capture has no meaningful_name');
+});
+
+test('when Fortinet scanned but did not detect, then fortinet is null even though it has a result', () => {
+  const verdict = normaliseFile({
+    data: {
+      id: 'ABCDEF'.padEnd(64, '0'),
+      attributes: {
+        last_analysis_stats: { harmless: 1 },
+        last_analysis_results: { Fortinet: { category: 'harmless', result: 'clean', engine_name: 'Fortinet' } },
+      },
+    },
+  });
+  assert.equal(verdict.fortinet, null);
+  assert.equal(verdict.sha256, 'abcdef'.padEnd(64, '0'), 'the id is lowercased');
+  assert.equal(verdict.engines, 1, 'missing stats keys count 0');
+  assert.equal(verdict.lastAnalysisDate, null);
+});
+
+test('when the body has no data, then normaliseFile throws a plain Error naming what is missing', () => {
+  assert.throws(() => normaliseFile({ error: { code: 'NotFoundError' } }), /data/);
+  assert.throws(() => normaliseFile(null), Error);
+  assert.throws(() => normaliseFile({ data: { id: 'x'.repeat(64) } }), /data\.attributes/);
+  assert.throws(() => normaliseFile({ data: { attributes: {} } }), /data\.id/);
+});

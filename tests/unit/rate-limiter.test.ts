@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
+import { createCallLog } from '../../src/lookups/call-log.repository.js';
+import { RateLimiter, nextUtcMidnight } from '../../src/lookups/rate-limiter.js';
+import { estimateFinish } from '../../src/lookups/eta.js';
+
+async function freshLog() {
+  const { db, sqlite } = openDatabase(join(mkdtempSync(join(tmpdir(), 'limiter-')), 'test.sqlite'));
+  await migrateToLatest(db);
+  return { log: createCallLog(sqlite), db };
+}
+
+test('when the minute allowance is used, then the next slot opens 60 s after the oldest call in the window', async () => {
+  const { log, db } = await freshLog();
+  let now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
+  const t0 = now;
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(limiter.tryAcquire(), { ok: true });
+    now += 1000;
+  }
+  const refused = limiter.tryAcquire();
+  assert.deepEqual(refused, { ok: false, retryAt: t0 + 60_001, limit: 'minute' });
+  now = t0 + 60_000;
+  assert.equal(limiter.tryAcquire().ok, false, 'a call at exactly +60 s would put 5 calls in one closed 60 s window');
+  now = t0 + 60_001;
+  assert.equal(limiter.tryAcquire().ok, true);
+  await db.destroy();
+});
+
+test('when calls are spread out, then no 60-second window ever holds more than the allowance', async () => {
+  const { log, db } = await freshLog();
+  let now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 10_000 }, () => now);
+  const sent: number[] = [];
+  for (let step = 0; step < 3000; step++) {
+    if (limiter.tryAcquire().ok) sent.push(now);
+    now += 137;
+  }
+  for (const t of sent) assert.ok(sent.filter((s) => s >= t && s <= t + 60_000).length <= 4);
+  // Idle slots with work waiting are waste: the limiter should have used close to every slot.
+  const minutes = (3000 * 137) / 60_000;
+  assert.ok(sent.length >= Math.floor(minutes) * 4, `sent ${sent.length} in ${minutes.toFixed(1)} min`);
+  await db.destroy();
+});
+
+test('when the daily allowance is used, then requests wait until 00:00 UTC and resume after it', async () => {
+  const { log, db } = await freshLog();
+  let now = Date.UTC(2026, 10, 21, 23, 0, 0);
+  const limiter = new RateLimiter(log, 'k', { perMinute: 100, perDay: 3 }, () => now);
+  for (let i = 0; i < 3; i++) assert.equal(limiter.tryAcquire().ok, true);
+  assert.deepEqual(limiter.tryAcquire(), { ok: false, retryAt: Date.UTC(2026, 10, 22), limit: 'day' });
+  now = Date.UTC(2026, 10, 22, 0, 0, 1);
+  assert.equal(limiter.tryAcquire().ok, true);
+  await db.destroy();
+});
+
+test('when the process restarts, then the counts kept in the database still apply', async () => {
+  const { log, db } = await freshLog();
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const first = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now);
+  first.tryAcquire();
+  first.tryAcquire();
+  const second = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now + 5);
+  assert.equal(second.tryAcquire().ok, false);
+  assert.equal(new RateLimiter(log, 'other-key', { perMinute: 2, perDay: 500 }, () => now).tryAcquire().ok, true);
+  await db.destroy();
+});
+
+test('when 10 calls wait on a 4-per-minute key, then the estimate is two windows after the free slots', () => {
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  assert.equal(estimateFinish(4, quota, now), now);
+  assert.equal(estimateFinish(10, quota, now), now + 120_000);
+  assert.equal(estimateFinish(0, quota, now), now);
+});
+
+test('when the calls exceed what is left today, then the estimate moves past 00:00 UTC', () => {
+  const now = Date.UTC(2026, 10, 21, 22, 0, 0);
+  const quota = { usedInWindow: 0, usedToday: 498, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  const midnight = nextUtcMidnight(now);
+  assert.equal(estimateFinish(2, quota, now), now);
+  assert.equal(estimateFinish(3, quota, now), midnight);
+  assert.equal(estimateFinish(2 + 500 + 1, quota, now), midnight + 86_400_000);
+});

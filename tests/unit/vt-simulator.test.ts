@@ -1,0 +1,183 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { normaliseFile } from '../../src/lookups/normalise-file.js';
+import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../src/vt-simulator/simulator.js';
+
+const KEY = 'k-test';
+const roomy = { [KEY]: { perMinute: 10_000, perDay: 10_000 } };
+
+async function withSim(options: Partial<VtSimulatorOptions>, body: (sim: VtSimulator) => Promise<void>): Promise<void> {
+  const sim = await startVtSimulator({ keys: roomy, ...options });
+  try {
+    await body(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+async function get(sim: VtSimulator, path: string, headers: Record<string, string> = { 'x-apikey': KEY }) {
+  const res = await fetch(`${sim.url}${path}`, { headers });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) as any };
+}
+
+const md5Of = (i: number) => createHash('md5').update(`sample-${i}`).digest('hex');
+
+test('when generate is on and a hash is asked by md5, then its sha1 and sha256 aliases return the same object and callsFor counts all', async () => {
+  await withSim({ generate: true }, async (sim) => {
+    let first;
+    let md5 = '';
+    for (let i = 0; !first; i++) {
+      md5 = md5Of(i);
+      const answer = await get(sim, `/files/${md5}`);
+      if (answer.status === 200) first = answer.json();
+    }
+    const { id, attributes } = first.data;
+    assert.equal(attributes.md5, md5);
+    assert.equal(attributes.sha256, id);
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const bySha256 = (await get(sim, `/files/${id.toUpperCase()}`)).json();
+    const bySha1 = (await get(sim, `/files/${attributes.sha1}`)).json();
+    assert.deepEqual(bySha256, first);
+    assert.deepEqual(bySha1, first);
+    assert.equal(sim.callsFor(md5), 3);
+    assert.equal(sim.callsFor(id), 3);
+  });
+});
+
+test('when generate is on, then about a fifth of unknown hashes are 404 and every 200 survives normaliseFile with consistent stats', async () => {
+  await withSim({ generate: true }, async (sim) => {
+    const kinds = { notFound: 0, malicious: 0, suspicious: 0, clean: 0 };
+    for (let i = 0; i < 200; i++) {
+      const answer = await get(sim, `/files/${md5Of(i)}`);
+      if (answer.status === 404) {
+        kinds.notFound++;
+        continue;
+      }
+      assert.equal(answer.status, 200);
+      const body = answer.json();
+      const verdict = normaliseFile(body);
+      const stats = body.data.attributes.last_analysis_stats as Record<string, number>;
+      const results = body.data.attributes.last_analysis_results as Record<string, { category: string; result: string | null }>;
+      assert.equal(Object.keys(stats).length, 8);
+      assert.equal(Object.values(stats).reduce((a, b) => a + b, 0), Object.keys(results).length, 'stats add up to the engines');
+      assert.ok(Object.keys(results).length >= 65, 'about seventy engines');
+      const fortinet = results['Fortinet'];
+      assert.ok(fortinet, 'Fortinet always has an entry');
+      assert.equal(verdict.fortinet, ['malicious', 'suspicious'].includes(fortinet.category) ? fortinet.result : null);
+      if (verdict.malicious > 0) {
+        kinds.malicious++;
+        assert.ok(body.data.attributes.popular_threat_classification, 'malicious files carry a threat label');
+      } else if (verdict.suspicious > 0) kinds.suspicious++;
+      else kinds.clean++;
+    }
+    assert.ok(kinds.notFound >= 24 && kinds.notFound <= 56, `not found ${kinds.notFound}/200`);
+    assert.ok(kinds.malicious >= 30 && kinds.malicious <= 70, `malicious ${kinds.malicious}/200`);
+    assert.ok(kinds.suspicious >= 8 && kinds.suspicious <= 35, `suspicious ${kinds.suspicious}/200`);
+    assert.ok(kinds.clean >= 60, `clean ${kinds.clean}/200`);
+  });
+});
+
+test('when two simulators are asked the same unknown hash, then they answer identically', async () => {
+  const answers: string[] = [];
+  for (let n = 0; n < 2; n++) {
+    await withSim({ generate: true }, async (sim) => {
+      for (let i = 0; i < 5; i++) answers.push(`${n}:` + (await get(sim, `/files/${md5Of(i)}`)).text);
+    });
+  }
+  assert.deepEqual(answers.slice(0, 5).map((a) => a.slice(2)), answers.slice(5).map((a) => a.slice(2)));
+});
+
+test('when generate is off, then unknown hashes are 404 but added files are served by every alias', async () => {
+  await withSim({}, async (sim) => {
+    const hashes = { md5: 'a'.repeat(32), sha1: 'b'.repeat(40), sha256: 'c'.repeat(64) };
+    assert.equal((await get(sim, `/files/${md5Of(1)}`)).status, 404);
+    sim.addFile({ ...hashes, malicious: 12, suspicious: 2, fortinet: 'W32/Test.AB!tr' });
+    for (const alias of Object.values(hashes)) {
+      const verdict = normaliseFile((await get(sim, `/files/${alias}`)).json());
+      assert.equal(verdict.sha256, hashes.sha256);
+      assert.equal(verdict.malicious, 12);
+      assert.equal(verdict.suspicious, 2);
+      assert.equal(verdict.fortinet, 'W32/Test.AB!tr');
+    }
+    sim.addFile({ md5: 'd'.repeat(32), sha1: 'e'.repeat(40), sha256: 'f'.repeat(64), malicious: 3 });
+    assert.equal(normaliseFile((await get(sim, `/files/${'d'.repeat(32)}`)).json()).fortinet, null);
+  });
+});
+
+test('when errors are answered, then every one is application/json and the missing-key body is the documented one', async () => {
+  await withSim({ keys: { [KEY]: { perMinute: 1, perDay: 100 } } }, async (sim) => {
+    const documented = JSON.parse(await readFile(new URL('../fixtures/virustotal/error-authrequired.json', import.meta.url), 'utf8'));
+    const missing = await get(sim, '/files/' + 'a'.repeat(32), {});
+    assert.equal(missing.status, 401);
+    assert.deepEqual(missing.json(), documented);
+    const answers = [missing, await get(sim, '/files/x', { 'X-ApiKey': 'nope' }), await get(sim, '/files/' + 'a'.repeat(32))];
+    answers.push(await get(sim, '/files/' + 'a'.repeat(32)));
+    sim.failNext(1, '503');
+    sim.failNext(1, 'garbled');
+    answers.push(await get(sim, '/whatever'), await get(sim, '/whatever'));
+    assert.deepEqual(answers.map((a) => a.status), [401, 401, 404, 429, 503, 200]);
+    assert.equal(answers[1]!.json().error.code, 'WrongCredentialsError');
+    assert.equal(answers[3]!.json().error.code, 'QuotaExceededError');
+    for (const answer of answers) assert.equal(answer.type, 'application/json');
+    assert.throws(() => answers[5]!.json(), SyntaxError, 'garbled is truncated JSON');
+    assert.deepEqual(sim.calls.map((c) => c.fault ?? null), [null, null, null, null, '503', 'garbled']);
+  });
+});
+
+test('when the minute window is 200 ms, then a third call is 429, does not count, and the window slides', async () => {
+  await withSim({ keys: { [KEY]: { perMinute: 2, perDay: 100 } }, minuteMs: 200 }, async (sim) => {
+    const eicar = '/files/44d88612fea8a8f36de82e1278abb02f';
+    assert.equal((await get(sim, eicar)).status, 200);
+    assert.equal((await get(sim, eicar)).status, 200);
+    assert.equal((await get(sim, eicar)).status, 429);
+    assert.equal(sim.usage(KEY).minute, 2, 'the refused call is not counted');
+    await sleep(250);
+    assert.equal((await get(sim, eicar)).status, 200);
+    assert.equal(sim.usage(KEY).day, 3);
+  });
+});
+
+test('when the daily allowance is spent, then calls are refused until 00:00 UTC', async () => {
+  let now = Date.UTC(2026, 0, 31, 23, 59, 0);
+  await withSim({ keys: { [KEY]: { perMinute: 100, perDay: 2, perMonth: 3 } }, minuteMs: 1, now: () => now }, async (sim) => {
+    const eicar = '/files/44d88612fea8a8f36de82e1278abb02f';
+    assert.equal((await get(sim, eicar)).status, 200);
+    now += 10;
+    assert.equal((await get(sim, eicar)).status, 200);
+    now += 10;
+    assert.equal((await get(sim, eicar)).status, 429);
+    now = Date.UTC(2026, 1, 1, 0, 0, 1);
+    assert.equal((await get(sim, eicar)).status, 200, 'a new UTC day (and month) starts afresh');
+    assert.equal(sim.calls[0]?.at, Date.UTC(2026, 0, 31, 23, 59, 0));
+  });
+});
+
+test('when a request is left hanging by a timeout fault or latency, then close() still resolves promptly', async () => {
+  const sim = await startVtSimulator({ keys: roomy });
+  sim.failNext(1, 'timeout');
+  const hung = fetch(`${sim.url}/files/${md5Of(0)}`, { headers: { 'x-apikey': KEY } }).catch((err: Error) => err);
+  sim.setLatency(150);
+  const started = Date.now();
+  const slow = get(sim, '/files/44d88612fea8a8f36de82e1278abb02f');
+  await sleep(50);
+  assert.deepEqual(sim.calls.map((c) => c.status), [0, 0], 'both are in flight');
+  assert.equal((await slow).status, 200);
+  assert.ok(Date.now() - started >= 140, 'latency delays the answer');
+  const closing = Date.now();
+  await sim.close();
+  assert.ok(Date.now() - closing < 1000);
+  assert.ok((await hung) instanceof Error, 'the hung client sees its connection closed');
+});
+
+test('when domains and IPs from the fixtures are asked, then they are served, and others are 404', async () => {
+  await withSim({}, async (sim) => {
+    assert.equal((await get(sim, '/domains/Google.com')).json().data.id, 'google.com');
+    assert.equal((await get(sim, '/ip_addresses/1.1.1.1')).json().data.type, 'ip_address');
+    assert.equal((await get(sim, '/domains/example.org')).json().error.code, 'NotFoundError');
+    assert.equal((await get(sim, '/ip_addresses/8.8.8.8')).status, 404);
+  });
+});
