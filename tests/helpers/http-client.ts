@@ -74,7 +74,7 @@ export class HttpClient {
     form.append('_csrf', token);
     if (fields.file) {
       const bytes = typeof fields.file.content === 'string' ? Buffer.from(fields.file.content) : fields.file.content;
-      form.append('file', new Blob([bytes], { type: fields.file.type ?? 'text/plain' }), fields.file.name);
+      form.append('file', new Blob([new Uint8Array(bytes)], { type: fields.file.type ?? 'text/plain' }), fields.file.name);
     }
     if (fields.hashes !== undefined) form.append('hashes', fields.hashes);
     if (fields.name !== undefined) form.append('name', fields.name);
