@@ -58,7 +58,7 @@ export class FileCatalogue {
 
   register(file: FileObject): void {
     const a = file.data.attributes;
-    for (const alias of [file.data.id]) {
+    for (const alias of [file.data.id, a['sha256'], a['sha1'], a['md5']]) {
       if (typeof alias === 'string' && alias) this.#files.set(alias.toLowerCase(), file);
     }
   }

@@ -24,6 +24,7 @@ async function get(sim: VtSimulator, path: string, headers: Record<string, strin
   return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) as any };
 }
 
+const digestOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const md5Of = (i: number) => createHash('md5').update(`sample-${i}`).digest('hex');
 
 test('when generate is on and a hash is asked by md5, then its sha1 and sha256 aliases return the same object and callsFor counts all', async () => {
@@ -41,8 +42,9 @@ test('when generate is on and a hash is asked by md5, then its sha1 and sha256 a
     assert.match(id, /^[0-9a-f]{64}$/);
     const bySha256 = (await get(sim, `/files/${id.toUpperCase()}`)).json();
     const bySha1 = (await get(sim, `/files/${attributes.sha1}`)).json();
-    assert.deepEqual(bySha256, first);
-    assert.deepEqual(bySha1, first);
+    // Compared as digests: a deepEqual diff of two 78-engine reports takes minutes to render.
+    assert.equal(digestOf(bySha256), digestOf(first), 'the sha256 alias answers the same object');
+    assert.equal(digestOf(bySha1), digestOf(first), 'the sha1 alias answers the same object');
     assert.equal(sim.callsFor(md5), 3);
     assert.equal(sim.callsFor(id), 3);
   });
@@ -85,10 +87,10 @@ test('when two simulators are asked the same unknown hash, then they answer iden
   const answers: string[] = [];
   for (let n = 0; n < 2; n++) {
     await withSim({ generate: true }, async (sim) => {
-      for (let i = 0; i < 5; i++) answers.push(`${n}:` + (await get(sim, `/files/${md5Of(i)}`)).text);
+      for (let i = 0; i < 5; i++) answers.push(digestOf((await get(sim, `/files/${md5Of(i)}`)).text));
     });
   }
-  assert.deepEqual(answers.slice(0, 5).map((a) => a.slice(2)), answers.slice(5).map((a) => a.slice(2)));
+  assert.deepEqual(answers.slice(0, 5), answers.slice(5));
 });
 
 test('when generate is off, then unknown hashes are 404 but added files are served by every alias', async () => {
@@ -158,19 +160,25 @@ test('when the daily allowance is spent, then calls are refused until 00:00 UTC'
 
 test('when a request is left hanging by a timeout fault or latency, then close() still resolves promptly', async () => {
   const sim = await startVtSimulator({ keys: roomy });
-  sim.failNext(1, 'timeout');
-  const hung = fetch(`${sim.url}/files/${md5Of(0)}`, { headers: { 'x-apikey': KEY } }).catch((err: Error) => err);
-  sim.setLatency(150);
-  const started = Date.now();
-  const slow = get(sim, '/files/44d88612fea8a8f36de82e1278abb02f');
-  await sleep(50);
-  assert.deepEqual(sim.calls.map((c) => c.status), [0, 0], 'both are in flight');
-  assert.equal((await slow).status, 200);
-  assert.ok(Date.now() - started >= 140, 'latency delays the answer');
-  const closing = Date.now();
-  await sim.close();
-  assert.ok(Date.now() - closing < 1000);
-  assert.ok((await hung) instanceof Error, 'the hung client sees its connection closed');
+  let closed = false;
+  try {
+    sim.failNext(1, 'timeout');
+    const hung = fetch(`${sim.url}/files/${md5Of(0)}`, { headers: { 'x-apikey': KEY } }).catch((err: Error) => err);
+    sim.setLatency(150);
+    const started = Date.now();
+    const slow = get(sim, '/files/44d88612fea8a8f36de82e1278abb02f');
+    await sleep(50);
+    assert.deepEqual(sim.calls.map((c) => c.status), [0, 0], 'both are in flight');
+    assert.equal((await slow).status, 200);
+    assert.ok(Date.now() - started >= 140, 'latency delays the answer');
+    const closing = Date.now();
+    await sim.close();
+    closed = true;
+    assert.ok(Date.now() - closing < 1000);
+    assert.ok((await hung) instanceof Error, 'the hung client sees its connection closed');
+  } finally {
+    if (!closed) await sim.close();
+  }
 });
 
 test('when domains and IPs from the fixtures are asked, then they are served, and others are 404', async () => {
