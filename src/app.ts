@@ -23,6 +23,7 @@ export interface AppDeps {
   lookups: { pause(): Pause | null; quota(): QuotaSnapshot; wake(): void };
   /** Nudges the completion-email sender. */
   onReportsCompleted: () => void;
+  siteNotice?: string | null;
 }
 
 const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps) {
   app.locals.formatRelative = formatRelative;
   // Defaults for pages rendered before the locals middleware ran (an early error, say).
   Object.assign(app.locals, { currentUser: null, csrfToken: '', banner: null, mailEnabled: false, errors: {}, values: {}, formError: null, path: '' });
+  app.locals.siteNotice = deps.siteNotice ?? null;
 
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/static/') ?? false } }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));

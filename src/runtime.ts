@@ -30,6 +30,8 @@ export interface RuntimeTuning {
   poolThreads?: number;
   evictEveryMs?: number;
   shutdownGraceMs?: number;
+  /** A line shown on every page (the demo says its results are simulated). */
+  siteNotice?: string;
 }
 
 export interface Runtime {
@@ -103,6 +105,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     sessionSecret,
     lookups: { pause: () => scheduler.currentPause(), quota: () => limiter.snapshot(), wake: () => scheduler.wake() },
     onReportsCompleted: () => notifier.wake(),
+    siteNotice: tuning.siteNotice ?? null,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

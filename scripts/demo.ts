@@ -1,0 +1,47 @@
+/**
+ * `npm run demo`: the app against a local VirusTotal simulator, so it can be tried without a key.
+ * Every result in demo mode is SIMULATED: the EICAR test file and one malicious DLL come from real
+ * captured VirusTotal answers; any other hash gets an invented, deterministic answer.
+ * Uses its own database (db/data/demo.sqlite) so demo results never mix with real ones.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../src/shared/config.js';
+import { startRuntime } from '../src/runtime.js';
+import { startVtSimulator } from '../src/vt-simulator/simulator.js';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+const DEMO_KEY = 'demo-key-simulated';
+const perMinute = Number(process.env.DEMO_RATE_PER_MINUTE ?? 60);
+
+const sim = await startVtSimulator({ keys: { [DEMO_KEY]: { perMinute, perDay: 100_000 } }, generate: true });
+let config;
+try {
+  config = loadConfig({
+    ...process.env,
+    DATABASE_PATH: process.env.DEMO_DATABASE_PATH ?? 'db/data/demo.sqlite',
+    VT_API_URL: sim.url,
+    VT_API_KEY: DEMO_KEY,
+    VT_RATE_PER_MINUTE: String(perMinute),
+    VT_RATE_PER_DAY: '100000',
+  });
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  await sim.close();
+  process.exit(1);
+}
+const runtime = await startRuntime(config, {
+  siteNotice: 'Demo mode: every VirusTotal result here is simulated by a local fake, not real threat data.',
+});
+console.log(`
+  Hash Report DEMO: ${runtime.url}
+  Lookups go to a local VirusTotal simulator at ${sim.url}: every result is SIMULATED.
+  Try the EICAR MD5 44d88612fea8a8f36de82e1278abb02f (a real captured answer) and any other hashes.
+  Simulated key allows ${perMinute} lookups/minute (DEMO_RATE_PER_MINUTE). Ctrl+C stops.
+`);
+const stop = async () => {
+  await runtime.stop();
+  await sim.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

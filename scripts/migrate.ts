@@ -1,0 +1,31 @@
+/**
+ * `npm run migrate [latest|up|down]`: applies (or rolls back one) migration from db/migrations on
+ * DATABASE_PATH. The app also applies pending migrations itself at start.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../src/shared/config.js';
+import { createMigrator, openDatabase } from '../src/shared/database.js';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+const direction = process.argv[2] ?? 'latest';
+if (!['latest', 'up', 'down'].includes(direction)) {
+  console.error('usage: npm run migrate -- [latest|up|down]');
+  process.exit(2);
+}
+try {
+  const config = loadConfig();
+  const { db } = openDatabase(config.databasePath);
+  const migrator = createMigrator(db);
+  const { error, results } =
+    direction === 'up' ? await migrator.migrateUp() : direction === 'down' ? await migrator.migrateDown() : await migrator.migrateToLatest();
+  for (const r of results ?? []) console.log(`${r.status === 'Error' ? 'FAILED' : r.direction === 'Down' ? 'reverted' : 'applied'}: ${r.migrationName}`);
+  if (!results?.length && !error) console.log(`${config.databasePath}: nothing to do`);
+  await db.destroy();
+  if (error) {
+    console.error('migration failed:', error);
+    process.exit(1);
+  }
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}
