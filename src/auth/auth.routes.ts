@@ -4,9 +4,12 @@ import { parseForm, formView } from '../web/validate.js';
 import { loginSchema, registerSchema } from './auth.schemas.js';
 import { authenticate, register, type CurrentUser } from './auth.service.js';
 
-/** Only same-site paths: an open redirect after login would hand sessions to phishing pages. */
+/**
+ * Only same-site paths: an open redirect after login would hand sessions to phishing pages.
+ * Control characters are refused too: browsers drop tabs and newlines from URLs, so "/\t/evil" is "//evil".
+ */
 function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/reports';
+  return typeof value === 'string' && /^\/(?![/\\])[^\u0000-\u001f\u007f]*$/.test(value) ? value : '/reports';
 }
 
 /** A new session id on every sign-in, so a session id planted before login is worthless. */

@@ -1,0 +1,90 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+
+const COOKIE = 'hash_report.sid';
+const PASSWORD = 'Correct-Horse-Battery-42';
+
+/** Whether an express-session cookie value ("s:<sid>.<sig>", URL-encoded) is signed with this secret. */
+function signedWith(cookieValue: string, secret: string): boolean {
+  const raw = decodeURIComponent(cookieValue);
+  const dot = raw.lastIndexOf('.');
+  const sid = raw.slice(2, dot);
+  const expected = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
+  return raw.startsWith('s:') && raw.slice(dot + 1) === expected;
+}
+
+function storedSecret(app: TestApp): string | undefined {
+  return app.runtime.database.sqlite
+    .prepare<[string], { value: string }>('SELECT value FROM app_settings WHERE key = ?')
+    .get('session_secret')?.value;
+}
+
+async function signedUpCookie(app: TestApp): Promise<{ email: string; cookie: string }> {
+  const client = app.client();
+  const email = uniqueEmail('secret');
+  assert.equal((await client.register(email, PASSWORD)).status, 303);
+  const cookie = client.cookie(COOKIE);
+  assert.ok(cookie);
+  return { email, cookie };
+}
+
+async function reportsWithCookie(url: string, cookie: string) {
+  const response = await new HttpClient(url).request('/reports', { headers: { cookie: `${COOKIE}=${cookie}` } });
+  return Object.assign(response, { html: await response.text() });
+}
+
+describe('SESSION_SECRET unset', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  it('when SESSION_SECRET is unset, then a long random secret is stored in app_settings and signs the cookies', async () => {
+    const secret = storedSecret(app);
+    assert.ok(secret, 'no session_secret in app_settings');
+    assert.ok(secret.length >= 32, `stored secret is only ${secret.length} characters`);
+    const { cookie } = await signedUpCookie(app);
+    assert.ok(signedWith(cookie, secret), 'the cookie is not signed with the stored secret');
+  });
+
+  it('when the app restarts on the same database, then the secret is kept and the same cookie still authenticates', async () => {
+    const { email, cookie } = await signedUpCookie(app);
+    const secret = storedSecret(app);
+    await app.stopApp();
+    const restarted = await startTestApp({ databasePath: app.databasePath, sim: app.sim });
+    try {
+      assert.equal(storedSecret(restarted), secret, 'the secret changed on restart');
+      const page = await reportsWithCookie(restarted.url, cookie);
+      assert.equal(page.status, 200, 'the session did not survive the restart');
+      assert.ok(page.html.includes(email));
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
+
+describe('SESSION_SECRET set', () => {
+  const secret = 'configured-session-secret-0123456789-abcdef';
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ env: { SESSION_SECRET: secret } });
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  it('when SESSION_SECRET is set, then it signs the cookies and no secret is stored', async () => {
+    const { email, cookie } = await signedUpCookie(app);
+    assert.ok(signedWith(cookie, secret), 'the cookie is not signed with SESSION_SECRET');
+    assert.equal(storedSecret(app), undefined, 'a secret was stored although SESSION_SECRET is set');
+    const page = await reportsWithCookie(app.url, cookie);
+    assert.equal(page.status, 200);
+    assert.ok(page.html.includes(email));
+  });
+});

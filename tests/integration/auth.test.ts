@@ -1,0 +1,590 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type SQLite from 'better-sqlite3';
+import { startTestApp, reportIdFrom, type TestApp } from '../helpers/test-app.js';
+import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+
+const COOKIE = 'hash_report.sid';
+const PASSWORD = 'Correct-Horse-Battery-42';
+const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+
+let app: TestApp;
+let sqlite: SQLite.Database;
+
+before(async () => {
+  app = await startTestApp();
+  sqlite = app.runtime.database.sqlite;
+});
+
+after(async () => {
+  await app.stop();
+});
+
+// ------------------------------------------------------------------ helpers
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The <input> a `<label for>` with exactly this text points at (asserting both exist). */
+function labelledInput(html: string, text: string): string {
+  const label = new RegExp(`<label for="([^"]+)">\\s*${escapeRe(text)}\\s*</label>`).exec(html);
+  assert.ok(label?.[1], `no <label for=…> with the text "${text}"`);
+  const input = new RegExp(`<input\\b[^>]*\\bid="${escapeRe(label[1])}"[^>]*>`).exec(html);
+  assert.ok(input, `the label "${text}" points at id "${label[1]}", but no <input> has that id`);
+  return input[0];
+}
+
+function hasButton(html: string, text: string): boolean {
+  return new RegExp(`<button\\b[^>]*>\\s*${escapeRe(text)}\\s*</button>`).test(html);
+}
+
+function hasLogoutButton(html: string): boolean {
+  return /<form\b[^>]*action="\/logout"[^>]*>[\s\S]*?<button\b[^>]*>\s*Log out\s*<\/button>[\s\S]*?<\/form>/.test(html);
+}
+
+/** The value attribute of the input with this id. */
+function inputValue(html: string, id: string): string | undefined {
+  const input = new RegExp(`<input\\b[^>]*\\bid="${escapeRe(id)}"[^>]*>`).exec(html)?.[0] ?? '';
+  return /\bvalue="([^"]*)"/.exec(input)?.[1];
+}
+
+/** The text of the form's alert box, if any. */
+function formAlert(html: string): string | undefined {
+  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
+}
+
+/** The session id inside a signed express-session cookie value ("s:<sid>.<signature>", URL-encoded). */
+function sidOf(cookieValue: string | undefined): string {
+  assert.ok(cookieValue, 'no session cookie');
+  const raw = decodeURIComponent(cookieValue);
+  assert.ok(raw.startsWith('s:'), `not a signed cookie: ${raw}`);
+  return raw.slice(2, raw.lastIndexOf('.'));
+}
+
+function sessionRow(sid: string): { sess: string; expires: number } | undefined {
+  return sqlite.prepare<[string], { sess: string; expires: number }>('SELECT sess, expires FROM sessions WHERE sid = ?').get(sid);
+}
+
+function userRow(email: string): { id: number; email: string; password_hash: string } | undefined {
+  return sqlite
+    .prepare<[string], { id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?')
+    .get(email);
+}
+
+function reportCount(userId: number): number {
+  return sqlite.prepare<[number], { n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?').get(userId)?.n ?? -1;
+}
+
+/** The session cookie as a Set-Cookie line, split into its attributes. */
+function sessionSetCookie(response: Response): string[] | undefined {
+  const line = response.headers.getSetCookie().find((l) => l.startsWith(`${COOKIE}=`));
+  return line?.split(';').map((part) => part.trim());
+}
+
+/** A client that sends only this cookie: a browser (or attacker) replaying an old session cookie. */
+async function getWithCookie(path: string, cookieValue: string): Promise<Response> {
+  return fetch(new URL(path, app.url), { headers: { cookie: `${COOKIE}=${cookieValue}` }, redirect: 'manual' });
+}
+
+async function signedUp(password = PASSWORD): Promise<{ client: HttpClient; email: string }> {
+  const client = app.client();
+  const email = uniqueEmail('auth');
+  const response = await client.register(email, password);
+  assert.equal(response.status, 303, 'registration failed');
+  return { client, email };
+}
+
+async function assertSignedInAs(client: HttpClient, email: string): Promise<void> {
+  const page = await client.get('/reports');
+  assert.equal(page.status, 200);
+  assert.ok(page.html.includes(email), 'the report list does not show the signed-in email');
+}
+
+async function assertSignedOut(client: HttpClient): Promise<void> {
+  const page = await client.get('/reports');
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get('location'), '/login?next=%2Freports');
+}
+
+function assertFormExpired(response: Response & { html: string }): void {
+  assert.equal(response.status, 403);
+  assert.match(response.html, /<h1>Form expired<\/h1>/);
+}
+
+/** POSTs a url-encoded body as is (no token added). */
+async function rawPost(client: HttpClient, path: string, fields: Record<string, string>) {
+  const response = await client.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return Object.assign(response, { html: await response.text() });
+}
+
+// ------------------------------------------------------------------ forms
+
+describe('register and login forms', () => {
+  it('when the register page is shown, then Email, Password and Confirm password are labelled inputs and the button says "Create account"', async () => {
+    const page = await app.client().get('/register');
+    assert.equal(page.status, 200);
+    const email = labelledInput(page.html, 'Email');
+    assert.match(email, /\bname="email"/);
+    assert.match(email, /\btype="email"/);
+    const password = labelledInput(page.html, 'Password');
+    assert.match(password, /\bname="password"/);
+    assert.match(password, /\btype="password"/);
+    const confirm = labelledInput(page.html, 'Confirm password');
+    assert.match(confirm, /\bname="confirm"/);
+    assert.match(confirm, /\btype="password"/);
+    assert.ok(hasButton(page.html, 'Create account'));
+  });
+
+  it('when the login page is shown, then Email and Password are labelled inputs and the button says "Log in"', async () => {
+    const page = await app.client().get('/login');
+    assert.equal(page.status, 200);
+    assert.match(labelledInput(page.html, 'Email'), /\bname="email"/);
+    const password = labelledInput(page.html, 'Password');
+    assert.match(password, /\bname="password"/);
+    assert.match(password, /\btype="password"/);
+    assert.ok(hasButton(page.html, 'Log in'));
+  });
+
+  it('when signed in, then every page (report list, upload form, a 404 page) has a "Log out" button', async () => {
+    const { client } = await signedUp();
+    for (const path of ['/reports', '/reports/new', '/no-such-page']) {
+      const page = await client.get(path);
+      assert.equal(page.status, path === '/no-such-page' ? 404 : 200, path);
+      assert.ok(hasLogoutButton(page.html), `no Log out button on ${path}`);
+      assert.match(page.html, /action="\/logout"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/, `no CSRF token in the logout form on ${path}`);
+    }
+  });
+
+  it('when signed out, then no page (landing, login, register, a 404 page) has a "Log out" button', async () => {
+    const client = app.client();
+    for (const path of ['/', '/login', '/register', '/no-such-page']) {
+      const page = await client.get(path);
+      assert.ok(!hasLogoutButton(page.html) && !page.html.includes('Log out'), `a Log out button on ${path}`);
+    }
+  });
+});
+
+// ------------------------------------------------------------------ registration
+
+describe('registration', () => {
+  it('when a new user registers, then the answer is 303 and they are signed in with their email shown', async () => {
+    const client = app.client();
+    const email = uniqueEmail('auth');
+    const response = await client.register(email);
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/reports/new');
+    await assertSignedInAs(client, email);
+  });
+
+  it('when a user registers, then the stored password hash is argon2id and not the password', async () => {
+    const email = uniqueEmail('auth');
+    await app.client().register(email, PASSWORD);
+    const row = userRow(email);
+    assert.ok(row, 'no user row');
+    assert.ok(row.password_hash.startsWith('$argon2id$'), `not argon2id: ${row.password_hash.slice(0, 20)}`);
+    assert.ok(!row.password_hash.includes(PASSWORD));
+  });
+
+  it('when the email is already registered, then the same form says so with 409, keeps the email and never echoes the password', async () => {
+    const { email } = await signedUp();
+    const secret = 'Dup-Secret-Password-8731';
+    const client = app.client();
+    const response = await client.postForm('/register', { email, password: secret, confirm: secret }, '/register');
+    assert.equal(response.status, 409);
+    assert.match(formAlert(response.html) ?? '', /already exists/);
+    assert.equal(inputValue(response.html, 'email'), email);
+    assert.ok(!response.html.includes(secret), 'the password was echoed into the page');
+    assert.ok(hasButton(response.html, 'Create account'), 'not the register form');
+    await assertSignedOut(client);
+  });
+
+  it('when the email is already registered in another case, then it is refused the same way and no second account exists', async () => {
+    const { email } = await signedUp();
+    const shouted = email.toUpperCase();
+    const secret = 'Case-Secret-Password-5519';
+    const client = app.client();
+    const response = await client.postForm('/register', { email: shouted, password: secret, confirm: secret }, '/register');
+    assert.equal(response.status, 409);
+    assert.match(formAlert(response.html) ?? '', /already exists/);
+    assert.equal(inputValue(response.html, 'email'), shouted);
+    assert.ok(!response.html.includes(secret));
+    const n = sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE lower(email) = ?').get(email.toLowerCase())?.n;
+    assert.equal(n, 1);
+  });
+
+  it('when the password is under 10 characters, then the form says so, keeps the email, never echoes the password and creates no user', async () => {
+    const client = app.client();
+    const email = uniqueEmail('auth');
+    const weak = 'Zq9-wEak!'; // 9 characters
+    const response = await client.postForm('/register', { email, password: weak, confirm: weak }, '/register');
+    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+    assert.match(formAlert(response.html) ?? '', /at least 10 characters/);
+    assert.equal(inputValue(response.html, 'email'), email);
+    assert.ok(!response.html.includes(weak), 'the password was echoed into the page');
+    assert.equal(userRow(email), undefined);
+  });
+
+  it('when the password is exactly 10 characters, then the account is created', async () => {
+    const client = app.client();
+    const email = uniqueEmail('auth');
+    const response = await client.register(email, 'Ten-chars!');
+    assert.equal(response.status, 303);
+    await assertSignedInAs(client, email);
+  });
+
+  it('when the confirmation differs, then the form says so, keeps the email, never echoes either password and creates no user', async () => {
+    const client = app.client();
+    const email = uniqueEmail('auth');
+    const first = 'First-Password-Value-1';
+    const second = 'Second-Password-Value-2';
+    const response = await client.postForm('/register', { email, password: first, confirm: second }, '/register');
+    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+    assert.match(formAlert(response.html) ?? '', /passwords differ/);
+    assert.equal(inputValue(response.html, 'email'), email);
+    assert.ok(!response.html.includes(first) && !response.html.includes(second));
+    assert.equal(userRow(email), undefined);
+  });
+});
+
+// ------------------------------------------------------------------ login
+
+describe('login', () => {
+  it('when the password is wrong, then 401 "Wrong email or password." on the login form, email kept, password not echoed', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    const wrong = 'Not-The-Password-7781';
+    const response = await client.postForm('/login', { email, password: wrong }, '/login');
+    assert.equal(response.status, 401);
+    assert.equal(formAlert(response.html), 'Wrong email or password.');
+    assert.equal(inputValue(response.html, 'email'), email);
+    assert.ok(!response.html.includes(wrong));
+    assert.ok(hasButton(response.html, 'Log in'));
+    await assertSignedOut(client);
+  });
+
+  it('when the email is unknown, then the very same 401 "Wrong email or password." as for a wrong password', async () => {
+    const { email } = await signedUp();
+    const unknown = uniqueEmail('nobody');
+    const wrongPassword = await app.client().postForm('/login', { email, password: 'Not-The-Password-7781' }, '/login');
+    const unknownEmail = await app.client().postForm('/login', { email: unknown, password: 'Not-The-Password-7781' }, '/login');
+    assert.equal(unknownEmail.status, 401);
+    assert.equal(formAlert(unknownEmail.html), 'Wrong email or password.');
+    assert.equal(formAlert(unknownEmail.html), formAlert(wrongPassword.html));
+    assert.equal(inputValue(unknownEmail.html, 'email'), unknown);
+    assert.ok(!unknownEmail.html.includes('Not-The-Password-7781'));
+  });
+
+  it('when the right password is given with the email in another case, then the user is signed in', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    const response = await client.login(email.toUpperCase(), PASSWORD);
+    assert.equal(response.status, 303);
+    await assertSignedInAs(client, email);
+  });
+});
+
+// ------------------------------------------------------------------ sessions
+
+describe('sessions', () => {
+  it('when a user logs in, then a session row holding their id is stored in SQLite and the session id changed', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    await client.get('/login');
+    const before = client.cookie(COOKIE);
+    assert.ok(before, 'the login page set no session cookie (it carries the CSRF token)');
+    const response = await client.login(email, PASSWORD);
+    assert.equal(response.status, 303);
+    const afterLogin = client.cookie(COOKIE);
+    assert.notEqual(sidOf(afterLogin), sidOf(before), 'the session id did not change on login (session fixation)');
+    const row = sessionRow(sidOf(afterLogin));
+    assert.ok(row, 'no session row in SQLite after login');
+    assert.equal((JSON.parse(row.sess) as { userId?: number }).userId, userRow(email)?.id);
+    assert.ok(row.expires > Date.now());
+    assert.equal(sessionRow(sidOf(before)), undefined, 'the pre-login session still exists');
+  });
+
+  it('when a session id is planted before login, then it does not authenticate after the victim logs in', async () => {
+    const { email } = await signedUp();
+    const attacker = app.client();
+    await attacker.get('/login');
+    const planted = attacker.cookie(COOKIE);
+    assert.ok(planted);
+    // The victim logs in with the attacker's cookie.
+    const victim = app.client();
+    const page = await victim.request('/login', { headers: { cookie: `${COOKIE}=${planted}` } });
+    const token = victim.csrfToken(await page.text());
+    const response = await victim.request('/login', {
+      method: 'POST',
+      headers: { cookie: `${COOKIE}=${planted}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString(),
+    });
+    assert.equal(response.status, 303);
+    await assertSignedInAs(victim, email);
+    const replay = await getWithCookie('/reports', planted);
+    assert.equal(replay.status, 303);
+    assert.match(replay.headers.get('location') ?? '', /^\/login\?next=/);
+  });
+
+  it('when a user registers, then the session id changes too', async () => {
+    const client = app.client();
+    await client.get('/register');
+    const before = client.cookie(COOKIE);
+    assert.ok(before);
+    await client.register(uniqueEmail('auth'));
+    assert.notEqual(sidOf(client.cookie(COOKIE)), sidOf(before));
+  });
+
+  it('when a user logs out, then the session row is gone, the cookie is cleared and the old cookie no longer authenticates', async () => {
+    const { client, email } = await signedUp();
+    await assertSignedInAs(client, email);
+    const cookie = client.cookie(COOKIE);
+    const sid = sidOf(cookie);
+    assert.ok(sessionRow(sid));
+    const response = await client.postForm('/logout', {}, '/reports');
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/login');
+    assert.equal(sessionRow(sid), undefined, 'the session row survived logout');
+    assert.equal(client.cookie(COOKIE), undefined, 'the cookie was not cleared');
+    const replay = await getWithCookie('/reports', cookie ?? '');
+    assert.equal(replay.status, 303);
+    assert.equal(replay.headers.get('location'), '/login?next=%2Freports');
+    await assertSignedOut(client);
+  });
+
+  it('when the session cookie is set over http, then it is HttpOnly, SameSite=Lax, Path=/ and not Secure', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    await client.get('/login');
+    const response = await client.login(email, PASSWORD);
+    assert.equal(response.status, 303);
+    const attrs = sessionSetCookie(response);
+    assert.ok(attrs, 'login set no session cookie');
+    const lower = attrs.map((a) => a.toLowerCase());
+    assert.ok(lower.includes('httponly'), attrs.join('; '));
+    assert.ok(lower.includes('samesite=lax'), attrs.join('; '));
+    assert.ok(lower.includes('path=/'), attrs.join('; '));
+    assert.ok(!lower.includes('secure'), attrs.join('; '));
+  });
+});
+
+// ------------------------------------------------------------------ CSRF
+
+describe('CSRF', () => {
+  it('when POST /login has no token or a wrong one, then 403 "Form expired" and nobody is signed in', async () => {
+    const { email } = await signedUp();
+    for (const token of [undefined, 'wrong-token']) {
+      const client = app.client();
+      await client.get('/login');
+      const fields: Record<string, string> = { email, password: PASSWORD, ...(token ? { _csrf: token } : {}) };
+      assertFormExpired(await rawPost(client, '/login', fields));
+      await assertSignedOut(client);
+    }
+  });
+
+  it('when POST /login comes with no session at all, then 403 "Form expired"', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    assertFormExpired(await rawPost(client, '/login', { email, password: PASSWORD, _csrf: 'anything' }));
+    await assertSignedOut(client);
+  });
+
+  it('when POST /register has no token or a wrong one, then 403 "Form expired" and no user is created', async () => {
+    for (const token of [undefined, 'wrong-token']) {
+      const client = app.client();
+      await client.get('/register');
+      const email = uniqueEmail('csrf');
+      const fields: Record<string, string> = { email, password: PASSWORD, confirm: PASSWORD, ...(token ? { _csrf: token } : {}) };
+      assertFormExpired(await rawPost(client, '/register', fields));
+      assert.equal(userRow(email), undefined, 'a user was created without a valid token');
+      await assertSignedOut(client);
+    }
+  });
+
+  it('when POST /logout has no token or a wrong one, then 403 "Form expired" and the user stays signed in', async () => {
+    const { client, email } = await signedUp();
+    const sid = sidOf(client.cookie(COOKIE));
+    for (const token of [undefined, 'wrong-token']) {
+      assertFormExpired(await rawPost(client, '/logout', token ? { _csrf: token } : {}));
+      assert.ok(sessionRow(sid), 'the session was destroyed');
+      await assertSignedInAs(client, email);
+    }
+  });
+
+  it('when a token from another session is sent, then 403 "Form expired"', async () => {
+    const { client, email } = await signedUp();
+    const other = await signedUp();
+    await other.client.get('/reports');
+    assertFormExpired(await rawPost(client, '/logout', { _csrf: other.client.csrfToken() }));
+    await assertSignedInAs(client, email);
+  });
+
+  it('when POST /reports/:id/delete has no token or a wrong one, then 403 "Form expired" and the report is kept', async () => {
+    const { client } = await signedUp();
+    const id = reportIdFrom(await client.upload({ hashes: MD5 }));
+    const exists = () => sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM reports WHERE id = ?').get(id)?.n;
+    for (const token of [undefined, 'wrong-token']) {
+      assertFormExpired(await rawPost(client, `/reports/${id}/delete`, token ? { _csrf: token } : {}));
+      assert.equal(exists(), 1, 'the report was deleted without a valid token');
+    }
+    // The same request with the page's token works: the 403s above were the token's doing.
+    const ok = await client.postForm(`/reports/${id}/delete`, {}, `/reports/${id}`);
+    assert.equal(ok.status, 303);
+    assert.equal(exists(), 0);
+  });
+
+  it('when the multipart upload has no token or a wrong one, then 403 "Form expired" and no report is created', async () => {
+    const { client, email } = await signedUp();
+    const userId = userRow(email)?.id ?? -1;
+    for (const token of [undefined, 'wrong-token']) {
+      const form = new FormData();
+      if (token) form.append('_csrf', token);
+      form.append('hashes', MD5);
+      form.append('file', new Blob([MD5], { type: 'text/plain' }), 'hashes.txt');
+      const response = await client.request('/reports', { method: 'POST', body: form });
+      assertFormExpired(Object.assign(response, { html: await response.text() }));
+      assert.equal(reportCount(userId), 0, 'a report was created without a valid token');
+    }
+    // With the token it is accepted.
+    const ok = await client.upload({ hashes: MD5 });
+    assert.equal(ok.status, 303);
+    assert.equal(reportCount(userId), 1);
+  });
+
+  it('when a multipart body is posted to /login, even with a valid token, then 403 and nobody is signed in', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    await client.get('/login');
+    const form = new FormData();
+    form.append('_csrf', client.csrfToken());
+    form.append('email', email);
+    form.append('password', PASSWORD);
+    const response = await client.request('/login', { method: 'POST', body: form });
+    assertFormExpired(Object.assign(response, { html: await response.text() }));
+    await assertSignedOut(client);
+  });
+
+  it('when a multipart body is posted to /logout or /register, then 403', async () => {
+    const { client, email } = await signedUp();
+    await client.get('/reports');
+    const logout = new FormData();
+    logout.append('_csrf', client.csrfToken());
+    const response = await client.request('/logout', { method: 'POST', body: logout });
+    assertFormExpired(Object.assign(response, { html: await response.text() }));
+    await assertSignedInAs(client, email);
+
+    const anonymous = app.client();
+    await anonymous.get('/register');
+    const newEmail = uniqueEmail('multipart');
+    const register = new FormData();
+    register.append('_csrf', anonymous.csrfToken());
+    register.append('email', newEmail);
+    register.append('password', PASSWORD);
+    register.append('confirm', PASSWORD);
+    const registered = await anonymous.request('/register', { method: 'POST', body: register });
+    assertFormExpired(Object.assign(registered, { html: await registered.text() }));
+    assert.equal(userRow(newEmail), undefined);
+  });
+});
+
+// ------------------------------------------------------------------ redirects
+
+describe('redirects', () => {
+  it('when anonymous, then GET /reports and /reports/new answer 303 to /login with the page as next', async () => {
+    const client = app.client();
+    const list = await client.get('/reports');
+    assert.equal(list.status, 303);
+    assert.equal(list.headers.get('location'), '/login?next=%2Freports');
+    const upload = await client.get('/reports/new');
+    assert.equal(upload.status, 303);
+    assert.equal(upload.headers.get('location'), '/login?next=%2Freports%2Fnew');
+  });
+
+  it('when an anonymous visitor is sent to login from /reports/new and logs in, then they land on /reports/new', async () => {
+    const { email } = await signedUp();
+    const client = app.client();
+    const bounce = await client.get('/reports/new');
+    const loginPath = bounce.headers.get('location') ?? '';
+    const page = await client.get(loginPath);
+    assert.match(page.html, /name="next" value="\/reports\/new"/);
+    const response = await client.postForm('/login', { email, password: PASSWORD, next: '/reports/new' });
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/reports/new');
+  });
+
+  it('when next points off-site, then login falls back to /reports and the form never carries the foreign URL', async () => {
+    const { email } = await signedUp();
+    const hostile = ['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', '/\t/evil.example', 'evil.example'];
+    for (const next of hostile) {
+      const client = app.client();
+      const page = await client.get(`/login?next=${encodeURIComponent(next)}`);
+      assert.match(page.html, /name="next" value="\/reports"/, `the login form kept next=${JSON.stringify(next)}`);
+      const response = await client.postForm('/login', { email, password: PASSWORD, next });
+      assert.equal(response.status, 303);
+      const location = response.headers.get('location') ?? '';
+      const target = new URL(location, app.url);
+      assert.equal(target.origin, new URL(app.url).origin, `next=${JSON.stringify(next)} redirected to ${location}`);
+      assert.equal(location, '/reports', JSON.stringify(next));
+    }
+  });
+
+  it('when anonymous, then GET / shows the landing page', async () => {
+    const page = await app.client().get('/');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /VirusTotal reports for whole hash lists/);
+    assert.match(page.html, /href="\/register"/);
+  });
+
+  it('when signed in, then GET / redirects to /reports', async () => {
+    const { client } = await signedUp();
+    const response = await client.get('/');
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/reports');
+  });
+});
+
+// ------------------------------------------------------------------ headers and error pages
+
+describe('security headers and error pages', () => {
+  function directives(csp: string | null): Map<string, string[]> {
+    assert.ok(csp, 'no Content-Security-Policy header');
+    return new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .filter((parts) => parts[0])
+        .map(([name = '', ...values]) => [name.toLowerCase(), values]),
+    );
+  }
+
+  it('when any page is served, then CSP allows only own scripts, forbids framing, and nosniff is set', async () => {
+    const { client } = await signedUp();
+    for (const [who, path] of [[app.client(), '/'], [app.client(), '/login'], [client, '/reports'], [client, '/no-such-page']] as const) {
+      const response = await who.get(path);
+      const csp = directives(response.headers.get('content-security-policy'));
+      assert.deepEqual(csp.get('script-src'), ["'self'"], `script-src on ${path}`);
+      assert.ok(!(csp.get('script-src') ?? []).includes("'unsafe-inline'"));
+      assert.ok(!(csp.get('default-src') ?? []).includes("'unsafe-inline'"));
+      assert.deepEqual(csp.get('frame-ancestors'), ["'none'"], `frame-ancestors on ${path}`);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    }
+  });
+
+  it('when the report list is served, then it is Cache-Control: no-store', async () => {
+    const { client } = await signedUp();
+    const response = await client.get('/reports');
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('cache-control') ?? '', /\bno-store\b/);
+  });
+
+  it('when a route does not exist, then a 404 "Not found" page', async () => {
+    const page = await app.client().get('/definitely/not/here');
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.html, /<h1>Not found<\/h1>/);
+  });
+});
