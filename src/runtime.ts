@@ -109,7 +109,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host ?? '::', () => resolve(s));
+    // Without HOST, Node picks all interfaces itself (IPv6 when the machine has it, else IPv4).
+    const s = config.host ? app.listen(config.port, config.host, () => resolve(s)) : app.listen(config.port, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;

@@ -7,7 +7,3 @@ export interface Pause {
   /** When lookups try again on their own; null means only a restart with a key helps. */
   until: number | null;
 }
-
-export function pauseMessage(pause: Pause): string {
-  return pause.message;
-}
