@@ -94,12 +94,12 @@ export async function countJobs(db: Executor): Promise<number> {
 
 /**
  * How many calls stand between now and a report's last pending row: every job queued up to and
- * including the report's last one (first come first served).
+ * including the report's last one (first come first served). Jobs in flight have their slot already.
  */
 export async function callsAheadOfReport(db: Executor, reportId: string): Promise<number> {
   const row = await sql<{ n: number }>`
     SELECT count(*) AS n FROM lookup_jobs
-    WHERE id <= (
+    WHERE state = 'queued' AND id <= (
       SELECT max(j.id) FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
       WHERE i.report_id = ${reportId} AND i.status = 'pending'
     )

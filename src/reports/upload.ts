@@ -7,7 +7,7 @@ import { PayloadTooLargeError, ValidationError } from '../shared/errors.js';
  * check, and the importer reads the bytes without decoding the whole file at once.
  */
 export function uploadParser(maxBytes: number) {
-  const megabytes = Math.round(maxBytes / 1024 / 1024);
+  const limit = formatLimit(maxBytes);
   const parse = multer({
     storage: multer.memoryStorage(),
     defParamCharset: 'utf8',
@@ -20,9 +20,9 @@ export function uploadParser(maxBytes: number) {
       if (err instanceof multer.MulterError) {
         switch (err.code) {
           case 'LIMIT_FILE_SIZE':
-            return next(new PayloadTooLargeError(`The file is larger than the ${megabytes} MB limit. Split it and upload the parts.`));
+            return next(new PayloadTooLargeError(`The file is larger than the ${limit} limit. Split it and upload the parts.`));
           case 'LIMIT_FIELD_VALUE':
-            return next(new PayloadTooLargeError(`The pasted text is larger than the ${megabytes} MB limit. Upload it as a file in parts.`));
+            return next(new PayloadTooLargeError(`The pasted text is larger than the ${limit} limit. Upload it as a file in parts.`));
           default:
             return next(new ValidationError(`The upload could not be read (${err.message}).`));
         }
@@ -31,4 +31,11 @@ export function uploadParser(maxBytes: number) {
       return next(new ValidationError('The upload could not be read. Choose the file again and retry.'));
     });
   };
+}
+
+/** "100 MB", "1.5 MB", "10 KB": rounding to whole megabytes said "0 MB" for limits under half a megabyte. */
+function formatLimit(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  if (mb >= 1) return `${Number(mb.toFixed(1))} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }

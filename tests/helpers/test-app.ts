@@ -24,6 +24,8 @@ export interface TestAppOptions {
   databasePath?: string;
   /** Reuse a running fake. */
   sim?: VtSimulator;
+  /** Start without VT_API_KEY, as an install that has no key yet. */
+  noKey?: boolean;
 }
 
 export interface TestApp {
@@ -59,7 +61,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_PATH: databasePath,
-    VT_API_KEY: TEST_KEY,
+    ...(options.noKey ? {} : { VT_API_KEY: TEST_KEY }),
     VT_API_URL: sim.url,
     VT_RATE_PER_MINUTE: '1000',
     VT_RATE_PER_DAY: '100000',
