@@ -1,17 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import ejs from 'ejs';
+import type { Counts } from '../reports/report.service.js';
 import type { MailMessage } from './mailer.js';
 
-export interface ReportCounts {
-  total: number;
-  malicious: number;
-  suspicious: number;
-  clean: number;
-  notFound: number;
-  invalid: number;
-  error: number;
-}
+/** A completed report's counts; nothing is pending any more, so that count is not needed. */
+export type ReportCounts = Omit<Counts, 'pending'>;
 
 export interface ReportReadyEmailInput {
   to: string;
