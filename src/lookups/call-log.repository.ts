@@ -8,7 +8,10 @@ export interface CallLog {
   countSince(keyId: string, since: number): number;
   /** Time of the n-th oldest call (0-based) after `since`, or null. */
   nthCallSince(keyId: string, since: number, n: number): number | null;
-  record(keyId: string, at: number): void;
+  /** Records a call sent at `at`; returns its id. */
+  record(keyId: string, at: number): number;
+  /** Moves a call's time forward to `at` (never back). */
+  restamp(id: number, at: number): void;
   pruneBefore(at: number): number;
 }
 
@@ -18,11 +21,13 @@ export function createCallLog(sqlite: SQLite.Database): CallLog {
     'SELECT at FROM vt_calls WHERE key_id = ? AND at > ? ORDER BY at ASC LIMIT 1 OFFSET ?',
   );
   const insert = sqlite.prepare<[string, number]>('INSERT INTO vt_calls (key_id, at) VALUES (?, ?)');
+  const restamp = sqlite.prepare<[number, number]>('UPDATE vt_calls SET at = max(at, ?) WHERE id = ?');
   const prune = sqlite.prepare<[number]>('DELETE FROM vt_calls WHERE at < ?');
   return {
     countSince: (keyId, since) => count.get(keyId, since)?.n ?? 0,
     nthCallSince: (keyId, since, n) => nth.get(keyId, since, n)?.at ?? null,
-    record: (keyId, at) => void insert.run(keyId, at),
+    record: (keyId, at) => Number(insert.run(keyId, at).lastInsertRowid),
+    restamp: (id, at) => void restamp.run(at, id),
     pruneBefore: (at) => prune.run(at).changes,
   };
 }

@@ -53,6 +53,10 @@ export class LookupScheduler {
   private stopped = true;
   private pause: Pause | null = null;
   private quotaStrikes = 0;
+  /** When the last 429 came back; 429s to calls sent before it belong to the same burst. */
+  private lastQuotaAt = -Infinity;
+  /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
+  private probing = false;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -78,7 +82,10 @@ export class LookupScheduler {
   }
 
   currentPause(): Pause | null {
-    if (this.pause?.until != null && this.pause.until <= this.now()) this.pause = null;
+    if (this.pause?.until != null && this.pause.until <= this.now()) {
+      if (this.pause.reason === 'wrong_key') this.probing = true;
+      this.pause = null;
+    }
     return this.pause;
   }
 
@@ -116,7 +123,7 @@ export class LookupScheduler {
 
   private async dispatchWhilePossible(): Promise<void> {
     const { db } = this.deps;
-    while (!this.stopped && this.inFlight.size < this.options.maxInFlight) {
+    while (!this.stopped && this.inFlight.size < (this.probing ? 1 : this.options.maxInFlight)) {
       const pause = this.currentPause();
       if (pause) {
         if (pause.until != null) this.wakeAt(pause.until);
@@ -130,13 +137,13 @@ export class LookupScheduler {
         return;
       }
       if (await this.answerFromCache(job)) continue;
-      const slot = this.deps.limiter.tryAcquire();
+      const slot = this.deps.limiter.acquireCall();
       if (!slot.ok) {
         this.wakeAt(slot.retryAt);
         return;
       }
       await jobs.leaseJob(db, job.id, now + this.options.timeoutMs * 2 + 5000);
-      const run = this.run(job).finally(() => {
+      const run = this.run(job, slot.callId, now).finally(() => {
         this.inFlight.delete(run);
         this.wake();
       });
@@ -157,21 +164,23 @@ export class LookupScheduler {
     return true;
   }
 
-  private async run(job: LookupJobRow): Promise<void> {
+  private async run(job: LookupJobRow, callId: number, sentAt: number): Promise<void> {
     const outcome = await this.deps.runner
       .run({ baseUrl: this.options.apiUrl, apiKey: this.options.apiKey ?? '', hash: job.hash, timeoutMs: this.options.timeoutMs })
       .catch((err: unknown): LookupOutcome => ({ kind: 'transient', reason: `lookup worker failed: ${err instanceof Error ? err.message : String(err)}` }));
     try {
-      await this.settle(job, outcome);
+      this.deps.limiter.answered(callId);
+      await this.settle(job, outcome, sentAt);
     } catch (err) {
       // The lease expires and the job runs again; nothing is lost.
       this.deps.logger.error({ err, hash: job.hash }, 'could not store a lookup result');
     }
   }
 
-  private async settle(job: LookupJobRow, outcome: LookupOutcome): Promise<void> {
+  private async settle(job: LookupJobRow, outcome: LookupOutcome, sentAt: number): Promise<void> {
     const now = this.now();
     const { db, logger } = this.deps;
+    if (outcome.kind !== 'auth' && outcome.kind !== 'transient') this.probing = false;
     switch (outcome.kind) {
       case 'found':
       case 'not_found': {
@@ -191,7 +200,9 @@ export class LookupScheduler {
       case 'quota': {
         // Quota never turns a row into an error: the row goes back and everything waits.
         await jobs.requeueJob(db, job.id, { notBefore: 0 });
-        this.quotaStrikes++;
+        // Calls already in flight when a 429 came back get theirs too: one burst is one strike.
+        if (sentAt >= this.lastQuotaAt) this.quotaStrikes++;
+        this.lastQuotaAt = Math.max(this.lastQuotaAt, now);
         const snapshot = this.deps.limiter.snapshot();
         const dayGone = snapshot.dayExhausted || this.quotaStrikes >= QUOTA_STRIKES_FOR_DAY;
         const until = dayGone ? nextUtcMidnight(now) : now + this.deps.limiter.windowMs;

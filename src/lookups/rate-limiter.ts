@@ -43,11 +43,25 @@ export class RateLimiter {
 
   /** Takes a slot and records the call now, or says when the next slot frees. */
   tryAcquire(): Acquired {
+    const slot = this.acquireCall();
+    return slot.ok ? { ok: true } : slot;
+  }
+
+  /** As tryAcquire, with the id of the recorded call, for `answered`. */
+  acquireCall(): { ok: true; callId: number } | Extract<Acquired, { ok: false }> {
     const snap = this.snapshot();
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
     if (snap.usedInWindow >= this.limits.perMinute) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
-    this.log.record(this.keyId, this.now());
-    return { ok: true };
+    return { ok: true, callId: this.log.record(this.keyId, this.now()) };
+  }
+
+  /**
+   * The call came back: count it from now. VirusTotal counts a request when it arrives, which is
+   * some time after the slot was taken (a worker starting, a connection opening); counting from the
+   * answer, which is never earlier than the arrival, keeps every window on VirusTotal's side within the limit.
+   */
+  answered(callId: number): void {
+    this.log.restamp(callId, this.now());
   }
 
   snapshot(): QuotaSnapshot {

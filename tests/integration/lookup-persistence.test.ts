@@ -1,0 +1,301 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { exportJson, reportIdFrom, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
+import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const DAY_MS = 86_400_000;
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function newFile(sim: VtSimulator) {
+  const spec = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 4, fortinet: 'W32/Agent.QQ!tr' };
+  sim.addFile(spec);
+  return spec;
+}
+
+async function signedIn(app: TestApp, email = uniqueEmail('persistence')): Promise<HttpClient> {
+  const client = app.client();
+  const response = await client.register(email);
+  assert.equal(response.status, 303, 'registration signs the user in');
+  return client;
+}
+
+async function uploadHashes(client: HttpClient, hashes: string[]): Promise<string> {
+  const response = await client.upload({ hashes: hashes.join('\n') });
+  assert.equal(response.status, 303, response.html.slice(0, 300));
+  return reportIdFrom(response);
+}
+
+/** Reads the database file directly, as an operator with sqlite3 would: the state at this moment. */
+function inspect(databasePath: string, cacheKey = '') {
+  const count = (query: string, ...params: unknown[]) => {
+    const sqlite = new Database(databasePath, { readonly: true, fileMustExist: true });
+    try {
+      return (sqlite.prepare(query).get(...params) as { n: number }).n;
+    } finally {
+      sqlite.close();
+    }
+  };
+  return {
+    cacheEntries: count('SELECT count(*) AS n FROM cache_entries WHERE key = ?', cacheKey),
+    cacheAliases: count('SELECT count(*) AS n FROM cache_aliases WHERE entry_key = ?', cacheKey),
+    jobs: count('SELECT count(*) AS n FROM lookup_jobs'),
+    leased: count("SELECT count(*) AS n FROM lookup_jobs WHERE state = 'leased'"),
+  };
+}
+
+function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('cache eviction', () => {
+  test('when the cache is evicted, then old reports keep their answers and a new upload asks VirusTotal again', async (t) => {
+    // Arrange
+    const app = await startTestApp();
+    t.after(() => app.stop());
+    const client = await signedIn(app);
+    const file = newFile(app.sim);
+    const old = await uploadHashes(client, [file.md5]);
+    await waitForCompletion(client, old);
+    const before = await exportJson(client, old);
+    assert.equal(inspect(app.databasePath, file.sha256).cacheEntries, 1);
+
+    // Act
+    const evicted = await evictExpiredCache(app.runtime.database.db, DAY_MS, Date.now() + DAY_MS + 1);
+    const afterEviction = inspect(app.databasePath, file.sha256);
+    const again = await uploadHashes(client, [file.md5]);
+    const statusAtUpload = await reportStatus(client, again);
+    await waitForCompletion(client, again);
+
+    // Assert
+    assert.equal(evicted, 1);
+    assert.deepEqual([afterEviction.cacheEntries, afterEviction.cacheAliases], [0, 0]);
+    assert.deepEqual(await exportJson(client, old), before, 'eviction changes no report');
+    assert.notEqual(statusAtUpload.status, 'completed', 'nothing was answered from the evicted cache');
+    const [item] = (await exportJson(client, again)).items;
+    assert.equal(item?.fromCache, false);
+    assert.equal(item?.malicious, 4);
+    assert.equal(app.sim.callsFor(file.md5), 2);
+  });
+
+  test('when CACHE_TTL_HOURS is tiny, then housekeeping evicts the answer and the next upload asks VirusTotal again', async (t) => {
+    // Arrange: 0.0003 h ≈ 1.1 s; housekeeping every 200 ms instead of hourly
+    const app = await startTestApp({ env: { CACHE_TTL_HOURS: '0.0003' }, tuning: { evictEveryMs: 200 } });
+    t.after(() => app.stop());
+    const client = await signedIn(app);
+    const file = newFile(app.sim);
+    const old = await uploadHashes(client, [file.sha256]);
+    await waitForCompletion(client, old);
+    const before = await exportJson(client, old);
+
+    // Act
+    const evicted = await waitFor(async () => {
+      const state = inspect(app.databasePath, file.sha256);
+      return state.cacheEntries === 0 ? state : null;
+    }, 'housekeeping to evict the entry', 5000);
+    const again = await uploadHashes(client, [file.sha256]);
+    await waitForCompletion(client, again);
+
+    // Assert
+    assert.equal(evicted.cacheAliases, 0, 'the aliases go with the entry');
+    assert.deepEqual(await exportJson(client, old), before);
+    assert.equal((await exportJson(client, again)).items[0]?.fromCache, false);
+    assert.equal(app.sim.callsFor(file.sha256), 2);
+  });
+
+  test('when `npm run evict-cache` runs, then answers older than CACHE_TTL_HOURS are deleted and the next upload asks again', async (t) => {
+    // Arrange
+    const app = await startTestApp();
+    t.after(() => app.stop());
+    const client = await signedIn(app);
+    const file = newFile(app.sim);
+    const old = await uploadHashes(client, [file.sha1]);
+    await waitForCompletion(client, old);
+    const before = await exportJson(client, old);
+    await sleep(400);
+
+    // Act: 0.0001 h = 360 ms, so the answer above is stale for the script
+    const result = await run('npm', ['run', '--silent', 'evict-cache'], { DATABASE_PATH: app.databasePath, CACHE_TTL_HOURS: '0.0001' });
+    const state = inspect(app.databasePath, file.sha256);
+    const again = await uploadHashes(client, [file.sha1]);
+    await waitForCompletion(client, again);
+
+    // Assert
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /evicted 1 cache entry\b/);
+    assert.equal(state.cacheEntries, 0);
+    assert.equal(state.cacheAliases, 0);
+    assert.deepEqual(await exportJson(client, old), before);
+    assert.equal(app.sim.callsFor(file.sha1), 2);
+  });
+
+  test('when `npm run evict-cache` runs with the default TTL, then a fresh answer stays', async (t) => {
+    // Arrange
+    const app = await startTestApp();
+    t.after(() => app.stop());
+    const client = await signedIn(app);
+    const file = newFile(app.sim);
+    await waitForCompletion(client, await uploadHashes(client, [file.md5]));
+
+    // Act
+    const result = await run('npm', ['run', '--silent', 'evict-cache'], { DATABASE_PATH: app.databasePath, CACHE_TTL_HOURS: '' });
+    const again = await uploadHashes(client, [file.md5]);
+
+    // Assert
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /evicted 0 cache entries/);
+    assert.equal(inspect(app.databasePath, file.sha256).cacheEntries, 1);
+    assert.equal((await reportStatus(client, again)).status, 'completed');
+    assert.equal(app.sim.callsFor(file.md5), 1);
+  });
+});
+
+describe('restarts', () => {
+  let sim: VtSimulator;
+  before(async () => {
+    sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 } }, minuteMs: 1000 });
+  });
+  after(async () => {
+    await sim?.close();
+  });
+
+  test('when the app is stopped while lookups are in flight, then the leases are returned and a restarted app completes the report', async (t) => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'hash-report-restart-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const databasePath = join(dir, 'app.sqlite');
+    const files = [newFile(sim), newFile(sim), newFile(sim)];
+    const first = await startTestApp({ databasePath, sim, tuning: { shutdownGraceMs: 50 } });
+    t.after(() => first.stop());
+    const email = uniqueEmail('restart');
+    const client = await signedIn(first, email);
+    sim.setLatency(1500);
+    t.after(() => sim.setLatency(0));
+    const id = await uploadHashes(client, files.map((f) => f.md5));
+    await waitFor(async () => sim.calls.filter((c) => c.status === 0).length >= 3, 'three lookups in flight', 5000);
+
+    // Act
+    await first.stopApp();
+    const afterStop = inspect(databasePath);
+    sim.setLatency(0);
+    const second = await startTestApp({ databasePath, sim });
+    t.after(() => second.stop());
+    const again = second.client();
+    assert.equal((await again.login(email)).status, 303);
+    const done = await waitForCompletion(again, id);
+    const json = await exportJson(again, id);
+
+    // Assert
+    assert.equal(afterStop.leased, 0, 'no lease outlives the app');
+    assert.equal(done.counts.malicious, 3);
+    assert.deepEqual(json.items.map((i) => [i.line, i.status]), [[1, 'found'], [2, 'found'], [3, 'found']]);
+    assert.equal(inspect(databasePath).jobs, 0);
+  });
+
+  test('when the app process is killed mid-lookup, then the next start returns the leases and the report completes, each row answered once', async (t) => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'hash-report-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const databasePath = join(dir, 'app.sqlite');
+    const files = [newFile(sim), newFile(sim), newFile(sim)];
+    const child = await startChildApp(databasePath, sim);
+    t.after(() => child.process.kill('SIGKILL'));
+    const email = uniqueEmail('crash');
+    const client = new HttpClient(child.url);
+    assert.equal((await client.register(email)).status, 303);
+    sim.setLatency(1500);
+    t.after(() => sim.setLatency(0));
+    const callsBefore = sim.calls.length;
+    const id = await uploadHashes(client, files.map((f) => f.sha256));
+    await waitFor(async () => sim.calls.slice(callsBefore).filter((c) => c.status === 0).length >= 3, 'three lookups in flight', 5000);
+
+    // Act
+    child.process.kill('SIGKILL');
+    await new Promise((resolve) => child.process.once('exit', resolve));
+    const afterCrash = inspect(databasePath);
+    sim.setLatency(0);
+    const restarted = await startTestApp({ databasePath, sim });
+    t.after(() => restarted.stop());
+    const again = restarted.client();
+    assert.equal((await again.login(email)).status, 303);
+    const done = await waitForCompletion(again, id);
+    const json = await exportJson(again, id);
+
+    // Assert
+    assert.equal(afterCrash.leased, 3, 'the killed process left its leases behind');
+    assert.equal(done.counts.malicious, 3);
+    assert.equal(json.items.length, 3);
+    assert.ok(json.items.every((i) => i.status === 'found' && i.fromCache === false));
+    assert.equal(inspect(databasePath).jobs, 0);
+    for (const file of files) assert.equal(sim.callsFor(file.sha256), 2, 'one lost to the crash, one after the restart');
+  });
+});
+
+/** The real app in its own process, so it can die the way a crashed server does. */
+async function startChildApp(databasePath: string, sim: VtSimulator): Promise<{ url: string; process: ChildProcess }> {
+  const runtimeUrl = new URL('../../src/runtime.ts', import.meta.url).href;
+  const configUrl = new URL('../../src/shared/config.ts', import.meta.url).href;
+  // A file, not --eval: worker threads inherit the parent's flags, and --input-type breaks them.
+  const script = join(dirname(databasePath), 'child-app.mjs');
+  writeFileSync(
+    script,
+    `const { loadConfig } = await import(${JSON.stringify(configUrl)});
+const { startRuntime } = await import(${JSON.stringify(runtimeUrl)});
+const runtime = await startRuntime(loadConfig(process.env), { rateWindowMs: 1000, lookupTimeoutMs: 5000, retryBaseMs: 20, maxAttempts: 3 });
+process.stdout.write('LISTENING ' + runtime.url + '\\n');
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_PATH: databasePath,
+      VT_API_KEY: TEST_KEY,
+      VT_API_URL: sim.url,
+      VT_RATE_PER_MINUTE: '1000',
+      VT_RATE_PER_DAY: '100000',
+      LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`child app did not start: ${stderr}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /LISTENING (\S+)/.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      reject(new Error(`child app exited with ${exitCode}: ${stderr}`));
+    });
+  });
+  return { url, process: child };
+}

@@ -1,0 +1,201 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { ParsedMail } from 'mailparser';
+import { reportIdFrom, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NOTIFY_LABEL = 'Email me when the report is ready';
+
+async function signedIn(app: TestApp, email = uniqueEmail('mail')): Promise<HttpClient> {
+  const client = app.client();
+  const response = await client.register(email);
+  assert.equal(response.status, 303, 'registration signs the user in');
+  return client;
+}
+
+const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
+
+function mailsTo(app: TestApp, email: string): ParsedMail[] {
+  return app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
+}
+
+const emailStatusOf = (html: string) => /<p class="email-status[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
+
+describe('the report-ready email', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ mail: true });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when mail is configured, then the upload form offers the email checkbox', async () => {
+    // Arrange
+    const client = await signedIn(app);
+
+    // Act
+    const page = await client.get('/reports/new');
+
+    // Assert
+    assert.ok(page.html.includes(NOTIFY_LABEL));
+    assert.match(page.html, /<input type="checkbox" name="notify"/);
+  });
+
+  test('when a report asked for an email completes, then one email arrives with its name, counts and absolute link', async () => {
+    // Arrange
+    const email = uniqueEmail('notified');
+    const client = await signedIn(app, email);
+    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 9 };
+    app.sim.addFile(file);
+    const clean = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 0 };
+    app.sim.addFile(clean);
+    const name = `Incident ${hex(3)} <phish>`;
+
+    // Act
+    const response = await client.upload({ hashes: [file.md5, clean.sha256, hex(20), 'junk'].join('\n'), name, notify: true });
+    const id = reportIdFrom(response);
+    await waitForCompletion(client, id);
+    const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email', 5000);
+    await sleep(300);
+    const page = await client.get(`/reports/${id}`);
+
+    // Assert
+    assert.ok(mail);
+    assert.equal(mailsTo(app, email).length, 1, 'exactly one email');
+    assert.ok(mail.subject?.includes(name), mail.subject);
+    assert.match(mail.subject ?? '', /1 malicious/);
+    const link = `http://reports.example.test/reports/${id}`;
+    const text = mail.text ?? '';
+    assert.ok(text.includes(link), text);
+    assert.match(text, /Results for 4 hashes/);
+    assert.match(text, /Malicious:\s+1\b/);
+    assert.match(text, /Clean:\s+1\b/);
+    assert.match(text, /Not found:\s+1\b/);
+    assert.match(text, /Invalid:\s+1\b/);
+    assert.equal(typeof mail.html, 'string');
+    const html = mail.html || '';
+    assert.ok(html.includes(`href="${link}"`), html);
+    assert.ok(html.includes('Incident') && html.includes('&lt;phish&gt;'), 'the name is escaped in the HTML part');
+    assert.match(html.replace(/<[^>]+>/g, ' '), /Malicious\s+1\b/);
+    assert.equal(emailStatusOf(page.html), 'Email sent.');
+  });
+
+  test('when a report is completed at upload from the cache, then its email is still sent', async () => {
+    // Arrange
+    const email = uniqueEmail('cached');
+    const client = await signedIn(app, email);
+    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 2 };
+    app.sim.addFile(file);
+    const warmer = await signedIn(app);
+    await waitForCompletion(warmer, reportIdFrom(await warmer.upload({ hashes: file.sha1 })));
+
+    // Act
+    const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'From the cache', notify: true }));
+    const atUpload = await reportStatus(client, id);
+    const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email', 5000);
+
+    // Assert
+    assert.equal(atUpload.status, 'completed');
+    assert.ok(mail?.subject?.includes('From the cache'));
+    assert.ok(mail?.text?.includes(`http://reports.example.test/reports/${id}`));
+  });
+
+  test('when the notify box is not ticked, then no email is sent', async () => {
+    // Arrange
+    const email = uniqueEmail('quiet');
+    const client = await signedIn(app, email);
+    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
+    app.sim.addFile(file);
+
+    // Act
+    const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'No email please' }));
+    await waitForCompletion(client, id);
+    await sleep(300);
+    const page = await client.get(`/reports/${id}`);
+
+    // Assert
+    assert.equal(mailsTo(app, email).length, 0);
+    assert.equal(emailStatusOf(page.html), null);
+  });
+
+  test('when the SMTP server refuses the first try, then the email is retried and arrives once', async () => {
+    // Arrange
+    const email = uniqueEmail('retried');
+    const client = await signedIn(app, email);
+    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
+    app.sim.addFile(file);
+    app.smtp!.failNext(1);
+
+    // Act
+    const id = reportIdFrom(await client.upload({ hashes: file.sha256, name: 'Retry me', notify: true }));
+    await waitForCompletion(client, id);
+    await waitFor(async () => mailsTo(app, email).length > 0, 'the retried email', 5000);
+    await sleep(300);
+    const page = await client.get(`/reports/${id}`);
+
+    // Assert
+    assert.equal(mailsTo(app, email).length, 1);
+    assert.equal(emailStatusOf(page.html), 'Email sent.');
+  });
+});
+
+describe('the report-ready email when SMTP keeps failing', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ mail: true, tuning: { emailMaxAttempts: 3, emailRetryBaseMs: 50 } });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when every send fails, then the report is completed and its page shows the email failure', async () => {
+    // Arrange
+    const email = uniqueEmail('unlucky');
+    const client = await signedIn(app, email);
+    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
+    app.sim.addFile(file);
+    app.smtp!.failNext(10);
+
+    // Act
+    const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'Doomed email', notify: true }));
+    const done = await waitForCompletion(client, id);
+    const status = await waitFor(async () => {
+      const page = await client.get(`/reports/${id}`);
+      const text = emailStatusOf(page.html);
+      return text?.startsWith('The email could not be sent') ? text : null;
+    }, 'the email to be given up', 5000);
+
+    // Assert
+    assert.equal(done.status, 'completed');
+    assert.match(status, /could not be sent after 3 attempts: .*451/);
+    assert.equal(mailsTo(app, email).length, 0);
+    assert.equal((await reportStatus(client, id)).status, 'completed');
+  });
+});
+
+describe('no mail server configured', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when SMTP_URL is unset, then the upload form has no email checkbox', async () => {
+    // Arrange
+    const client = await signedIn(app);
+
+    // Act
+    const page = await client.get('/reports/new');
+
+    // Assert
+    assert.equal(page.status, 200);
+    assert.ok(!page.html.includes(NOTIFY_LABEL));
+    assert.ok(!page.html.includes('name="notify"'));
+  });
+});
