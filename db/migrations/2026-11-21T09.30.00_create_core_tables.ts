@@ -37,6 +37,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('total', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'integer', (c) => c.notNull())
     .addColumn('completed_at', 'integer')
+    // The newest lookup job this report waits for; jobs before it are its place in the queue.
+    .addColumn('last_job_id', 'integer')
     .addColumn('notify_email', 'integer', (c) => c.notNull().defaultTo(0))
     // null: no email wanted; waiting: report not done; pending; sent; failed.
     .addColumn('email_status', 'text')

@@ -92,17 +92,25 @@ export async function countJobs(db: Executor): Promise<number> {
   return Number(row.n);
 }
 
-/**
- * How many calls stand between now and a report's last pending row: every job queued up to and
- * including the report's last one (first come first served). Jobs in flight have their slot already.
- */
-export async function callsAheadOfReport(db: Executor, reportId: string): Promise<number> {
-  const row = await sql<{ n: number }>`
-    SELECT count(*) AS n FROM lookup_jobs
-    WHERE state = 'queued' AND id <= (
-      SELECT max(j.id) FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
-      WHERE i.report_id = ${reportId} AND i.status = 'pending'
-    )
+/** The newest job a report's pending rows wait for; job ids never change, so this is kept once. */
+export async function lastJobOfReport(db: Executor, reportId: string): Promise<number | null> {
+  const row = await sql<{ id: number | null }>`
+    SELECT max(j.id) AS id FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
+    WHERE i.report_id = ${reportId} AND i.status = 'pending'
   `.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+  return row.rows[0]?.id ?? null;
+}
+
+/**
+ * How many calls stand between now and a report's last pending row: every job still queued up to
+ * and including the report's last one (first come first served). Jobs in flight have their slot already.
+ */
+export async function callsAheadOf(db: Executor, lastJobId: number): Promise<number> {
+  const row = await db
+    .selectFrom('lookup_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', 'queued')
+    .where('id', '<=', lastJobId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -99,7 +99,8 @@ export async function hasPendingItems(db: Executor, reportId: string): Promise<b
     .selectFrom('report_items')
     .select('id')
     .where('report_id', '=', reportId)
-    .where('status', '=', 'pending')
+    // verdict mirrors status for pending rows, and (report_id, verdict) is indexed.
+    .where('verdict', '=', 'pending')
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;

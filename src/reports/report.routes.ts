@@ -52,7 +52,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const name = form.name || fallbackName || `Pasted list, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
       { db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs },
-      { userId: currentUserId(res), name, notify: form.notify === 'on' || form.notify === '1', content },
+      { userId: currentUserId(res), name, notify: wantsEmail(res, form.notify), content },
     );
     if (completed) deps.onCompleted();
     else deps.lookups.wake();
@@ -117,6 +117,11 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   return router;
+}
+
+/** The box is only offered when email is configured; a crafted request cannot ask for more. */
+function wantsEmail(res: Response, field: string | undefined): boolean {
+  return res.locals.mailEnabled === true && (field === 'on' || field === '1');
 }
 
 function safeFileName(name: string): string {

@@ -1,6 +1,6 @@
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
-import { callsAheadOfReport } from '../lookups/job.repository.js';
+import { callsAheadOf } from '../lookups/job.repository.js';
 import { estimateFinish } from '../lookups/eta.js';
 import type { Pause } from '../lookups/pause.js';
 import type { QuotaSnapshot } from '../lookups/rate-limiter.js';
@@ -29,6 +29,8 @@ export interface ReportSummary {
   counts: Counts;
   /** Share of rows with an answer, 0..1. */
   progress: number;
+  /** The newest lookup job the report waits for (its place in the queue). */
+  lastJobId: number | null;
   email: { status: 'waiting' | 'pending' | 'sent' | 'failed'; error: string | null; attempts: number } | null;
 }
 
@@ -70,6 +72,7 @@ export function summarise(row: ReportRow, counts: Counts): ReportSummary {
     completedAt: row.completed_at ? new Date(row.completed_at) : null,
     counts,
     progress: counts.total === 0 ? 1 : (counts.total - counts.pending) / counts.total,
+    lastJobId: row.last_job_id,
     email: row.email_status ? { status: row.email_status, error: row.email_error, attempts: row.email_attempts } : null,
   };
 }
@@ -94,7 +97,7 @@ export async function getReportForUser(db: Db, id: string, userId: number): Prom
 export async function estimateReport(db: Db, report: ReportSummary, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
   if (report.status === 'completed') return null;
   const pause = lookups.pause();
-  const callsAhead = await callsAheadOfReport(db, report.id);
+  const callsAhead = report.lastJobId == null ? 0 : await callsAheadOf(db, report.lastJobId);
   if (pause && pause.until == null) return { finishAt: null, callsAhead, pause };
   if (pause?.reason === 'wrong_key') return { finishAt: null, callsAhead, pause };
   const finishAt = estimateFinish(callsAhead, lookups.quota(), now, pause?.until ?? now);
