@@ -27,6 +27,10 @@ export function createLookupPool(options: LookupPoolOptions = {}): LookupRunner 
     minThreads: 1,
     maxThreads,
     concurrentTasksPerWorker: 8,
+    // piscina's default parks idle threads in Atomics.wait, freezing their event loop: the HTTP
+    // client then never sees VirusTotal close an idle keep-alive connection, and the first request
+    // after a quiet minute goes out on a dead socket (a reset). Message passing keeps the loop alive.
+    atomics: 'disabled',
     ...(needsLoader ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
   });
 
