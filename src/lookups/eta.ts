@@ -10,12 +10,12 @@ export function estimateFinish(calls: number, quota: QuotaSnapshot, now: number,
   const { perMinute, perDay, windowMs } = quota;
   const start = Math.max(now, startAt, quota.nextSlotAt);
   const leftToday = quota.dayExhausted ? 0 : Math.max(0, perDay - quota.usedToday);
-  // Requests still free in the current window go out at once.
-  const freeNow = Math.max(0, perMinute - quota.usedInWindow);
-  if (calls <= Math.min(leftToday, freeNow)) return start;
+  // The first batch goes out at `start`: the slots free right now, or a whole window's worth when
+  // we first wait for the window (or a pause) to pass; later batches follow one window apart.
+  const firstBatch = start > now ? perMinute : Math.max(0, perMinute - quota.usedInWindow);
   if (calls <= leftToday) {
-    const afterFirst = calls - freeNow;
-    return start + Math.ceil(afterFirst / perMinute) * windowMs;
+    if (calls <= firstBatch) return start;
+    return start + Math.ceil((calls - firstBatch) / perMinute) * windowMs;
   }
   const rest = calls - leftToday;
   const fullDays = Math.floor((rest - 1) / perDay);

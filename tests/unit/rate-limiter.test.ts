@@ -87,3 +87,18 @@ test('when the calls exceed what is left today, then the estimate moves past 00:
   assert.equal(estimateFinish(3, quota, now), midnight);
   assert.equal(estimateFinish(2 + 500 + 1, quota, now), midnight + 86_400_000);
 });
+
+test('when the window is full, then the next batch is estimated for when it frees, not a window later', () => {
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const quota = { usedInWindow: 4, usedToday: 4, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now + 40_000, dayExhausted: false };
+  assert.equal(estimateFinish(3, quota, now), now + 40_000);
+  assert.equal(estimateFinish(4, quota, now), now + 40_000);
+  assert.equal(estimateFinish(5, quota, now), now + 100_000);
+});
+
+test('when lookups are paused until a time, then the estimate starts from it with a full window', () => {
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  assert.equal(estimateFinish(4, quota, now, now + 30_000), now + 30_000);
+  assert.equal(estimateFinish(6, quota, now, now + 30_000), now + 90_000);
+});
