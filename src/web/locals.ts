@@ -17,7 +17,8 @@ export function locals(options: { db: Db; pause: () => Pause | null; mailEnabled
     res.locals.errors = {};
     res.locals.values = {};
     res.locals.formError = null;
-    res.locals.path = req.path;
+    // Marks the current page in the menu; a form posted back with errors is no menu page.
+    res.locals.path = req.method === 'GET' ? req.path : '';
     next();
   };
 }
