@@ -1,41 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { exportJson, reportIdFrom, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion } from '../helpers/test-app.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
 import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const DAY_MS = 86_400_000;
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function newFile(sim: VtSimulator) {
-  const spec = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 4, fortinet: 'W32/Agent.QQ!tr' };
-  sim.addFile(spec);
-  return spec;
-}
-
-async function signedIn(app: TestApp, email = uniqueEmail('persistence')): Promise<HttpClient> {
-  const client = app.client();
-  const response = await client.register(email);
-  assert.equal(response.status, 303, 'registration signs the user in');
-  return client;
-}
-
-async function uploadHashes(client: HttpClient, hashes: string[]): Promise<string> {
-  const response = await client.upload({ hashes: hashes.join('\n') });
-  assert.equal(response.status, 303, response.html.slice(0, 300));
-  return reportIdFrom(response);
-}
+/** How the fake describes every file made here: 4 detections, Fortinet's among them. */
+const DETECTED = { malicious: 4, fortinet: 'W32/Agent.QQ!tr' };
 
 /** Reads the database file directly, as an operator with sqlite3 would: the state at this moment. */
 function inspect(databasePath: string, cacheKey = '') {
@@ -73,7 +53,7 @@ describe('cache eviction', () => {
     const app = await startTestApp();
     t.after(() => app.stop());
     const client = await signedIn(app);
-    const file = newFile(app.sim);
+    const file = newFile(app.sim, DETECTED);
     const old = await uploadHashes(client, [file.md5]);
     await waitForCompletion(client, old);
     const before = await exportJson(client, old);
@@ -102,7 +82,7 @@ describe('cache eviction', () => {
     const app = await startTestApp({ env: { CACHE_TTL_HOURS: '0.0003' }, tuning: { evictEveryMs: 200 } });
     t.after(() => app.stop());
     const client = await signedIn(app);
-    const file = newFile(app.sim);
+    const file = newFile(app.sim, DETECTED);
     const old = await uploadHashes(client, [file.sha256]);
     await waitForCompletion(client, old);
     const before = await exportJson(client, old);
@@ -127,7 +107,7 @@ describe('cache eviction', () => {
     const app = await startTestApp();
     t.after(() => app.stop());
     const client = await signedIn(app);
-    const file = newFile(app.sim);
+    const file = newFile(app.sim, DETECTED);
     const old = await uploadHashes(client, [file.sha1]);
     await waitForCompletion(client, old);
     const before = await exportJson(client, old);
@@ -153,7 +133,7 @@ describe('cache eviction', () => {
     const app = await startTestApp();
     t.after(() => app.stop());
     const client = await signedIn(app);
-    const file = newFile(app.sim);
+    const file = newFile(app.sim, DETECTED);
     await waitForCompletion(client, await uploadHashes(client, [file.md5]));
 
     // Act
@@ -183,7 +163,7 @@ describe('restarts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hash-report-restart-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const databasePath = join(dir, 'app.sqlite');
-    const files = [newFile(sim), newFile(sim), newFile(sim)];
+    const files = [newFile(sim, DETECTED), newFile(sim, DETECTED), newFile(sim, DETECTED)];
     const first = await startTestApp({ databasePath, sim, tuning: { shutdownGraceMs: 50 } });
     t.after(() => first.stop());
     const email = uniqueEmail('restart');
@@ -216,7 +196,7 @@ describe('restarts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hash-report-crash-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const databasePath = join(dir, 'app.sqlite');
-    const files = [newFile(sim), newFile(sim), newFile(sim)];
+    const files = [newFile(sim, DETECTED), newFile(sim, DETECTED), newFile(sim, DETECTED)];
     const child = await startChildApp(databasePath, sim);
     t.after(() => child.process.kill('SIGKILL'));
     const email = uniqueEmail('crash');

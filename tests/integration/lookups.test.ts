@@ -1,41 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { exportJson, reportIdFrom, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
-import type { VtSimulator } from '../../src/vt-simulator/simulator.js';
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function newFile(sim: VtSimulator, extra: { malicious?: number; fortinet?: string | null } = {}) {
-  const spec = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 3, ...extra };
-  sim.addFile(spec);
-  return spec;
-}
-
-async function signedIn(app: TestApp): Promise<HttpClient> {
-  const client = app.client();
-  const response = await client.register(uniqueEmail('lookups'));
-  assert.equal(response.status, 303, 'registration signs the user in');
-  return client;
-}
-
-async function uploadHashes(client: HttpClient, hashes: string[], name?: string): Promise<string> {
-  const response = await client.upload({ hashes: hashes.join('\n'), ...(name ? { name } : {}) });
-  assert.equal(response.status, 303, response.html.slice(0, 300));
-  return reportIdFrom(response);
-}
+import { exportJson, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
 const bannerOf = (html: string) => /<div class="banner banner-[a-z_]+" role="status">([\s\S]*?)<\/div>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
-
-function cacheRows(app: TestApp) {
-  const sqlite = app.runtime.database.sqlite;
-  return {
-    entries: (key: string) => (sqlite.prepare('SELECT count(*) AS n FROM cache_entries WHERE key = ?').get(key) as { n: number }).n,
-    aliases: (key: string) => (sqlite.prepare('SELECT count(*) AS n FROM cache_aliases WHERE entry_key = ?').get(key) as { n: number }).n,
-  };
-}
 
 describe('the shared cache and single flight', () => {
   let app: TestApp;

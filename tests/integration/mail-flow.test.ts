@@ -1,20 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { reportIdFrom, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import { uniqueEmail } from '../helpers/http-client.js';
+import { hex, newFile, signedIn, sleep } from '../helpers/factories.js';
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOTIFY_LABEL = 'Email me when the report is ready';
-
-async function signedIn(app: TestApp, email = uniqueEmail('mail')): Promise<HttpClient> {
-  const client = app.client();
-  const response = await client.register(email);
-  assert.equal(response.status, 303, 'registration signs the user in');
-  return client;
-}
 
 const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
 
@@ -49,10 +40,8 @@ describe('the report-ready email', () => {
     // Arrange
     const email = uniqueEmail('notified');
     const client = await signedIn(app, email);
-    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 9 };
-    app.sim.addFile(file);
-    const clean = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 0 };
-    app.sim.addFile(clean);
+    const file = newFile(app.sim, { malicious: 9 });
+    const clean = newFile(app.sim, { malicious: 0 });
     const name = `Incident ${hex(3)} <phish>`;
 
     // Act
@@ -88,8 +77,7 @@ describe('the report-ready email', () => {
     // Arrange
     const email = uniqueEmail('cached');
     const client = await signedIn(app, email);
-    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 2 };
-    app.sim.addFile(file);
+    const file = newFile(app.sim, { malicious: 2 });
     const warmer = await signedIn(app);
     await waitForCompletion(warmer, reportIdFrom(await warmer.upload({ hashes: file.sha1 })));
 
@@ -108,8 +96,7 @@ describe('the report-ready email', () => {
     // Arrange
     const email = uniqueEmail('quiet');
     const client = await signedIn(app, email);
-    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
-    app.sim.addFile(file);
+    const file = newFile(app.sim, { malicious: 1 });
 
     // Act
     const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'No email please' }));
@@ -126,8 +113,7 @@ describe('the report-ready email', () => {
     // Arrange
     const email = uniqueEmail('retried');
     const client = await signedIn(app, email);
-    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
-    app.sim.addFile(file);
+    const file = newFile(app.sim, { malicious: 1 });
     app.smtp!.failNext(1);
 
     // Act
@@ -156,8 +142,7 @@ describe('the report-ready email when SMTP keeps failing', () => {
     // Arrange
     const email = uniqueEmail('unlucky');
     const client = await signedIn(app, email);
-    const file = { md5: hex(16), sha1: hex(20), sha256: hex(32), malicious: 1 };
-    app.sim.addFile(file);
+    const file = newFile(app.sim, { malicious: 1 });
     app.smtp!.failNext(10);
 
     // Act

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { exportJson, reportIdFrom, reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import type { HttpClient } from '../helpers/http-client.js';
+import { hex, newFile, signedIn } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
 
 const EICAR = {
@@ -15,21 +15,6 @@ const DLL = {
   sha1: '44392b16e2db656104579e83d603b363bf91ccb2',
   sha256: '4bc00f7d638e042da764e8648c03c0db46700599dd4f08d117e3e9e8b538519b',
 };
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-
-function newFile(app: TestApp, extra: { malicious?: number; fortinet?: string | null } = {}) {
-  const spec = { md5: hex(16), sha1: hex(20), sha256: hex(32), ...extra };
-  app.sim.addFile(spec);
-  return spec;
-}
-
-async function signedIn(app: TestApp): Promise<HttpClient> {
-  const client = app.client();
-  const response = await client.register(uniqueEmail('reports'));
-  assert.equal(response.status, 303, 'registration signs the user in');
-  return client;
-}
 
 /** The rows of the report page's item table, as text with tags removed. */
 function tableRows(html: string): string[] {
@@ -146,7 +131,7 @@ describe('a hash list uploaded and looked up to the end', () => {
   test('when hashes are pasted with a name, then the given name wins and the report completes', async () => {
     // Arrange
     const client = await signedIn(app);
-    const file = newFile(app, { malicious: 0 });
+    const file = newFile(app.sim, { malicious: 0 });
 
     // Act
     const response = await client.upload({ hashes: `${file.sha1}\n`, name: 'Phishing wave 7' });
@@ -165,7 +150,7 @@ describe('a hash list uploaded and looked up to the end', () => {
   test('when a file is uploaded with a name, then the given name wins over the file name', async () => {
     // Arrange
     const client = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
 
     // Act
     const response = await client.upload({ file: { name: 'hashes.txt', content: file.md5 }, name: 'Case 1138' });
@@ -182,7 +167,7 @@ describe('a hash list uploaded and looked up to the end', () => {
   test('when hashes are pasted without a name, then the report gets a dated default name', async () => {
     // Arrange
     const client = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
 
     // Act
     const id = reportIdFrom(await client.upload({ hashes: file.md5 }));
@@ -206,7 +191,7 @@ describe('a report is its owner\'s alone', () => {
     // Arrange
     const owner = await signedIn(app);
     const other = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
     const unknown = hex(20);
     const name = `Secret incident ${hex(4)}`;
     const id = reportIdFrom(await owner.upload({ hashes: `${file.md5}\n${unknown}`, name }));
@@ -237,7 +222,7 @@ describe('a report is its owner\'s alone', () => {
   test('when a visitor without a session asks for a report, then the page redirects to login and the data answers 404', async () => {
     // Arrange
     const owner = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
     const name = `Private ${hex(4)}`;
     const id = reportIdFrom(await owner.upload({ hashes: file.md5, name }));
     await waitForCompletion(owner, id);
@@ -280,7 +265,7 @@ describe('a report is its owner\'s alone', () => {
   test('when the owner deletes a report, then it redirects to the list and the report is gone', async () => {
     // Arrange
     const owner = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
     const name = `Disposable ${hex(4)}`;
     const id = reportIdFrom(await owner.upload({ hashes: file.md5, name }));
     await waitForCompletion(owner, id);
@@ -367,7 +352,7 @@ describe('uploads that cannot be read', () => {
   test('when a small list is pasted, then the upload is accepted', async () => {
     // Arrange
     const client = await signedIn(app);
-    const file = newFile(app);
+    const file = newFile(app.sim, { malicious: 0 });
 
     // Act
     const response = await client.upload({ hashes: `${file.md5}\n` });
