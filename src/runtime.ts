@@ -25,6 +25,7 @@ export interface RuntimeTuning {
   maxAttempts?: number;
   retryBaseMs?: number;
   authRetryMs?: number;
+  leaseCheckMs?: number;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
   poolThreads?: number;
@@ -93,6 +94,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       maxAttempts: tuning.maxAttempts ?? 4,
       retryBaseMs: tuning.retryBaseMs ?? 5_000,
       authRetryMs: tuning.authRetryMs ?? 10 * 60_000,
+      ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
     },
   );
 

@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   retryBaseMs: number;
   /** How long a wrong key waits before one probe tries again. */
   authRetryMs: number;
+  /** How often leases whose lookup never settled (a store that failed) go back to the queue. */
+  leaseCheckMs?: number;
   now?: () => number;
 }
 
@@ -47,6 +49,7 @@ export class LookupScheduler {
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private pumping = false;
   private again = false;
@@ -72,7 +75,21 @@ export class LookupScheduler {
     const released = await jobs.releaseAllLeases(this.deps.db);
     if (released > 0) this.deps.logger.info({ released }, 'returned interrupted lookups to the queue');
     this.stopped = false;
+    this.leaseTimer = setInterval(() => void this.releaseExpired(), this.options.leaseCheckMs ?? 60_000);
+    this.leaseTimer.unref();
     this.wake();
+  }
+
+  private async releaseExpired(): Promise<void> {
+    try {
+      const released = await jobs.releaseExpiredLeases(this.deps.db, this.now());
+      if (released > 0) {
+        this.deps.logger.warn({ released }, 'returned lookups whose lease expired to the queue');
+        this.wake();
+      }
+    } catch (err) {
+      this.deps.logger.error({ err }, 'could not release expired leases');
+    }
   }
 
   /** Something was queued or changed: look for work now. */
@@ -97,6 +114,7 @@ export class LookupScheduler {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
     await jobs.releaseAllLeases(this.deps.db);

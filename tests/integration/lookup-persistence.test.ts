@@ -279,3 +279,30 @@ process.stdout.write('LISTENING ' + runtime.url + '\\n');
   });
   return { url, process: child };
 }
+
+describe('a result that cannot be stored', () => {
+  test('when storing an answer fails, then the lease expires, the hash is looked up again and the report completes', async (t) => {
+    // Arrange: an app that checks leases often, and a database that refuses cache writes for a while.
+    const app = await startTestApp({ tuning: { leaseCheckMs: 100, lookupTimeoutMs: 300 } });
+    t.after(() => app.stop());
+    const client = await signedIn(app);
+    const file = newFile(app.sim, DETECTED);
+    const operator = new Database(app.databasePath);
+    operator.exec("CREATE TRIGGER refuse_cache BEFORE INSERT ON cache_entries BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+
+    // Act
+    const id = await uploadHashes(client, [file.sha256]);
+    await waitFor(async () => app.sim.callsFor(file.sha256) === 1, 'the first lookup');
+    await sleep(300);
+    const whileBroken = await reportStatus(client, id);
+    operator.exec('DROP TRIGGER refuse_cache');
+    operator.close();
+    const done = await waitForCompletion(client, id, 20_000);
+
+    // Assert
+    assert.equal(whileBroken.status, 'queued', 'the row stays pending while the answer cannot be stored');
+    assert.equal(done.counts.malicious, 1);
+    assert.equal(app.sim.callsFor(file.sha256), 2, 'the lost answer is asked for once more, not given up');
+    assert.equal(inspect(app.databasePath).jobs, 0);
+  });
+});
