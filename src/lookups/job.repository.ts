@@ -87,11 +87,6 @@ export async function releaseAllLeases(db: Executor): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
-export async function countJobs(db: Executor): Promise<number> {
-  const row = await db.selectFrom('lookup_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /** The newest job a report's pending rows wait for; job ids never change, so this is kept once. */
 export async function lastJobOfReport(db: Executor, reportId: string): Promise<number | null> {
   const row = await sql<{ id: number | null }>`

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { HashType } from './lookup.types.js';
 
 export type CachedVerdict = 'malicious' | 'suspicious' | 'clean' | 'not_found';
@@ -49,5 +49,4 @@ export interface VtCallTable {
   at: number;
 }
 
-export type NewCacheEntryRow = Insertable<CacheEntryTable>;
 export type LookupJobRow = Selectable<LookupJobTable>;
