@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mulberry32 } from './prng.js';
 
 export interface EngineInfo {
   name: string;
@@ -41,17 +42,8 @@ const TYPES = [
 ] as const;
 const STEMS = ['invoice', 'setup', 'update', 'report', 'scan', 'payload', 'document', 'installer'];
 
-/** mulberry32: tiny, seedable, good enough to make fake files look varied yet repeatable. */
-function prng(seed: Buffer): () => number {
-  let a = seed.readUInt32BE(0);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeds the shared PRNG from a digest, so a file's details follow from its hash. */
+const prng = (seed: Buffer): (() => number) => mulberry32(seed.readUInt32BE(0));
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 const pick = <T>(r: () => number, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FaultPlan, type FaultKind } from './faults.js';
 import { FileCatalogue } from './file-catalogue.js';
 import type { FileObject, SimFileSpec } from './file-generator.js';
 import { QuotaBook, type KeyLimits } from './quota.js';
 
 export { PUBLIC_API_LIMITS, type KeyLimits } from './quota.js';
+export { DEFAULT_FAULT_SEED, FAULT_KINDS, type FaultKind } from './faults.js';
 export type { FileObject, SimFileSpec } from './file-generator.js';
-
-export type FaultKind = '500' | '503' | 'reset' | 'garbled' | 'timeout' | '429' | '401';
 
 export interface SimCall {
   /** Arrival time, from the `now` option. */
@@ -18,7 +18,10 @@ export interface SimCall {
   key: string | null;
   /** 0 while the answer is pending (latency), and for 'reset' and 'timeout' faults, which never answer. */
   status: number;
+  /** An injected fault (failNext or setFaultRate); such a call never reaches the quota. */
   fault?: FaultKind;
+  /** A 429 the fake sent because the key's real quota was spent, as opposed to an injected '429'. */
+  quotaRejected?: true;
 }
 
 export interface VtSimulatorOptions {
@@ -39,9 +42,23 @@ export interface VtSimulator {
   readonly calls: SimCall[];
   callsFor(hash: string): number;
   addFile(spec: SimFileSpec): FileObject;
+  /**
+   * The file `/files/{hash}` answers, by any alias, without counting a call or quota; undefined
+   * where the answer is 404. In generate mode it may bring the file into being, as a call would.
+   */
+  fileFor(hash: string): FileObject | undefined;
   failNext(n: number, kind: FaultKind): void;
+  /**
+   * From now on each request, with probability `rate`, gets a fault drawn evenly from `kinds`,
+   * after any queued by failNext. The same seed gives the same faults to the same arrivals.
+   */
+  setFaultRate(rate: number, kinds: readonly FaultKind[], seed?: number): void;
   setLatency(ms: number): void;
   usage(key: string): { minute: number; day: number; month: number };
+  /** 429s sent because a key's quota was spent: a client that keeps to its limits causes none. */
+  quotaRejections(): number;
+  /** 'timeout' requests whose connection is still open: each must go when its client gives up. */
+  hungRequests(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -57,8 +74,9 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
   const catalogue = await FileCatalogue.load(options.generate ?? false);
   const quota = new QuotaBook(options.keys, options.minuteMs ?? 60_000, now);
   const calls: SimCall[] = [];
-  const faults: FaultKind[] = [];
+  const faults = new FaultPlan();
   const sockets = new Set<Socket>();
+  const hung = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
   let latencyMs = 0;
 
@@ -97,7 +115,11 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
         return send(res, call, 200, whole.slice(0, Math.floor(whole.length / 2)));
       }
       case 'reset': return later(() => req.socket.destroy());
-      case 'timeout': return; // close() destroys the socket; until then the client waits.
+      // No answer ever: the connection lasts until the client gives up (or close()), no longer.
+      case 'timeout':
+        hung.add(res);
+        res.once('close', () => hung.delete(res));
+        return;
     }
   };
 
@@ -110,11 +132,14 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     const call: SimCall = { at: now(), path, key, status: 0, ...(hash !== undefined ? { hash } : {}) };
     calls.push(call);
 
-    const fault = faults.shift();
+    const fault = faults.next();
     if (fault) return injectFault(fault, req, res, call);
     if (key === null || key === '') return send(res, call, 401, AUTH_REQUIRED);
     if (!quota.isKnown(key)) return send(res, call, 401, WRONG_KEY);
-    if (!quota.tryConsume(key)) return send(res, call, 429, QUOTA);
+    if (!quota.tryConsume(key)) {
+      call.quotaRejected = true;
+      return send(res, call, 429, QUOTA);
+    }
     if (req.method !== 'GET') {
       return send(res, call, 400, { error: { code: 'BadRequestError', message: `Method ${req.method} not supported` } });
     }
@@ -170,16 +195,18 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
         && (c.hash === wanted || (sha256 !== undefined && catalogue.resolve(c.hash) === sha256))).length;
     },
     addFile: (spec) => catalogue.add(spec),
-    failNext(n, kind) {
-      for (let i = 0; i < n; i++) faults.push(kind);
-    },
+    fileFor: (hash) => catalogue.file(hash),
+    failNext: (n, kind) => faults.queue(n, kind),
+    setFaultRate: (rate, kinds, seed) => faults.setRate(rate, kinds, seed),
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
     },
     usage: (key) => quota.usage(key),
+    quotaRejections: () => calls.filter((c) => c.quotaRejected).length,
+    hungRequests: () => hung.size,
     reset() {
       calls.length = 0;
-      faults.length = 0;
+      faults.reset();
       latencyMs = 0;
       quota.reset();
     },

@@ -189,3 +189,108 @@ test('when domains and IPs from the fixtures are asked, then they are served, an
     assert.equal((await get(sim, '/ip_addresses/8.8.8.8')).status, 404);
   });
 });
+
+/** `n` requests, `parallel` at a time, for a domain the fake does not know: a small 404 keeps a thousand quick. */
+async function hammer(sim: VtSimulator, n: number, parallel = 20): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, n - i) }, () => get(sim, '/domains/example.org'));
+    statuses.push(...(await Promise.all(batch)).map((a) => a.status));
+  }
+  return statuses;
+}
+
+const faultsOf = (sim: VtSimulator) => sim.calls.map((c) => c.fault ?? null);
+
+test('when a fault rate of 20 % is set with a seed, then about a fifth of 1000 requests fail, and the same seed fails the same arrivals', async () => {
+  const runs: (string | null)[][] = [];
+  for (const [seed, n] of [[7, 1000], [7, 1000], [8, 200]] as const) {
+    await withSim({}, async (sim) => {
+      sim.setFaultRate(0.2, ['500', '503'], seed);
+      await hammer(sim, n, 50);
+      runs.push(faultsOf(sim));
+    });
+  }
+  const [first, again, otherSeed] = runs;
+  const failed = first!.filter((f) => f !== null).length;
+  assert.ok(failed >= 170 && failed <= 230, `${failed} of 1000 failed`);
+  assert.deepEqual(again, first, 'the same seed picks the same arrivals and kinds');
+  assert.notDeepEqual(otherSeed, first!.slice(0, 200), 'another seed picks others');
+});
+
+test('when a fault rate is set without a seed, then two simulators inject the same faults', async () => {
+  const runs: (string | null)[][] = [];
+  for (let n = 0; n < 2; n++) {
+    await withSim({}, async (sim) => {
+      sim.setFaultRate(0.3, ['503', 'garbled']);
+      await hammer(sim, 100);
+      runs.push(faultsOf(sim));
+    });
+  }
+  assert.deepEqual(runs[0], runs[1]);
+});
+
+test('when a fault rate names some kinds, then only those are injected, each of them, with their usual answers', async () => {
+  await withSim({}, async (sim) => {
+    sim.setFaultRate(0.5, ['500', 'garbled'], 3);
+    const statuses = await hammer(sim, 200);
+    const faults = sim.calls.filter((c) => c.fault);
+    assert.deepEqual(new Set(faults.map((c) => c.fault)), new Set(['500', 'garbled']));
+    assert.deepEqual(new Set(statuses), new Set([200, 404, 500]), 'garbled is a 200 with half a body');
+    assert.equal(statuses.filter((s) => s === 500).length, faults.filter((c) => c.fault === '500').length);
+  });
+});
+
+test('when a fault rate is out of range or names no kinds, then setFaultRate refuses it', async () => {
+  await withSim({}, async (sim) => {
+    assert.throws(() => sim.setFaultRate(1.5, ['503']), RangeError);
+    assert.throws(() => sim.setFaultRate(Number.NaN, ['503']), RangeError);
+    assert.throws(() => sim.setFaultRate(0.1, []), RangeError);
+    assert.throws(() => sim.setFaultRate(0.1, ['418' as never]), RangeError);
+    sim.setFaultRate(0, []);
+  });
+});
+
+test('when faults are injected, then they use no quota, and a failNext fault comes before the random ones', async () => {
+  await withSim({ keys: { [KEY]: { perMinute: 5, perDay: 100 } } }, async (sim) => {
+    sim.setFaultRate(1, ['503', '429', '401']);
+    sim.failNext(1, 'garbled');
+    await hammer(sim, 30, 5);
+    sim.setFaultRate(0, []);
+    const clean = await hammer(sim, 6, 1);
+    assert.equal(sim.calls[0]?.fault, 'garbled');
+    assert.ok(sim.calls.slice(0, 30).every((c) => c.fault !== undefined));
+    assert.deepEqual(clean, [404, 404, 404, 404, 404, 429], 'all five calls of the minute were still free');
+    assert.equal(sim.usage(KEY).day, 5);
+  });
+});
+
+test('when the key\'s quota is spent, then that 429 is counted as the fake\'s own and an injected 429 is not', async () => {
+  await withSim({ keys: { [KEY]: { perMinute: 2, perDay: 100 } } }, async (sim) => {
+    sim.failNext(1, '429');
+    const statuses = await hammer(sim, 4, 1);
+    assert.deepEqual(statuses, [429, 404, 404, 429]);
+    assert.equal(sim.quotaRejections(), 1);
+    assert.deepEqual(sim.calls.map((c) => [c.fault ?? null, c.quotaRejected ?? false]), [['429', false], [null, false], [null, false], [null, true]]);
+    sim.reset();
+    assert.equal(sim.quotaRejections(), 0);
+  });
+});
+
+test('when clients give up on requests hung by timeout faults, then the fake lets go of them at once, not at close()', async () => {
+  await withSim({}, async (sim) => {
+    sim.setFaultRate(1, ['timeout']);
+    const settled = Promise.all(Array.from({ length: 100 }, () =>
+      fetch(`${sim.url}/files/${md5Of(1)}`, { headers: { 'x-apikey': KEY }, signal: AbortSignal.timeout(400) }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      )));
+    while (sim.calls.length < 100) await sleep(10);
+    const whileWaiting = sim.hungRequests();
+    const outcomes = await settled;
+    await sleep(50);
+    assert.equal(whileWaiting, 100);
+    assert.deepEqual(new Set(outcomes), new Set(['TimeoutError']));
+    assert.equal(sim.hungRequests(), 0, 'no hung request outlives its client');
+  });
+});
