@@ -5,12 +5,13 @@ import type SQLite from 'better-sqlite3';
 import type { Config } from './shared/config.js';
 import type { Db } from './shared/database.js';
 import type { Logger } from './shared/logger.js';
-import type { Pause } from './lookups/pause.js';
-import type { QuotaSnapshot } from './lookups/rate-limiter.js';
+import type { LookupEngine } from './lookups/lookup-engine.js';
+import type { SecretBox } from './shared/secret-box.js';
 import { createSessionMiddleware } from './web/session.js';
 import { csrfProtection, securityHeaders } from './web/security.js';
 import { locals } from './web/locals.js';
 import { routes } from './web/routes.js';
+import { healthRoutes } from './web/health.js';
 import { errorHandler, notFound } from './web/error-handler.js';
 import { formatDate, formatRelative } from './web/format.js';
 
@@ -20,7 +21,9 @@ export interface AppDeps {
   sqlite: SQLite.Database;
   logger: Logger;
   sessionSecret: string;
-  lookups: { pause(): Pause | null; quota(): QuotaSnapshot; wake(): void };
+  lookups: LookupEngine;
+  /** Seals users' own API keys. */
+  secretBox: SecretBox;
   /** Nudges the completion-email sender. */
   onReportsCompleted: () => void;
   siteNotice?: string | null;
@@ -46,13 +49,17 @@ export function createApp(deps: AppDeps) {
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/static/') ?? false } }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
   app.use('/static', express.static(publicDir, { maxAge: '1h' }));
+  // Before the session: a probe every few seconds must not create sessions or get cookies.
+  app.use(healthRoutes({ sqlite: deps.sqlite, lookups: deps.lookups }));
   const session = createSessionMiddleware({ sqlite: deps.sqlite, secret: deps.sessionSecret, secure: config.secureCookies });
   app.use(session.middleware);
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
-  app.use(locals({ db: deps.db, pause: deps.lookups.pause, mailEnabled: Boolean(config.smtpUrl) }));
+  app.use(locals({ db: deps.db, lookups: deps.lookups, mailEnabled: Boolean(config.smtpUrl), adminEmails: config.adminEmails }));
   app.use(csrfUnlessUpload);
   app.use(
     routes({
+      config,
+      secretBox: deps.secretBox,
       db: deps.db,
       sqlite: deps.sqlite,
       cacheTtlMs: config.cacheTtlMs,

@@ -7,13 +7,18 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { createCallLog } from './lookups/call-log.repository.js';
 import { createLookupPool, type LookupRunner } from './lookups/lookup-pool.js';
 import { LookupScheduler } from './lookups/lookup-scheduler.js';
-import { RateLimiter } from './lookups/rate-limiter.js';
+import { KeyRing } from './lookups/key-ring.js';
+import { CircuitBreaker } from './lookups/circuit-breaker.js';
+import { assembleLookupEngine, type LookupEngine } from './lookups/lookup-engine.js';
+import { keyFingerprint, keyHint } from './lookups/api-key.js';
+import { deleteOrphanJobs } from './lookups/job.repository.js';
 import { evictExpiredCache } from './lookups/cache-eviction.js';
 import { createMailer } from './mail/mailer.js';
 import { ReportNotifier } from './mail/report-notifier.js';
 import { completeFinishedReports } from './reports/report.service.js';
 import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
+import { loadSecretBox } from './shared/secret-box.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning {
@@ -25,6 +30,10 @@ export interface RuntimeTuning {
   maxAttempts?: number;
   retryBaseMs?: number;
   authRetryMs?: number;
+  /** Transient failures in a row that pause everything as "VirusTotal looks down". */
+  breakerThreshold?: number;
+  /** First wait before probing VirusTotal again; doubles per failed probe up to 10 minutes. */
+  breakerProbeMs?: number;
   leaseCheckMs?: number;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
@@ -40,6 +49,7 @@ export interface Runtime {
   server: Server;
   database: OpenDatabase;
   scheduler: LookupScheduler;
+  lookups: LookupEngine;
   notifier: ReportNotifier;
   logger: Logger;
   stop(): Promise<void>;
@@ -64,11 +74,14 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
 
   const runner: LookupRunner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
   const callLog = createCallLog(sqlite);
-  const limiter = new RateLimiter(callLog, 'default', {
-    perMinute: config.vt.ratePerMinute,
-    perDay: config.vt.ratePerDay,
-    windowMs: tuning.rateWindowMs ?? 60_000,
-  });
+  const windowMs = tuning.rateWindowMs ?? 60_000;
+  const keys = new KeyRing(
+    callLog,
+    config.vt.keys.map((k) => ({ ...k, id: keyFingerprint(k.secret), hint: keyHint(k.secret), ownerId: null })),
+    tuning.authRetryMs ?? 10 * 60_000,
+    windowMs,
+  );
+  const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
     appUrl: config.appUrl,
@@ -79,25 +92,26 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     {
       db,
       runner,
-      limiter,
+      keys,
+      breaker,
       logger: logger.child({ feature: 'lookups' }),
       onReportsTouched: async (ids) => {
         if ((await completeFinishedReports(db, ids)).length > 0) notifier.wake();
       },
     },
     {
-      apiKey: config.vt.apiKey,
       apiUrl: config.vt.apiUrl,
       cacheTtlMs: config.cacheTtlMs,
       timeoutMs: tuning.lookupTimeoutMs ?? 30_000,
       maxInFlight: tuning.maxInFlight ?? 8,
       maxAttempts: tuning.maxAttempts ?? 4,
       retryBaseMs: tuning.retryBaseMs ?? 5_000,
-      authRetryMs: tuning.authRetryMs ?? 10 * 60_000,
       ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
     },
   );
 
+  const secretBox = loadSecretBox(config);
+  const lookups = await assembleLookupEngine({ db, runner, keys, breaker, scheduler, secretBox, logger });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const { app, sessionStore } = createApp({
     config,
@@ -105,7 +119,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     sqlite,
     logger,
     sessionSecret,
-    lookups: { pause: () => scheduler.currentPause(), quota: () => limiter.snapshot(), wake: () => scheduler.wake() },
+    lookups,
+    secretBox,
     onReportsCompleted: () => notifier.wake(),
     siteNotice: tuning.siteNotice ?? null,
   });
@@ -125,7 +140,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     try {
       const evicted = await evictExpiredCache(db, config.cacheTtlMs);
       const pruned = callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
-      logger.info({ evicted, pruned }, 'hourly housekeeping');
+      const orphans = await deleteOrphanJobs(db);
+      logger.info({ evicted, pruned, orphans }, 'hourly housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }
@@ -148,6 +164,6 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       await db.destroy();
     })());
 
-  logger.info({ url, vt: config.vt.apiUrl, key: config.vt.apiKey ? 'set' : 'missing' }, 'Hash Report is listening');
-  return { url, server, database, scheduler, notifier, logger, stop };
+  logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
+  return { url, server, database, scheduler, lookups, notifier, logger, stop };
 }

@@ -31,10 +31,13 @@ export async function authenticate(db: Db, input: LoginInput): Promise<CurrentUs
   const user = await users.findUserByEmail(db, input.email);
   const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
   if (!user || !ok) throw new UnauthorizedError('Wrong email or password.');
+  // Only after the right password: telling anyone else the account exists would help them guess.
+  if (user.disabled_at != null) throw new UnauthorizedError('This account is disabled. Ask an administrator.');
   return { id: user.id, email: user.email };
 }
 
 export async function findCurrentUser(db: Db, id: number): Promise<CurrentUser | null> {
   const row = await users.findUserById(db, id);
-  return row ? { id: row.id, email: row.email } : null;
+  // A disabled account's sessions end with the next request.
+  return row && row.disabled_at == null ? { id: row.id, email: row.email } : null;
 }

@@ -6,6 +6,8 @@ export interface UserTable {
   email: string;
   password_hash: string;
   created_at: number;
+  /** Set when an admin switched the account off. */
+  disabled_at: number | null;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -19,16 +19,49 @@ export async function enqueuePendingOfReport(db: Executor, reportId: string, now
   `.execute(db);
 }
 
-/** The oldest job that may run now, first come first served. */
-export async function findNextDueJob(db: Executor, now: number): Promise<LookupJobRow | undefined> {
+/** Reports with rows waiting for VirusTotal, whose owners may still spend quota (not disabled). */
+export async function listRunnableReports(db: Executor): Promise<Array<{ reportId: string; userId: number }>> {
   return db
-    .selectFrom('lookup_jobs')
-    .selectAll()
-    .where('state', '=', 'queued')
-    .where('not_before', '<=', now)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+    .selectFrom('reports')
+    .innerJoin('users', 'users.id', 'reports.user_id')
+    .select(['reports.id as reportId', 'reports.user_id as userId'])
+    .where('reports.state', '=', 'active')
+    .where('users.disabled_at', 'is', null)
+    .orderBy('reports.created_at')
+    .execute();
+}
+
+/**
+ * A report's first row, in upload order, whose job may run now. Rows already in flight or waiting
+ * out a retry delay are passed over. Walks the (report_id, verdict) index, which keeps row order.
+ */
+export async function nextDueJobOfReport(db: Executor, reportId: string, now: number): Promise<LookupJobRow | undefined> {
+  const row = await sql<LookupJobRow>`
+    SELECT j.* FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
+    WHERE i.report_id = ${reportId} AND i.verdict = 'pending' AND j.state = 'queued' AND j.not_before <= ${now}
+    ORDER BY i.id LIMIT 1
+  `.execute(db);
+  return row.rows[0];
+}
+
+/** Rows still waiting per running report, for the queue-position estimate. */
+export async function pendingByReport(db: Executor): Promise<Array<{ reportId: string; userId: number; pending: number }>> {
+  const rows = await sql<{ reportId: string; userId: number; pending: number }>`
+    SELECT r.id AS reportId, r.user_id AS userId, count(*) AS pending
+    FROM reports r JOIN users u ON u.id = r.user_id JOIN report_items i ON i.report_id = r.id AND i.verdict = 'pending'
+    WHERE r.state = 'active' AND u.disabled_at IS NULL
+    GROUP BY r.id
+  `.execute(db);
+  return rows.rows.map((r) => ({ ...r, pending: Number(r.pending) }));
+}
+
+/** Jobs nobody waits for any more (their reports were deleted) would cost quota for nothing. */
+export async function deleteOrphanJobs(db: Executor): Promise<number> {
+  const result = await sql`
+    DELETE FROM lookup_jobs WHERE state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM report_items i WHERE i.hash = lookup_jobs.hash AND i.status = 'pending')
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /** When the earliest job in backoff becomes due, or null when none waits. */
@@ -85,27 +118,4 @@ export async function releaseExpiredLeases(db: Executor, now: number): Promise<n
 export async function releaseAllLeases(db: Executor): Promise<number> {
   const result = await db.updateTable('lookup_jobs').set({ state: 'queued', leased_until: null }).where('state', '=', 'leased').executeTakeFirst();
   return Number(result.numUpdatedRows);
-}
-
-/** The newest job a report's pending rows wait for; job ids never change, so this is kept once. */
-export async function lastJobOfReport(db: Executor, reportId: string): Promise<number | null> {
-  const row = await sql<{ id: number | null }>`
-    SELECT max(j.id) AS id FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
-    WHERE i.report_id = ${reportId} AND i.status = 'pending'
-  `.execute(db);
-  return row.rows[0]?.id ?? null;
-}
-
-/**
- * How many calls stand between now and a report's last pending row: every job still queued up to
- * and including the report's last one (first come first served). Jobs in flight have their slot already.
- */
-export async function callsAheadOf(db: Executor, lastJobId: number): Promise<number> {
-  const row = await db
-    .selectFrom('lookup_jobs')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('state', '=', 'queued')
-    .where('id', '<=', lastJobId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }

@@ -3,6 +3,8 @@ import type { LookupOutcome, LookupTask } from './lookup.types.js';
 
 export interface LookupRunner {
   run(task: LookupTask): Promise<LookupOutcome>;
+  /** The pool has a live worker thread and is not closing. */
+  alive(): boolean;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export function createLookupPool(options: LookupPoolOptions = {}): LookupRunner 
     ...(needsLoader ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
   });
 
+  let closed = false;
   return {
     async run(task) {
       try {
@@ -43,7 +46,11 @@ export function createLookupPool(options: LookupPoolOptions = {}): LookupRunner 
         return { kind: 'transient', reason: `lookup worker failed: ${(err as Error)?.message ?? String(err)}` };
       }
     },
+    alive() {
+      return !closed && pool.threads.length > 0;
+    },
     async close() {
+      closed = true;
       await pool.close();
     },
   };

@@ -1,16 +1,18 @@
 import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
+import type { ApiKey } from './api-key.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { FairShare } from './fair-share.js';
+import type { KeyRing } from './key-ring.js';
+import type { LookupFailure } from './lookup-engine.js';
 import type { LookupRunner } from './lookup-pool.js';
-import type { LookupOutcome } from './lookup.types.js';
+import type { HashType, LookupOutcome } from './lookup.types.js';
 import type { LookupJobRow } from './lookup.table.js';
-import { nextUtcMidnight, type RateLimiter } from './rate-limiter.js';
-import type { Pause } from './pause.js';
 import * as cache from './cache.repository.js';
 import * as jobs from './job.repository.js';
 import { failPendingRows, resolvePendingFromCache } from './row-resolution.repository.js';
 
 export interface SchedulerOptions {
-  apiKey: string | undefined;
   apiUrl: string;
   cacheTtlMs: number;
   /** Per request; a lookup that takes longer counts as a transient failure. */
@@ -21,8 +23,6 @@ export interface SchedulerOptions {
   maxAttempts: number;
   /** First retry delay; doubles each attempt, with jitter. */
   retryBaseMs: number;
-  /** How long a wrong key waits before one probe tries again. */
-  authRetryMs: number;
   /** How often leases whose lookup never settled (a store that failed) go back to the queue. */
   leaseCheckMs?: number;
   now?: () => number;
@@ -31,44 +31,52 @@ export interface SchedulerOptions {
 export interface SchedulerDeps {
   db: Db;
   runner: LookupRunner;
-  limiter: RateLimiter;
+  keys: KeyRing;
+  breaker: CircuitBreaker;
   logger: Logger;
   /** Called after rows of these reports changed, inside no transaction. */
   onReportsTouched: (reportIds: string[]) => Promise<void>;
 }
 
-/** After this many 429s in a row while our own counts say there is room, assume the day is used up elsewhere. */
-const QUOTA_STRIKES_FOR_DAY = 3;
+/** Failures kept for the dashboard. */
+const RECENT_FAILURES = 50;
+
+interface Flight {
+  job: LookupJobRow;
+  key: ApiKey;
+  callId: number;
+  sentAt: number;
+  /** Sent while the breaker was probing whether VirusTotal is back. */
+  probe: boolean;
+}
 
 /**
- * Takes queued hashes one at a time, checks the cache again (another alias may have answered),
- * takes a slot from the limiter, leases the job, and hands it to the worker pool. Every outcome is
- * settled on the main thread in one transaction, so a crash leaves each job either queued or done.
+ * Takes queued hashes in fair-share order (round-robin across users, then across each user's
+ * reports), checks the cache again (another alias may have answered), takes a slot from a key that
+ * serves the report's owner, leases the job, and hands it to the worker pool. Every outcome is settled
+ * on the main thread in one transaction, so a crash leaves each job either queued or done.
+ *
+ * Calls in flight together are all of one hash type. VirusTotal only says which MD5, SHA-1 and
+ * SHA-256 are the same file when it answers, and two different hashes of one type are never the same
+ * file, so this is what keeps a file from being looked up twice under two of its names at once.
  */
 export class LookupScheduler {
   private readonly now: () => number;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<Promise<void>, HashType>();
+  private readonly fair = new FairShare();
+  private readonly failures: LookupFailure[] = [];
   private timer: NodeJS.Timeout | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private pumping = false;
   private again = false;
   private stopped = true;
-  private pause: Pause | null = null;
-  private quotaStrikes = 0;
-  /** When the last 429 came back; 429s to calls sent before it belong to the same burst. */
-  private lastQuotaAt = -Infinity;
-  /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
-  private probing = false;
 
   constructor(
     private readonly deps: SchedulerDeps,
     private readonly options: SchedulerOptions,
   ) {
     this.now = options.now ?? Date.now;
-    if (!options.apiKey) {
-      this.pause = { reason: 'no_key', message: 'Lookups are waiting for a VirusTotal API key (set VT_API_KEY and restart).', until: null };
-    }
   }
 
   async start(): Promise<void> {
@@ -98,16 +106,12 @@ export class LookupScheduler {
     void this.pump();
   }
 
-  currentPause(): Pause | null {
-    if (this.pause?.until != null && this.pause.until <= this.now()) {
-      if (this.pause.reason === 'wrong_key') this.probing = true;
-      this.pause = null;
-    }
-    return this.pause;
-  }
-
   inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  recentFailures(): LookupFailure[] {
+    return [...this.failures].reverse();
   }
 
   /** Stops taking work, waits up to `graceMs` for lookups in flight, and returns the rest to the queue. */
@@ -116,7 +120,7 @@ export class LookupScheduler {
     if (this.timer) clearTimeout(this.timer);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
     await jobs.releaseAllLeases(this.deps.db);
   }
 
@@ -129,7 +133,7 @@ export class LookupScheduler {
     try {
       do {
         this.again = false;
-        await this.dispatchWhilePossible();
+        while (!this.stopped && (await this.dispatchOne()));
       } while (this.again && !this.stopped);
     } catch (err) {
       this.deps.logger.error({ err }, 'lookup scheduler failed; retrying in 5 s');
@@ -139,34 +143,59 @@ export class LookupScheduler {
     }
   }
 
-  private async dispatchWhilePossible(): Promise<void> {
-    const { db } = this.deps;
-    while (!this.stopped && this.inFlight.size < (this.probing ? 1 : this.options.maxInFlight)) {
-      const pause = this.currentPause();
-      if (pause) {
-        if (pause.until != null) this.wakeAt(pause.until);
-        return;
+  /**
+   * Sends (or answers from the cache) the next lookup in fair-share order. Returns false when nothing
+   * can go now, having set a timer for when something can; a lookup coming back also wakes the pump.
+   */
+  private async dispatchOne(): Promise<boolean> {
+    const { db, keys, breaker } = this.deps;
+    const allowance = breaker.allowance(this.options.maxInFlight);
+    if (this.inFlight.size >= allowance) {
+      const until = breaker.pause()?.until;
+      if (until != null) this.wakeAt(until);
+      return false;
+    }
+    const now = this.now();
+    const flightType = this.inFlight.values().next().value;
+    let retryAt = Infinity;
+    const blocked = new Set<number>();
+    for (const report of this.fair.order(await jobs.listRunnableReports(db))) {
+      if (blocked.has(report.userId)) continue;
+      const can = keys.canServe(report.userId);
+      if (!can.ok) {
+        blocked.add(report.userId);
+        if (can.retryAt != null) retryAt = Math.min(retryAt, can.retryAt);
+        continue;
       }
-      const now = this.now();
-      const job = await jobs.findNextDueJob(db, now);
-      if (!job) {
-        const next = await jobs.findEarliestBackoff(db, now);
-        if (next != null) this.wakeAt(next);
-        return;
-      }
-      if (await this.answerFromCache(job)) continue;
-      const slot = this.deps.limiter.acquireCall();
-      if (!slot.ok) {
-        this.wakeAt(slot.retryAt);
-        return;
+      const job = await jobs.nextDueJobOfReport(db, report.reportId, now);
+      if (!job) continue;
+      if (await this.answerFromCache(job)) return true;
+      // Another hash type is in flight: wait for it to land (its end wakes the pump) rather than risk
+      // asking for one file under two names at once.
+      if (flightType !== undefined && job.hash_type !== flightType) return false;
+      const grant = keys.acquireFor(report.userId);
+      if (!grant.ok) {
+        blocked.add(report.userId);
+        if (grant.retryAt != null) retryAt = Math.min(retryAt, grant.retryAt);
+        continue;
       }
       await jobs.leaseJob(db, job.id, now + this.options.timeoutMs * 2 + 5000);
-      const run = this.run(job, slot.callId, now).finally(() => {
-        this.inFlight.delete(run);
-        this.wake();
-      });
-      this.inFlight.add(run);
+      this.fair.served(report);
+      this.launch({ job, key: grant.key, callId: grant.callId, sentAt: now, probe: allowance === 1 && breaker.isTripped() });
+      return true;
     }
+    const backoff = await jobs.findEarliestBackoff(db, now);
+    const next = Math.min(retryAt, backoff ?? Infinity);
+    if (next !== Infinity) this.wakeAt(next);
+    return false;
+  }
+
+  private launch(flight: Flight): void {
+    const run = this.run(flight).finally(() => {
+      this.inFlight.delete(run);
+      this.wake();
+    });
+    this.inFlight.set(run, flight.job.hash_type);
   }
 
   /** A job whose hash the cache already answers (another alias came back first) costs no call. */
@@ -182,72 +211,70 @@ export class LookupScheduler {
     return true;
   }
 
-  private async run(job: LookupJobRow, callId: number, sentAt: number): Promise<void> {
+  private async run(flight: Flight): Promise<void> {
+    const { job, key } = flight;
     const outcome = await this.deps.runner
-      .run({ baseUrl: this.options.apiUrl, apiKey: this.options.apiKey ?? '', hash: job.hash, timeoutMs: this.options.timeoutMs })
+      .run({ baseUrl: this.options.apiUrl, apiKey: key.secret, hash: job.hash, timeoutMs: this.options.timeoutMs })
       .catch((err: unknown): LookupOutcome => ({ kind: 'transient', reason: `lookup worker failed: ${err instanceof Error ? err.message : String(err)}` }));
     try {
-      this.deps.limiter.answered(callId);
-      await this.settle(job, outcome, sentAt);
+      this.deps.keys.answered(key, flight.callId);
+      await this.settle(flight, outcome);
     } catch (err) {
       // The lease expires and the job runs again; nothing is lost.
       this.deps.logger.error({ err, hash: job.hash }, 'could not store a lookup result');
     }
   }
 
-  private async settle(job: LookupJobRow, outcome: LookupOutcome, sentAt: number): Promise<void> {
+  private async settle(flight: Flight, outcome: LookupOutcome): Promise<void> {
+    const { job, key } = flight;
     const now = this.now();
-    const { db, logger } = this.deps;
-    if (outcome.kind !== 'auth' && outcome.kind !== 'transient') this.probing = false;
+    const { db, logger, keys, breaker } = this.deps;
+    if (outcome.kind !== 'found' && outcome.kind !== 'not_found') this.remember(flight, outcome);
     switch (outcome.kind) {
       case 'found':
       case 'not_found': {
-        this.quotaStrikes = 0;
+        breaker.success();
+        keys.keyWorks(key);
         const touched = await db.transaction().execute(async (trx) => {
-          const key =
+          const entry =
             outcome.kind === 'found'
               ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, now)
               : await cache.upsertNotFoundEntry(trx, job.hash, now);
           await jobs.deleteJob(trx, job.id);
-          await jobs.deleteQueuedJobsFor(trx, await cache.aliasesOf(trx, key));
-          return resolvePendingFromCache(trx, { entryKey: key, freshAfter: now - this.options.cacheTtlMs, fromCache: false, now });
+          await jobs.deleteQueuedJobsFor(trx, await cache.aliasesOf(trx, entry));
+          return resolvePendingFromCache(trx, { entryKey: entry, freshAfter: now - this.options.cacheTtlMs, fromCache: false, now });
         });
         await this.deps.onReportsTouched(touched);
         return;
       }
       case 'quota': {
-        // Quota never turns a row into an error: the row goes back and everything waits.
+        // Quota never turns a row into an error: the row goes back and the key waits.
+        breaker.success();
         await jobs.requeueJob(db, job.id, { notBefore: 0 });
-        // Calls already in flight when a 429 came back get theirs too: one burst is one strike.
-        if (sentAt >= this.lastQuotaAt) this.quotaStrikes++;
-        this.lastQuotaAt = Math.max(this.lastQuotaAt, now);
-        const snapshot = this.deps.limiter.snapshot();
-        const dayGone = snapshot.dayExhausted || this.quotaStrikes >= QUOTA_STRIKES_FOR_DAY;
-        const until = dayGone ? nextUtcMidnight(now) : now + this.deps.limiter.windowMs;
-        this.setPause({
-          reason: 'quota',
-          message: dayGone
-            ? 'VirusTotal says the daily quota is used up; lookups resume at 00:00 UTC.'
-            : 'VirusTotal says the per-minute quota is used up; lookups resume within a minute.',
-          until,
-        });
-        logger.warn({ hash: job.hash, until: new Date(until).toISOString(), code: outcome.code }, 'VirusTotal quota exceeded; pausing lookups');
+        const pause = keys.quotaExceeded(key, flight.sentAt);
+        logger.warn({ key: key.id, hash: job.hash, until: pause?.until ? new Date(pause.until).toISOString() : null, code: outcome.code }, 'VirusTotal quota exceeded; pausing the key');
+        if (pause?.until != null) this.wakeAt(pause.until);
         return;
       }
       case 'auth': {
+        breaker.success();
         await jobs.requeueJob(db, job.id, { notBefore: 0 });
-        this.setPause({
-          reason: 'wrong_key',
-          message: `VirusTotal refused the API key (${outcome.code}). Lookups are paused; check VT_API_KEY.`,
-          until: now + this.options.authRetryMs,
-        });
-        logger.error({ code: outcome.code }, 'VirusTotal refused the API key; pausing lookups');
+        const pause = keys.keyRefused(key, outcome.code);
+        logger.error({ key: key.id, code: outcome.code }, 'VirusTotal refused an API key; pausing the key');
+        if (pause?.until != null) this.wakeAt(pause.until);
         return;
       }
       case 'transient': {
-        const attempts = job.attempts + 1;
+        // A call that was already out when VirusTotal was found to be down tells nothing about this row.
+        const counts = !breaker.isTripped() || flight.probe;
+        if (breaker.failure(outcome.reason)) {
+          const pause = breaker.pause();
+          logger.error({ reason: outcome.reason, until: pause?.until ? new Date(pause.until).toISOString() : null }, 'VirusTotal looks down; pausing all lookups');
+          if (pause?.until != null) this.wakeAt(pause.until);
+        }
+        const attempts = job.attempts + (counts ? 1 : 0);
         if (attempts < this.options.maxAttempts) {
-          const delay = this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
+          const delay = counts ? this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4) : 0;
           await jobs.requeueJob(db, job.id, { notBefore: now + Math.round(delay), attempts, lastError: outcome.reason });
           logger.warn({ hash: job.hash, attempts, reason: outcome.reason }, 'lookup failed; will retry');
           return;
@@ -256,9 +283,17 @@ export class LookupScheduler {
         return;
       }
       case 'rejected':
+        breaker.success();
+        keys.keyWorks(key);
         await this.fail(job, outcome.reason);
         return;
     }
+  }
+
+  private remember(flight: Flight, outcome: Exclude<LookupOutcome, { kind: 'found' | 'not_found' }>): void {
+    const reason = 'reason' in outcome ? outcome.reason : `${outcome.code}: ${outcome.message}`;
+    this.failures.push({ at: this.now(), hash: flight.job.hash, keyId: flight.key.id, kind: outcome.kind, reason });
+    if (this.failures.length > RECENT_FAILURES) this.failures.shift();
   }
 
   /** Errors are never cached: the next upload of the hash tries again. */
@@ -270,11 +305,6 @@ export class LookupScheduler {
     });
     this.deps.logger.warn({ hash: job.hash, reason }, 'lookup gave up');
     await this.deps.onReportsTouched(touched);
-  }
-
-  private setPause(pause: Pause): void {
-    this.pause = pause;
-    if (pause.until != null) this.wakeAt(pause.until);
   }
 
   private wakeAt(at: number): void {

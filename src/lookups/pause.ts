@@ -1,5 +1,5 @@
 /** Why lookups are not running right now; shown as a banner on every page. */
-export type PauseReason = 'no_key' | 'wrong_key' | 'quota';
+export type PauseReason = 'no_key' | 'wrong_key' | 'quota' | 'vt_down';
 
 export interface Pause {
   reason: PauseReason;

@@ -3,30 +3,38 @@ import type { CallLog } from './call-log.repository.js';
 export interface RateLimits {
   perMinute: number;
   perDay: number;
+  /** Per calendar month (UTC); null or absent means no monthly cap. */
+  perMonth?: number | null;
   /** Length of the sliding "minute"; only tests and benchmarks shorten it. */
   windowMs?: number;
 }
 
-export type Acquired = { ok: true } | { ok: false; retryAt: number; limit: 'minute' | 'day' };
+export type Acquired = { ok: true } | { ok: false; retryAt: number; limit: 'minute' | 'day' | 'month' };
 
 export interface QuotaSnapshot {
   usedInWindow: number;
   usedToday: number;
+  usedThisMonth: number;
   perMinute: number;
   perDay: number;
+  perMonth: number | null;
   windowMs: number;
   /** When a request may next be sent (now when a slot is free). */
   nextSlotAt: number;
+  /** Today's (or this month's) allowance is spent: nothing more until 00:00 UTC (or the 1st). */
   dayExhausted: boolean;
+  monthExhausted: boolean;
 }
 
 export const DAY_MS = 86_400_000;
 export const startOfUtcDay = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 export const nextUtcMidnight = (t: number) => startOfUtcDay(t) + DAY_MS;
+export const startOfUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1); };
+export const nextUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); };
 
 /**
  * The single source of truth for one API key's quota: never more than `perMinute` requests in any
- * sliding window and `perDay` per UTC day. Counts live in the database, so a restart resets nothing.
+ * sliding window, `perDay` per UTC day and `perMonth` per UTC calendar month. Counts live in the database, so a restart resets nothing.
  * It lives on the main thread only; limiters inside workers would multiply the rate.
  */
 export class RateLimiter {
@@ -50,6 +58,7 @@ export class RateLimiter {
   /** As tryAcquire, with the id of the recorded call, for `answered`. */
   acquireCall(): { ok: true; callId: number } | Extract<Acquired, { ok: false }> {
     const snap = this.snapshot();
+    if (snap.monthExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'month' };
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
     if (snap.usedInWindow >= this.limits.perMinute) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
     return { ok: true, callId: this.log.record(this.keyId, this.now()) };
@@ -70,9 +79,14 @@ export class RateLimiter {
     const windowStart = now - this.windowMs - 1;
     const usedInWindow = this.log.countSince(this.keyId, windowStart);
     const usedToday = this.log.countSince(this.keyId, startOfUtcDay(now) - 1);
-    const dayExhausted = usedToday >= this.limits.perDay;
+    const perMonth = this.limits.perMonth ?? null;
+    const usedThisMonth = this.log.countSince(this.keyId, startOfUtcMonth(now) - 1);
+    const monthExhausted = perMonth !== null && usedThisMonth >= perMonth;
+    const dayExhausted = monthExhausted || usedToday >= this.limits.perDay;
     let nextSlotAt = now;
-    if (dayExhausted) {
+    if (monthExhausted) {
+      nextSlotAt = nextUtcMonth(now);
+    } else if (dayExhausted) {
       nextSlotAt = nextUtcMidnight(now);
     } else if (usedInWindow >= this.limits.perMinute) {
       // The slot frees when the call that pushed the window to its limit ages out of it.
@@ -82,11 +96,14 @@ export class RateLimiter {
     return {
       usedInWindow,
       usedToday,
+      usedThisMonth,
       perMinute: this.limits.perMinute,
       perDay: this.limits.perDay,
+      perMonth,
       windowMs: this.windowMs,
       nextSlotAt,
       dayExhausted,
+      monthExhausted,
     };
   }
 }

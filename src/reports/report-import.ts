@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type SQLite from 'better-sqlite3';
 import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
-import { enqueuePendingOfReport, lastJobOfReport } from '../lookups/job.repository.js';
+import { enqueuePendingOfReport } from '../lookups/job.repository.js';
 import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
 import { parseHashList, unreadableReason, type ParsedLine } from './hash-list-parser.js';
 import * as reports from './report.repository.js';
@@ -100,7 +100,6 @@ async function finalise(deps: ImportDeps, reportId: string, now: number): Promis
     const row = await trx.selectFrom('reports').select('notify_email').where('id', '=', reportId).executeTakeFirstOrThrow();
     await reports.updateReport(trx, reportId, {
       total,
-      last_job_id: pending ? await lastJobOfReport(trx, reportId) : null,
       state: pending ? 'active' : 'completed',
       completed_at: pending ? null : now,
       ...(row.notify_email && !pending ? { email_status: 'pending' as const, email_next_at: now } : {}),

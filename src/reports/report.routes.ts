@@ -75,7 +75,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const { page } = pageQuery.parse(req.query);
     const [items, estimate] = await Promise.all([
       service.listReportItems(db, report.id, page, ITEMS_PER_PAGE),
-      service.estimateReport(db, report, deps.lookups),
+      service.estimateReport(db, report, currentUserId(res), deps.lookups),
     ]);
     noStore(res);
     res.render('reports/show', { report, items, estimate, page, pages: Math.max(1, Math.ceil(report.counts.total / ITEMS_PER_PAGE)) });
@@ -83,7 +83,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   router.get('/reports/:id/status.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
-    const estimate = await service.estimateReport(db, report, deps.lookups);
+    const estimate = await service.estimateReport(db, report, currentUserId(res), deps.lookups);
     noStore(res);
     res.json({
       id: report.id,
@@ -92,6 +92,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       counts: report.counts,
       estimatedFinish: estimate?.finishAt?.toISOString() ?? null,
       paused: estimate?.pause?.message ?? null,
+      waitingForQuotaUntil: estimate?.waitingForQuotaUntil?.toISOString() ?? null,
     });
   });
 

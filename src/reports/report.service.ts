@@ -1,9 +1,11 @@
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
-import { callsAheadOf } from '../lookups/job.repository.js';
+import { pendingByReport } from '../lookups/job.repository.js';
+import { callsUntilDone } from '../lookups/queue-position.js';
+import { nextUtcMidnight } from '../lookups/rate-limiter.js';
 import { estimateFinish } from '../lookups/eta.js';
 import type { Pause } from '../lookups/pause.js';
-import type { QuotaSnapshot } from '../lookups/rate-limiter.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
 import * as repo from './report.repository.js';
 import type { ReportItemRow, ReportRow } from './report.table.js';
 
@@ -29,8 +31,6 @@ export interface ReportSummary {
   counts: Counts;
   /** Share of rows with an answer, 0..1. */
   progress: number;
-  /** The newest lookup job the report waits for (its place in the queue). */
-  lastJobId: number | null;
   email: { status: 'waiting' | 'pending' | 'sent' | 'failed'; error: string | null; attempts: number } | null;
 }
 
@@ -39,13 +39,12 @@ export interface Estimate {
   finishAt: Date | null;
   callsAhead: number;
   pause: Pause | null;
+  /** Every key serving the owner has spent its day (or month): rows wait until then. */
+  waitingForQuotaUntil: Date | null;
 }
 
-/** What the report pages need to know about the lookup engine, without depending on it. */
-export interface LookupStatus {
-  pause(): Pause | null;
-  quota(): QuotaSnapshot;
-}
+/** What the report pages need to know about the lookup engine. */
+export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey'>;
 
 export function toCounts(byVerdict: repo.VerdictCounts): Counts {
   const c = (k: keyof repo.VerdictCounts) => byVerdict[k] ?? 0;
@@ -72,7 +71,6 @@ export function summarise(row: ReportRow, counts: Counts): ReportSummary {
     completedAt: row.completed_at ? new Date(row.completed_at) : null,
     counts,
     progress: counts.total === 0 ? 1 : (counts.total - counts.pending) / counts.total,
-    lastJobId: row.last_job_id,
     email: row.email_status ? { status: row.email_status, error: row.email_error, attempts: row.email_attempts } : null,
   };
 }
@@ -94,14 +92,20 @@ export async function getReportForUser(db: Db, id: string, userId: number): Prom
   return summarise(row, toCounts(counts.get(row.id) ?? {}));
 }
 
-export async function estimateReport(db: Db, report: ReportSummary, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
+/**
+ * When the report's last row should be answered: its place under fair share (see queue-position.ts),
+ * paced by the quota of the keys that serve its owner. While the day's quota is spent, rows wait for
+ * 00:00 UTC and the estimate says so.
+ */
+export async function estimateReport(db: Db, report: ReportSummary, userId: number, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
   if (report.status === 'completed') return null;
-  const pause = lookups.pause();
-  const callsAhead = report.lastJobId == null ? 0 : await callsAheadOf(db, report.lastJobId);
-  if (pause && pause.until == null) return { finishAt: null, callsAhead, pause };
-  if (pause?.reason === 'wrong_key') return { finishAt: null, callsAhead, pause };
-  const finishAt = estimateFinish(callsAhead, lookups.quota(), now, pause?.until ?? now);
-  return { finishAt: new Date(finishAt), callsAhead, pause };
+  const pause = lookups.bannerFor(userId);
+  const callsAhead = callsUntilDone(await pendingByReport(db), report.id, lookups.servesOnlyOwnKey(userId));
+  const quota = lookups.quotaFor(userId);
+  const waitingForQuotaUntil = quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
+  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
+  const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
+  return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
 }
 
 export async function listReportItems(db: Db, reportId: string, page: number, perPage: number): Promise<ReportItemRow[]> {

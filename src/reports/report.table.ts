@@ -14,7 +14,6 @@ export interface ReportTable {
   total: Generated<number>;
   created_at: number;
   completed_at: number | null;
-  last_job_id: number | null;
   notify_email: Generated<number>;
   email_status: EmailStatus | null;
   email_attempts: Generated<number>;

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -16,14 +17,18 @@ const schema = z.object({
   DATABASE_PATH: z.string().min(1).default('db/data/app.sqlite'),
   /** Signs session cookies; when unset one is generated once and kept in the database. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** VirusTotal API key; when unset uploads queue and a banner says lookups wait for a key. */
+  /** One shared VirusTotal API key, with the VT_RATE_* limits; when no key is set uploads queue and a banner says so. */
   VT_API_KEY: optionalString,
+  /** Several shared keys: comma-separated `key` or `key:perMinute:perDay[:perMonth]`; a bare key gets the VT_RATE_* limits. */
+  VT_API_KEYS: optionalString,
   /** VirusTotal API base URL (the demo points it at the local simulator). */
   VT_API_URL: z.url().default('https://www.virustotal.com/api/v3'),
   /** Requests allowed in any 60-second window (public key: 4). */
   VT_RATE_PER_MINUTE: positiveInt(4),
   /** Requests allowed per UTC day (public key: 500). */
   VT_RATE_PER_DAY: positiveInt(500),
+  /** Requests allowed per calendar month (UTC); unset means no monthly cap beyond the daily one. */
+  VT_RATE_PER_MONTH: z.coerce.number().int().positive().optional(),
   /** How long a VirusTotal answer stays fresh, counted from our own fetch. */
   CACHE_TTL_HOURS: z.coerce.number().positive().default(24),
   /** SMTP server for completion emails, e.g. smtp://user:pass@host:587; unset hides the email option. */
@@ -34,6 +39,12 @@ const schema = z.object({
   APP_URL: z.url().optional(),
   /** Largest accepted upload (file or pasted text), in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().max(2048).default(100),
+  /** Encrypts users' own API keys at rest (at least 32 characters); when unset a key is generated into SECRET_KEY_FILE. */
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Where the generated secret key is kept, outside the database; default: secret.key beside the database file. */
+  SECRET_KEY_FILE: optionalString,
+  /** Comma-separated emails of admins; when unset the first registered user is the admin. */
+  ADMIN_EMAILS: optionalString,
   /** Log level for pino. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
@@ -45,10 +56,9 @@ export interface Config {
   databasePath: string;
   sessionSecret: string | undefined;
   vt: {
-    apiKey: string | undefined;
+    /** Shared keys, in the order given; never logged. */
+    keys: readonly SharedKeyConfig[];
     apiUrl: string;
-    ratePerMinute: number;
-    ratePerDay: number;
   };
   cacheTtlMs: number;
   smtpUrl: string | undefined;
@@ -57,11 +67,45 @@ export interface Config {
   /** Cookies get the Secure flag: the app is served over https. */
   secureCookies: boolean;
   maxUploadBytes: number;
+  secretKey: string | undefined;
+  secretKeyFile: string;
+  /** Lowercased; empty means the first registered user is the admin. */
+  adminEmails: readonly string[];
   logLevel: string;
   production: boolean;
 }
 
+export interface SharedKeyConfig {
+  secret: string;
+  perMinute: number;
+  perDay: number;
+  perMonth: number | null;
+}
+
 export class ConfigError extends Error {}
+
+type Limits = Omit<SharedKeyConfig, 'secret'>;
+
+/** `key` or `key:perMinute:perDay[:perMonth]`, comma-separated; returns the keys or the problem. */
+export function parseKeyList(text: string, defaults: Limits): SharedKeyConfig[] | string {
+  const keys: SharedKeyConfig[] = [];
+  for (const [i, entry] of text.split(',').map((e) => e.trim()).entries()) {
+    if (entry === '') continue;
+    const [secret = '', ...limits] = entry.split(':').map((p) => p.trim());
+    const numbers = limits.map((n) => (/^\d+$/.test(n) ? Number(n) : NaN));
+    if (secret === '' || limits.length === 1 || limits.length > 3 || numbers.some((n) => !(n > 0))) {
+      return `entry ${i + 1} must be key or key:perMinute:perDay[:perMonth] with positive whole numbers`;
+    }
+    const [perMinute, perDay, perMonth] = numbers;
+    keys.push({
+      secret,
+      perMinute: perMinute ?? defaults.perMinute,
+      perDay: perDay ?? defaults.perDay,
+      perMonth: perMonth ?? (limits.length > 0 ? null : defaults.perMonth),
+    });
+  }
+  return keys;
+}
 
 /** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError listing every bad key. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -72,24 +116,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const defaults: Limits = { perMinute: e.VT_RATE_PER_MINUTE, perDay: e.VT_RATE_PER_DAY, perMonth: e.VT_RATE_PER_MONTH ?? null };
+  const listed = parseKeyList(e.VT_API_KEYS ?? '', defaults);
+  if (typeof listed === 'string') throw new ConfigError(`Invalid configuration:\n  VT_API_KEYS: ${listed}`);
+  const keys = [...(e.VT_API_KEY ? [{ secret: e.VT_API_KEY, ...defaults }] : []), ...listed]
+    // The same key twice is one quota, not two.
+    .filter((k, i, all) => all.findIndex((o) => o.secret === k.secret) === i)
+    .map((k) => Object.freeze(k));
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
     sessionSecret: e.SESSION_SECRET,
-    vt: Object.freeze({
-      apiKey: e.VT_API_KEY,
-      apiUrl: e.VT_API_URL.replace(/\/+$/, ''),
-      ratePerMinute: e.VT_RATE_PER_MINUTE,
-      ratePerDay: e.VT_RATE_PER_DAY,
-    }),
+    vt: Object.freeze({ keys: Object.freeze(keys), apiUrl: e.VT_API_URL.replace(/\/+$/, '') }),
     cacheTtlMs: Math.round(e.CACHE_TTL_HOURS * 3_600_000),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     appUrl,
     secureCookies: appUrl.startsWith('https:'),
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
+    secretKey: e.SECRET_KEY,
+    secretKeyFile: e.SECRET_KEY_FILE ?? join(dirname(e.DATABASE_PATH), 'secret.key'),
+    adminEmails: Object.freeze((e.ADMIN_EMAILS ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   });

@@ -1,6 +1,7 @@
 import type { AppSettingTable, SessionTable, UserTable } from '../auth/user.table.js';
 import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtCallTable } from '../lookups/lookup.table.js';
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
+import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -13,4 +14,5 @@ export interface Database {
   cache_aliases: CacheAliasTable;
   lookup_jobs: LookupJobTable;
   vt_calls: VtCallTable;
+  user_api_keys: UserApiKeyTable;
 }

@@ -1,18 +1,20 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../shared/database.js';
 import { findCurrentUser } from '../auth/auth.service.js';
-import type { Pause } from '../lookups/pause.js';
+import { isAdmin } from '../admin/admin.service.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { csrfToken } from './security.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
-export function locals(options: { db: Db; pause: () => Pause | null; mailEnabled: boolean }) {
+export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const userId = req.session.userId;
     const user = userId === undefined ? null : await findCurrentUser(options.db, userId);
     if (userId !== undefined && !user) delete req.session.userId;
     res.locals.currentUser = user;
+    res.locals.isAdmin = user ? await isAdmin(options.db, options.adminEmails, user) : false;
     res.locals.csrfToken = csrfToken(req);
-    res.locals.banner = user ? options.pause() : null;
+    res.locals.banner = user ? options.lookups.bannerFor(user.id) : null;
     res.locals.mailEnabled = options.mailEnabled;
     res.locals.errors = {};
     res.locals.values = {};

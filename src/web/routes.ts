@@ -1,6 +1,18 @@
 import { Router } from 'express';
 import { authRoutes } from '../auth/auth.routes.js';
 import { reportRoutes, type ReportRouteDeps } from '../reports/report.routes.js';
+import { settingsRoutes } from '../settings/settings.routes.js';
+import { adminRoutes } from '../admin/admin.routes.js';
+import type { Config } from '../shared/config.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
+
+/** Everything the routes of every feature may need; each feature takes the part it uses. */
+export interface WebDeps extends ReportRouteDeps {
+  config: Readonly<Config>;
+  lookups: LookupEngine;
+  secretBox: SecretBox;
+}
 
 /**
  * Every URL of the app, in one place.
@@ -15,8 +27,14 @@ import { reportRoutes, type ReportRouteDeps } from '../reports/report.routes.js'
  *   GET  /reports/:id/status.json          progress for the live page
  *   GET  /reports/:id/export.{json,csv}    downloads
  *   POST /reports/:id/delete     delete a report
+ *   GET  /settings               the user's own VirusTotal key (hint, limits, usage)
+ *   POST /settings/api-key       save the key and its limits → 303 /settings?saved=1
+ *   POST /settings/api-key/delete          remove the key → 303 /settings?removed=1
+ *   GET  /admin                  quota, queue, activity, cache, errors and users (admins only; 404 for others)
+ *   POST /admin/users/:id/disable, /enable  switch an account off or on → 303 /admin
+ *   GET  /healthz                JSON health for probes, no session (mounted in app.ts before the session)
  */
-export function routes(deps: ReportRouteDeps): Router {
+export function routes(deps: WebDeps): Router {
   const router = Router();
   router.get('/', (_req, res) => {
     if (res.locals.currentUser) return res.redirect(303, '/reports');
@@ -24,5 +42,7 @@ export function routes(deps: ReportRouteDeps): Router {
   });
   router.use(authRoutes(deps.db));
   router.use(reportRoutes(deps));
+  router.use(settingsRoutes(deps));
+  router.use(adminRoutes(deps));
   return router;
 }

@@ -76,6 +76,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     retryBaseMs: 20,
     maxAttempts: 3,
     authRetryMs: 60_000,
+    // Suites inject failures back to back; only the breaker's own tests should trip it for long.
+    breakerThreshold: 10,
+    breakerProbeMs: 200,
     emailRetryBaseMs: 50,
     emailMaxAttempts: 3,
     shutdownGraceMs: 3000,

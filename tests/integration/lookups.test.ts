@@ -370,7 +370,7 @@ describe('a wrong API key', () => {
     assert.equal(later.status, 'queued');
     assert.equal(later.counts.error, 0);
     assert.equal((await reportStatus(client, second)).counts.pending, 2);
-    assert.match(bannerOf(page.html) ?? '', /refused the API key/);
+    assert.match(bannerOf(page.html) ?? '', /refused the shared API key/);
     assert.match(page.html, /No estimate:[^<]*API key/);
   });
 });

@@ -17,10 +17,38 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 3000);
     assert.equal(config.sessionSecret, undefined);
-    assert.equal(config.vt.ratePerMinute, 4);
-    assert.equal(config.vt.ratePerDay, 500);
+    assert.deepEqual(config.vt.keys, []);
+    assert.deepEqual(config.adminEmails, []);
+    assert.match(config.secretKeyFile, /db[/\\]data[/\\]secret\.key$/);
     assert.equal(config.secureCookies, false);
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('when VT_API_KEY is set, then it is one shared key with the public limits unless VT_RATE_* say otherwise', () => {
+    assert.deepEqual(loadConfig({ VT_API_KEY: 'k1' }).vt.keys, [{ secret: 'k1', perMinute: 4, perDay: 500, perMonth: null }]);
+    const premium = loadConfig({ VT_API_KEY: 'k1', VT_RATE_PER_MINUTE: '1000', VT_RATE_PER_DAY: '50000', VT_RATE_PER_MONTH: '1500000' });
+    assert.deepEqual(premium.vt.keys, [{ secret: 'k1', perMinute: 1000, perDay: 50000, perMonth: 1500000 }]);
+  });
+
+  it('when VT_API_KEYS lists keys with and without limits, then each gets its own quota and duplicates count once', () => {
+    const config = loadConfig({ VT_API_KEY: 'pub', VT_API_KEYS: 'prem:1000:50000:1500000, pub ,other' });
+    assert.deepEqual(config.vt.keys, [
+      { secret: 'pub', perMinute: 4, perDay: 500, perMonth: null },
+      { secret: 'prem', perMinute: 1000, perDay: 50000, perMonth: 1500000 },
+      { secret: 'other', perMinute: 4, perDay: 500, perMonth: null },
+    ]);
+  });
+
+  it('when a VT_API_KEYS entry has a bad limit, then a ConfigError names VT_API_KEYS and not the key', () => {
+    for (const bad of ['secret-key:10', 'secret-key:0:500', 'secret-key:4:many', ':4:500', 'secret-key:1:2:3:4']) {
+      const err = configError({ VT_API_KEYS: bad });
+      assert.match(err.message, /VT_API_KEYS/);
+      assert.doesNotMatch(err.message, /secret-key/);
+    }
+  });
+
+  it('when ADMIN_EMAILS is set, then the addresses are trimmed and lowercased', () => {
+    assert.deepEqual(loadConfig({ ADMIN_EMAILS: ' Boss@Example.com ,ops@example.com,' }).adminEmails, ['boss@example.com', 'ops@example.com']);
   });
 
   it('when several keys are invalid, then one ConfigError names every one of them', () => {

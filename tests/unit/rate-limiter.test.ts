@@ -73,7 +73,7 @@ test('when the process restarts, then the counts kept in the database still appl
 
 test('when 10 calls wait on a 4-per-minute key, then the estimate is two windows after the free slots', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
   assert.equal(estimateFinish(4, quota, now), now);
   assert.equal(estimateFinish(10, quota, now), now + 120_000);
   assert.equal(estimateFinish(0, quota, now), now);
@@ -81,7 +81,7 @@ test('when 10 calls wait on a 4-per-minute key, then the estimate is two windows
 
 test('when the calls exceed what is left today, then the estimate moves past 00:00 UTC', () => {
   const now = Date.UTC(2026, 10, 21, 22, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 498, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  const quota = { usedInWindow: 0, usedToday: 498, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
   const midnight = nextUtcMidnight(now);
   assert.equal(estimateFinish(2, quota, now), now);
   assert.equal(estimateFinish(3, quota, now), midnight);
@@ -90,7 +90,7 @@ test('when the calls exceed what is left today, then the estimate moves past 00:
 
 test('when the window is full, then the next batch is estimated for when it frees, not a window later', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 4, usedToday: 4, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now + 40_000, dayExhausted: false };
+  const quota = { usedInWindow: 4, usedToday: 4, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now + 40_000, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
   assert.equal(estimateFinish(3, quota, now), now + 40_000);
   assert.equal(estimateFinish(4, quota, now), now + 40_000);
   assert.equal(estimateFinish(5, quota, now), now + 100_000);
@@ -98,7 +98,7 @@ test('when the window is full, then the next batch is estimated for when it free
 
 test('when lookups are paused until a time, then the estimate starts from it with a full window', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false };
+  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
   assert.equal(estimateFinish(4, quota, now, now + 30_000), now + 30_000);
   assert.equal(estimateFinish(6, quota, now, now + 30_000), now + 90_000);
 });

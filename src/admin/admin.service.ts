@@ -1,0 +1,113 @@
+import type { Db } from '../shared/database.js';
+import { AppError, NotFoundError } from '../shared/errors.js';
+import type { CurrentUser } from '../auth/auth.service.js';
+import type { KeyStatus, LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
+import { buildActivityChart, type ActivityChart } from './activity-chart.js';
+import * as repo from './admin.repository.js';
+
+export type DashboardEngine = Pick<LookupEngine, 'keys' | 'inFlight' | 'recentFailures'>;
+
+export interface AdminUser {
+  id: number;
+  email: string;
+  createdAt: Date;
+  disabledAt: Date | null;
+  reports: number;
+}
+
+export interface Dashboard {
+  keys: Array<KeyStatus & { ownerEmail: string | null }>;
+  inFlight: number;
+  queue: repo.PendingByUser[];
+  activity: ActivityChart;
+  cache: {
+    entries: number;
+    aliases: number;
+    answered: number;
+    fromCache: number;
+    /** Share of answered rows that came from the cache, 0..1; null when nothing was answered. */
+    hitRate: number | null;
+    callsSaved: number;
+  };
+  failures: Array<LookupFailure & { keyHint: string }>;
+  errorRows: Array<{ hash: string; reason: string; at: Date | null }>;
+  users: AdminUser[];
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const RECENT_ERROR_ROWS = 20;
+
+/** With ADMIN_EMAILS set only those addresses are admins; otherwise the first account ever registered. */
+export async function isAdmin(db: Db, adminEmails: readonly string[], user: CurrentUser): Promise<boolean> {
+  if (adminEmails.length > 0) return adminEmails.includes(user.email);
+  return (await repo.findFirstUserId(db)) === user.id;
+}
+
+/** Everything the dashboard shows, read at `now`. */
+export async function loadDashboard(db: Db, engine: DashboardEngine, now = Date.now()): Promise<Dashboard> {
+  const since = now - DAY_MS;
+  const [users, queue, activity, cacheSize, answered, callsToday, errorRows] = await Promise.all([
+    repo.listUsersWithReportCounts(db),
+    repo.countPendingByUser(db),
+    loadActivity(db, now),
+    repo.countCache(db),
+    repo.countAnsweredSince(db, since),
+    repo.countCallsSince(db, since),
+    repo.listRecentErrorRows(db, RECENT_ERROR_ROWS),
+  ]);
+  const emails = new Map(users.map((u) => [u.id, u.email]));
+  const keys = engine.keys();
+  const hints = new Map(keys.map((k) => [k.id, k.hint]));
+  return {
+    keys: keys.map((k) => ({ ...k, ownerEmail: k.ownerId === null ? null : (emails.get(k.ownerId) ?? null) })),
+    inFlight: engine.inFlight(),
+    queue,
+    activity,
+    cache: {
+      ...cacheSize,
+      ...answered,
+      hitRate: answered.answered === 0 ? null : answered.fromCache / answered.answered,
+      // Retries and refused calls can outnumber the answers; nothing was saved then, not less than nothing.
+      callsSaved: Math.max(0, answered.answered - callsToday),
+    },
+    failures: engine
+      .recentFailures()
+      .map((f) => ({ ...f, keyHint: hints.get(f.keyId) ?? f.keyId }))
+      .sort((a, b) => b.at - a.at),
+    errorRows: errorRows.map((r) => ({ hash: r.hash ?? '', reason: r.error ?? '', at: r.looked_up_at == null ? null : new Date(r.looked_up_at) })),
+    users: users.map((u) => ({
+      id: u.id,
+      email: u.email,
+      createdAt: new Date(u.created_at),
+      disabledAt: u.disabled_at == null ? null : new Date(u.disabled_at),
+      reports: u.reports,
+    })),
+  };
+}
+
+/** The last 1,440 whole minutes up to and including the current one, zero-filled. */
+async function loadActivity(db: Db, now: number): Promise<ActivityChart> {
+  const end = Math.floor(now / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const start = end - DAY_MS;
+  const counts = new Array<number>(DAY_MS / MINUTE_MS).fill(0);
+  for (const { bucket, n } of await repo.countCallsByBucket(db, start, end, MINUTE_MS)) counts[bucket] = n;
+  return buildActivityChart(counts, start);
+}
+
+/**
+ * Switches an account off or on. A disabled account's sessions stop working on their next request
+ * and its personal key stops serving; an admin cannot lock themself out.
+ */
+export async function setUserDisabled(
+  db: Db,
+  engine: Pick<LookupEngine, 'personalKeyChanged'>,
+  input: { adminId: number; userId: number; disabled: boolean },
+  now = Date.now(),
+): Promise<void> {
+  if (input.disabled && input.userId === input.adminId) {
+    throw new AppError('You cannot disable your own account.', 400, 'cannot_disable_self');
+  }
+  if (!(await repo.updateUserDisabledAt(db, input.userId, input.disabled ? now : null))) throw new NotFoundError('No such user.');
+  await engine.personalKeyChanged(input.userId);
+}

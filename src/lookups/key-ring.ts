@@ -1,0 +1,282 @@
+import type { ApiKey } from './api-key.js';
+import type { CallLog } from './call-log.repository.js';
+import type { KeyStatus } from './lookup-engine.js';
+import type { Pause } from './pause.js';
+import { nextUtcMidnight, RateLimiter, type QuotaSnapshot } from './rate-limiter.js';
+
+/** After this many 429s in a row while our own counts say there is room, assume the day is used up elsewhere. */
+const QUOTA_STRIKES_FOR_DAY = 3;
+
+/** One key, its limiter and what VirusTotal last said about it. */
+class KeySlot {
+  readonly limiter: RateLimiter;
+  pause: Pause | null = null;
+  quotaStrikes = 0;
+  /** When the last 429 came back; 429s to calls sent before it belong to the same burst. */
+  lastQuotaAt = -Infinity;
+  /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
+  probing = false;
+  inFlight = 0;
+
+  constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number) {
+    this.limiter = new RateLimiter(log, key.id, { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs }, now);
+  }
+
+  currentPause(now: number): Pause | null {
+    if (this.pause?.until != null && this.pause.until <= now) {
+      if (this.pause.reason === 'wrong_key') this.probing = true;
+      this.pause = null;
+    }
+    return this.pause;
+  }
+}
+
+export interface PersonalKey extends ApiKey {
+  ownerId: number;
+  /** The shared keys may serve the owner too. */
+  useShared: boolean;
+}
+
+export type KeyGrant = { ok: true; key: ApiKey; callId: number } | { ok: false; retryAt: number | null };
+
+/**
+ * Every VirusTotal key the app may use: the shared ones from the environment and users' own. Each
+ * has its own limiter (counted in the database by the key's fingerprint) and its own pause, so one
+ * key refused or out of quota never stops the others.
+ */
+export class KeyRing {
+  private readonly shared: KeySlot[];
+  private readonly personal = new Map<number, { slot: KeySlot; useShared: boolean }>();
+
+  constructor(
+    private readonly log: CallLog,
+    sharedKeys: ApiKey[],
+    private readonly authRetryMs: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now));
+  }
+
+  hasSharedKeys(): boolean {
+    return this.shared.length > 0;
+  }
+
+  setPersonal(userId: number, key: PersonalKey | null): void {
+    if (!key) {
+      this.personal.delete(userId);
+      return;
+    }
+    const existing = this.personal.get(userId);
+    // The same key keeps its pause and probe state; a new key starts fresh.
+    const sameKey = existing?.slot.key.id === key.id && existing.slot.key.secret === key.secret
+      && existing.slot.key.perMinute === key.perMinute && existing.slot.key.perDay === key.perDay && existing.slot.key.perMonth === key.perMonth;
+    const slot = sameKey && existing ? existing.slot : new KeySlot(key, this.log, this.windowMs, this.now);
+    this.personal.set(userId, { slot, useShared: key.useShared });
+  }
+
+  /** The keys that may serve a user, in the order they are tried: their own first. */
+  private slotsFor(userId: number): KeySlot[] {
+    const own = this.personal.get(userId);
+    if (!own) return this.shared;
+    return own.useShared ? [own.slot, ...this.shared] : [own.slot];
+  }
+
+  /**
+   * Takes a slot for one call on behalf of `userId`: their own key when it has room, else the shared
+   * key with the most free capacity. Says when to try again when none has room (null: no key can
+   * ever serve this user until something changes, such as a key being added).
+   */
+  acquireFor(userId: number): KeyGrant {
+    const pick = this.pick(userId);
+    if (!pick.ok) return pick;
+    const acquired = pick.slot.limiter.acquireCall();
+    if (!acquired.ok) return { ok: false, retryAt: acquired.retryAt };
+    pick.slot.inFlight++;
+    return { ok: true, key: pick.slot.key, callId: acquired.callId };
+  }
+
+  /** Whether acquireFor would succeed now, without taking anything. */
+  canServe(userId: number): { ok: true } | { ok: false; retryAt: number | null } {
+    const pick = this.pick(userId);
+    return pick.ok ? { ok: true } : pick;
+  }
+
+  private pick(userId: number): { ok: true; slot: KeySlot } | { ok: false; retryAt: number | null } {
+    const now = this.now();
+    const own = this.personal.get(userId)?.slot;
+    let retryAt: number | null = null;
+    let best: { slot: KeySlot; free: number } | null = null;
+    for (const slot of this.slotsFor(userId)) {
+      const pause = slot.currentPause(now);
+      if (pause) {
+        if (pause.until != null) retryAt = Math.min(retryAt ?? Infinity, pause.until);
+        continue;
+      }
+      if (slot.probing && slot.inFlight > 0) continue;
+      const snap = slot.limiter.snapshot();
+      const free = Math.min(snap.perMinute - snap.usedInWindow, snap.perDay - snap.usedToday, snap.perMonth === null ? Infinity : snap.perMonth - snap.usedThisMonth);
+      if (free <= 0) {
+        retryAt = Math.min(retryAt ?? Infinity, snap.nextSlotAt);
+        continue;
+      }
+      if (slot === own) return { ok: true, slot };
+      // Spread by free capacity: a premium key beside a public one takes most of the work.
+      if (!best || free > best.free) best = { slot, free };
+    }
+    return best ? { ok: true, slot: best.slot } : { ok: false, retryAt };
+  }
+
+  /** The call came back (with any answer): count it from now and free its place. */
+  answered(key: ApiKey, callId: number): void {
+    // Restamped even when the key was replaced meanwhile: the call still happened.
+    this.log.restamp(callId, this.now());
+    const slot = this.slotOf(key);
+    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
+  }
+
+  /** VirusTotal answered with data (or a plain 4xx): the key works. */
+  keyWorks(key: ApiKey): void {
+    const slot = this.slotOf(key);
+    if (!slot) return;
+    slot.probing = false;
+    slot.quotaStrikes = 0;
+  }
+
+  /** A 429: this key waits for a window, or for 00:00 UTC when the day looks used up. */
+  quotaExceeded(key: ApiKey, sentAt: number): Pause | null {
+    const slot = this.slotOf(key);
+    if (!slot) return null;
+    const now = this.now();
+    // Calls already in flight when a 429 came back get theirs too: one burst is one strike.
+    if (sentAt >= slot.lastQuotaAt) slot.quotaStrikes++;
+    slot.lastQuotaAt = Math.max(slot.lastQuotaAt, now);
+    const snap = slot.limiter.snapshot();
+    const dayGone = snap.dayExhausted || slot.quotaStrikes >= QUOTA_STRIKES_FOR_DAY;
+    slot.pause = {
+      reason: 'quota',
+      message: dayGone
+        ? `VirusTotal says the daily quota of key ${key.hint} is used up; it is used again at 00:00 UTC.`
+        : `VirusTotal says the per-minute quota of key ${key.hint} is used up; it is used again within a minute.`,
+      until: dayGone ? Math.max(snap.nextSlotAt, nextUtcMidnight(now)) : now + this.windowMs,
+    };
+    return slot.pause;
+  }
+
+  /** A 401/403: this key waits, then one probe at a time until it works again. */
+  keyRefused(key: ApiKey, code: string): Pause | null {
+    const slot = this.slotOf(key);
+    if (!slot) return null;
+    slot.probing = false;
+    const whose = key.ownerId === null ? `the shared API key ${key.hint}` : `your API key ${key.hint}`;
+    const fix = key.ownerId === null ? 'check VT_API_KEY / VT_API_KEYS' : 'check it in Settings';
+    slot.pause = { reason: 'wrong_key', message: `VirusTotal refused ${whose} (${code}); ${fix}.`, until: this.now() + this.authRetryMs };
+    return slot.pause;
+  }
+
+  /**
+   * Why none of the keys that serve this user can send, if none can: no key at all, every key
+   * refused or paused, or every allowance spent. A refused personal key is worth saying even when
+   * the shared keys carry on.
+   */
+  blockFor(userId: number): Pause | null {
+    const now = this.now();
+    const slots = this.slotsFor(userId);
+    if (slots.length === 0) {
+      return { reason: 'no_key', message: 'Lookups are waiting for a VirusTotal API key: add your own in Settings, or ask the operator to set VT_API_KEYS.', until: null };
+    }
+    const own = this.personal.get(userId)?.slot.currentPause(now);
+    if (own?.reason === 'wrong_key') return own;
+    return this.earliestBlock(slots, now);
+  }
+
+  /** Null when any of the slots can send; else the block that lifts first. */
+  private earliestBlock(slots: KeySlot[], now: number): Pause | null {
+    let earliest: Pause | null = null;
+    for (const slot of slots) {
+      const pause = slot.currentPause(now) ?? this.spentPause(slot);
+      if (!pause) return null;
+      if (!earliest || (pause.until ?? Infinity) < (earliest.until ?? Infinity)) earliest = pause;
+    }
+    return earliest;
+  }
+
+  /** Our own count says the day (or month) is spent, before VirusTotal has to say so. */
+  private spentPause(slot: KeySlot): Pause | null {
+    const snap = slot.limiter.snapshot();
+    if (!snap.dayExhausted) return null;
+    const period = snap.monthExhausted ? 'monthly' : 'daily';
+    const when = snap.monthExhausted ? 'on the 1st at 00:00 UTC' : 'at 00:00 UTC';
+    return { reason: 'quota', message: `The ${period} VirusTotal quota is used up; lookups resume ${when}.`, until: snap.nextSlotAt };
+  }
+
+  /** The keys serving a user, added up, for estimates. Refused keys add nothing. */
+  quotaFor(userId: number): QuotaSnapshot {
+    const now = this.now();
+    const snaps = this.slotsFor(userId)
+      .filter((s) => s.currentPause(now)?.reason !== 'wrong_key')
+      .map((s) => s.limiter.snapshot());
+    if (snaps.length === 0) {
+      return { usedInWindow: 0, usedToday: 0, usedThisMonth: 0, perMinute: 0, perDay: 0, perMonth: null, windowMs: this.windowMs, nextSlotAt: now, dayExhausted: true, monthExhausted: false };
+    }
+    const sum = (f: (s: QuotaSnapshot) => number) => snaps.reduce((a, s) => a + f(s), 0);
+    const open = snaps.filter((s) => !s.dayExhausted);
+    return {
+      // Spent keys count neither their use nor their allowance towards today.
+      usedInWindow: open.reduce((a, s) => a + s.usedInWindow, 0),
+      usedToday: open.reduce((a, s) => a + s.usedToday, 0),
+      usedThisMonth: sum((s) => s.usedThisMonth),
+      perMinute: open.length > 0 ? open.reduce((a, s) => a + s.perMinute, 0) : sum((s) => s.perMinute),
+      perDay: open.length > 0 ? open.reduce((a, s) => a + s.perDay, 0) : sum((s) => s.perDay),
+      perMonth: snaps.some((s) => s.perMonth === null) ? null : sum((s) => s.perMonth ?? 0),
+      windowMs: this.windowMs,
+      nextSlotAt: Math.min(...snaps.map((s) => s.nextSlotAt)),
+      dayExhausted: open.length === 0,
+      monthExhausted: snaps.every((s) => s.monthExhausted),
+    };
+  }
+
+  /** Why nothing at all can be looked up right now, for the health check: no key, or every key blocked. */
+  blockForAll(): Pause | null {
+    const all = this.allSlots();
+    if (all.length === 0) return { reason: 'no_key', message: 'No VirusTotal API key is configured (VT_API_KEY / VT_API_KEYS) and no user has added one.', until: null };
+    return this.earliestBlock(all, this.now());
+  }
+
+  private allSlots(): KeySlot[] {
+    return [...this.shared, ...[...this.personal.values()].map((p) => p.slot)];
+  }
+
+  /** Only the user's own key serves them: other users' work does not compete for it. */
+  servesOnlyOwnKey(userId: number): boolean {
+    const own = this.personal.get(userId);
+    return own !== undefined && !own.useShared;
+  }
+
+  statuses(): KeyStatus[] {
+    const now = this.now();
+    return this.allSlots().map((slot) => {
+      const snap = slot.limiter.snapshot();
+      return {
+        id: slot.key.id,
+        hint: slot.key.hint,
+        ownerId: slot.key.ownerId,
+        perMinute: snap.perMinute,
+        perDay: snap.perDay,
+        perMonth: snap.perMonth,
+        usedInWindow: snap.usedInWindow,
+        usedToday: snap.usedToday,
+        usedThisMonth: snap.usedThisMonth,
+        pause: slot.currentPause(now) ?? this.spentPause(slot),
+      };
+    });
+  }
+
+  private slotOf(key: ApiKey): KeySlot | undefined {
+    if (key.ownerId !== null) {
+      const own = this.personal.get(key.ownerId)?.slot;
+      if (own?.key === key) return own;
+    }
+    return this.shared.find((s) => s.key === key);
+  }
+}

@@ -1,0 +1,118 @@
+import type { Db } from '../shared/database.js';
+import type { Logger } from '../shared/logger.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { listActiveApiKeys } from '../settings/user-api-key.repository.js';
+import type { UserApiKeyRow } from '../settings/user-api-key.table.js';
+import { keyFingerprint, keyHint } from './api-key.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { KeyRing, PersonalKey } from './key-ring.js';
+import type { LookupRunner } from './lookup-pool.js';
+import type { LookupScheduler } from './lookup-scheduler.js';
+import type { Pause } from './pause.js';
+import type { QuotaSnapshot } from './rate-limiter.js';
+
+/** One key as the dashboard shows it: never the key itself. */
+export interface KeyStatus {
+  id: string;
+  hint: string;
+  /** The user whose personal key this is; null for a shared key. */
+  ownerId: number | null;
+  perMinute: number;
+  perDay: number;
+  perMonth: number | null;
+  usedInWindow: number;
+  usedToday: number;
+  usedThisMonth: number;
+  /** Why this key is not sending right now, if it is not. */
+  pause: Pause | null;
+}
+
+/** A failed VirusTotal call, kept in memory for the dashboard's "recent errors". */
+export interface LookupFailure {
+  at: number;
+  hash: string;
+  /** The key's id (a fingerprint), never the key. */
+  keyId: string;
+  kind: 'quota' | 'auth' | 'transient' | 'rejected';
+  reason: string;
+}
+
+/**
+ * What the web side may ask of the lookup engine. Routes and views depend on this, never on the
+ * scheduler, so the engine can change without touching them.
+ */
+export interface LookupEngine {
+  /** A pause that stops every lookup (VirusTotal down, no key at all), or null while running. */
+  pause(): Pause | null;
+  /** The banner for a signed-in user: the global pause, or why none of the keys that serve them can send. */
+  bannerFor(userId: number): Pause | null;
+  /** The combined quota of the keys that serve this user, for estimates. */
+  quotaFor(userId: number): QuotaSnapshot;
+  /** Only the user's own key serves them, so nobody else's work is ahead of theirs. */
+  servesOnlyOwnKey(userId: number): boolean;
+  keys(): KeyStatus[];
+  inFlight(): number;
+  recentFailures(): LookupFailure[];
+  /** The worker pool can take work. */
+  poolAlive(): boolean;
+  /** Something was queued or changed: look for work now. */
+  wake(): void;
+  /** A user's personal key was saved or removed (or the account disabled): reload it. */
+  personalKeyChanged(userId: number): Promise<void>;
+}
+
+export interface LookupEngineParts {
+  db: Db;
+  runner: LookupRunner;
+  keys: KeyRing;
+  breaker: CircuitBreaker;
+  scheduler: LookupScheduler;
+  secretBox: SecretBox;
+  logger: Logger;
+}
+
+/** Users' own keys, opened with the secret box; a key that no longer opens is left out and logged. */
+async function loadPersonalKey(parts: LookupEngineParts, userId: number): Promise<void> {
+  const row = (await listActiveApiKeys(parts.db)).find((r) => r.user_id === userId) ?? null;
+  parts.keys.setPersonal(userId, row ? openPersonalKey(parts, row) : null);
+}
+
+function openPersonalKey(parts: LookupEngineParts, row: UserApiKeyRow): PersonalKey | null {
+  try {
+    const secret = parts.secretBox.open(row.key_encrypted);
+    return {
+      id: keyFingerprint(secret),
+      secret,
+      hint: keyHint(secret),
+      perMinute: row.per_minute,
+      perDay: row.per_day,
+      perMonth: row.per_month,
+      ownerId: row.user_id,
+      useShared: row.use_shared === 1,
+    };
+  } catch {
+    parts.logger.error({ userId: row.user_id }, "a user's API key does not open with this SECRET_KEY; it is not used");
+    return null;
+  }
+}
+
+/** Loads every personal key, then answers for the engine's parts as one LookupEngine. */
+export async function assembleLookupEngine(parts: LookupEngineParts): Promise<LookupEngine> {
+  for (const row of await listActiveApiKeys(parts.db)) parts.keys.setPersonal(row.user_id, openPersonalKey(parts, row));
+  const { keys, breaker, scheduler } = parts;
+  return {
+    pause: () => breaker.pause() ?? keys.blockForAll(),
+    bannerFor: (userId) => breaker.pause() ?? keys.blockFor(userId),
+    quotaFor: (userId) => keys.quotaFor(userId),
+    servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
+    keys: () => keys.statuses(),
+    inFlight: () => scheduler.inFlightCount(),
+    recentFailures: () => scheduler.recentFailures(),
+    poolAlive: () => parts.runner.alive(),
+    wake: () => scheduler.wake(),
+    async personalKeyChanged(userId) {
+      await loadPersonalKey(parts, userId);
+      scheduler.wake();
+    },
+  };
+}
