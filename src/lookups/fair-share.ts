@@ -63,7 +63,7 @@ function forget<K>(shares: Map<K, Share>, present: Set<K>): void {
 /** Newcomers among `keys` start a head start behind the least-served of those already waiting. */
 function admit<K>(shares: Map<K, Share>, keys: K[]): void {
   const waiting = keys.flatMap((k) => shares.get(k)?.served ?? []);
-  const floor = waiting.length > 0 ? Math.max(0, Math.min(...waiting) - HEAD_START_CALLS) : 0;
+  const floor = waiting.length > 0 ? Math.min(...waiting) - HEAD_START_CALLS : 0;
   for (const key of keys) if (!shares.has(key)) shares.set(key, { served: floor, lastTurn: 0 });
 }
 

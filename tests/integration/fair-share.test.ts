@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { exportJson, reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+
+// The app's and the fake's "minute" is one second here; 20 calls fit in each.
+const WINDOW_MS = 1000;
+const PER_WINDOW = 20;
+/** The scheduler's default: lookups in flight at once. */
+const MAX_IN_FLIGHT = 8;
+
+const uncached = (n: number) => Array.from({ length: n }, () => hex(32));
+
+/** Calls the fake received after `mark` up to and including the last one for any of `hashes`. */
+function callsUntilLastOf(app: TestApp, mark: number, hashes: string[]): number {
+  const wanted = new Set(hashes);
+  const calls = app.sim.calls.slice(mark);
+  let last = -1;
+  calls.forEach((c, i) => {
+    if (c.hash !== undefined && wanted.has(c.hash)) last = i;
+  });
+  return last + 1;
+}
+
+async function startPacedApp(): Promise<TestApp> {
+  return startTestApp({
+    generate: true,
+    minuteMs: WINDOW_MS,
+    simKey: { perMinute: PER_WINDOW, perDay: 100_000 },
+    env: { VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '100000' },
+  });
+}
+
+describe('fair share between users and reports', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startPacedApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test("when A queues 1,000 uncached hashes and then B queues 10, then B's report completes within about 10 + in-flight calls", async () => {
+    // Arrange
+    const a = await signedIn(app);
+    const b = await signedIn(app);
+    const large = await uploadHashes(a, uncached(1000), 'large');
+    const mark = app.sim.calls.length;
+
+    // Act
+    const hashes = uncached(10);
+    const small = await uploadHashes(b, hashes, 'small');
+    const startedAt = Date.now();
+    const done = await waitForCompletion(b, small, 20_000);
+    const calls = callsUntilLastOf(app, mark, hashes);
+    const elapsed = Date.now() - startedAt;
+    const largeStatus = await reportStatus(a, large);
+
+    // Assert
+    assert.equal(done.counts.pending, 0);
+    assert.ok(calls <= 10 + MAX_IN_FLIGHT, `B waited through ${calls} calls, more than its 10 plus ${MAX_IN_FLIGHT} in flight`);
+    assert.ok(elapsed < 3 * WINDOW_MS, `B took ${elapsed} ms, while 1,000 calls need ${1000 / PER_WINDOW} windows`);
+    assert.ok((largeStatus.counts.pending ?? 0) > 900, 'the large list was still running: B did not just wait for it to end');
+    assert.equal(app.sim.quotaRejections(), 0, 'no 429 caused by the app');
+  });
+
+  test("when one user's small report follows their own large one, then the small one does not wait for the large one", async () => {
+    // Arrange
+    const a = await signedIn(app);
+    await uploadHashes(a, uncached(1000), 'large');
+    const mark = app.sim.calls.length;
+
+    // Act
+    const hashes = uncached(10);
+    const small = await uploadHashes(a, hashes, 'small');
+    const done = await waitForCompletion(a, small, 20_000);
+    const calls = callsUntilLastOf(app, mark, hashes);
+
+    // Assert
+    assert.equal(done.counts.pending, 0);
+    // Other users' large lists from the test above still wait too, so turns are shared three ways here.
+    assert.ok(calls <= 3 * 10 + MAX_IN_FLIGHT, `the small report waited through ${calls} calls`);
+  });
+});
+
+describe('queue position estimates', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startPacedApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test("when a small list is queued behind a colleague's large one, then its estimate is its own turns, not the large list's", async () => {
+    // Arrange
+    const a = await signedIn(app);
+    const b = await signedIn(app);
+    const large = await uploadHashes(a, uncached(1000), 'large');
+
+    // Act
+    const small = await uploadHashes(b, uncached(10), 'small');
+    const now = Date.now();
+    const [smallStatus, largeStatus, page] = await Promise.all([reportStatus(b, small), reportStatus(a, large), b.get(`/reports/${small}`)]);
+
+    // Assert
+    assert.ok(smallStatus.estimatedFinish && largeStatus.estimatedFinish);
+    const smallEta = Date.parse(smallStatus.estimatedFinish) - now;
+    const largeEta = Date.parse(largeStatus.estimatedFinish) - now;
+    // B's 10 rows take turns with A's: about 20 calls, one window at 20 a window.
+    assert.ok(smallEta <= 2 * WINDOW_MS + 500, `small list estimated ${smallEta} ms away`);
+    assert.ok(largeEta >= 40 * WINDOW_MS, `large list estimated ${largeEta} ms away, expected about ${1000 / PER_WINDOW} windows`);
+    assert.match(page.html, /(1\d|20) VirusTotal lookups to go before this report's last row/);
+  });
+});
+
+describe('one file, several names', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app?.stop();
+    app.sim.setLatency(0);
+  });
+
+  test('when a list names the same new files by MD5 and SHA-256 and a colleague queues their SHA-1s at once, then each file costs one call', async () => {
+    // Arrange
+    const a = await signedIn(app);
+    const b = await signedIn(app);
+    const files = Array.from({ length: 10 }, () => newFile(app.sim));
+    // Slow answers keep lookups in flight while the other names are next in line.
+    app.sim.setLatency(150);
+
+    // Act
+    const [mixed, bySha1] = await Promise.all([
+      uploadHashes(a, files.flatMap((f) => [f.md5, f.sha256])),
+      uploadHashes(b, files.map((f) => f.sha1)),
+    ]);
+    await waitForCompletion(a, mixed, 20_000);
+    await waitForCompletion(b, bySha1, 20_000);
+    const [ja, jb] = await Promise.all([exportJson(a, mixed), exportJson(b, bySha1)]);
+
+    // Assert
+    for (const file of files) assert.equal(app.sim.callsFor(file.sha256), 1, `one call for ${file.sha256}`);
+    assert.equal(ja.items.length, 20);
+    assert.ok([...ja.items, ...jb.items].every((i) => i.status === 'found' && i.sha256 !== undefined));
+  });
+});
