@@ -6,6 +6,6 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   return pino({
     level,
-    redact: ['req.headers.cookie', 'req.headers["x-apikey"]', 'res.headers["set-cookie"]', 'apiKey'],
+    redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-apikey"]', 'res.headers["set-cookie"]', 'apiKey', '*.apiKey', 'secret', '*.secret'],
   });
 }

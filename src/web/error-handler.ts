@@ -2,7 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError, ConflictError, ValidationError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
-const SECRET_FIELDS = new Set(['password', 'confirm', '_csrf']);
+// Never sent back into a re-rendered form: passwords, tokens, and API keys.
+const SECRET_FIELDS = new Set(['password', 'confirm', '_csrf', 'key']);
 
 function keptValues(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return {};
