@@ -78,9 +78,9 @@ export class RateLimiter {
     // Calls at exactly now - windowMs still count: a closed 60 s window holds both ends.
     const windowStart = now - this.windowMs - 1;
     const usedInWindow = this.log.countSince(this.keyId, windowStart);
-    const usedToday = this.log.countSince(this.keyId, startOfUtcDay(now) - 1);
+    const usedToday = this.log.countInPeriod(this.keyId, startOfUtcDay(now) - 1);
     const perMonth = this.limits.perMonth ?? null;
-    const usedThisMonth = this.log.countSince(this.keyId, startOfUtcMonth(now) - 1);
+    const usedThisMonth = this.log.countInPeriod(this.keyId, startOfUtcMonth(now) - 1);
     const monthExhausted = perMonth !== null && usedThisMonth >= perMonth;
     const dayExhausted = monthExhausted || usedToday >= this.limits.perDay;
     let nextSlotAt = now;
