@@ -10,6 +10,12 @@ export interface Runnable {
  */
 export const HEAD_START_CALLS = 25;
 
+/** Calls served so far, per user and per report, as the estimate needs them. */
+export interface Shares {
+  users: ReadonlyMap<number, number>;
+  reports: ReadonlyMap<string, number>;
+}
+
 interface Share {
   served: number;
   /** Order of the last call served; the least recently served goes first among equals. */
@@ -42,6 +48,13 @@ export class FairShare {
       for (const reportId of sortByShare(this.reports, ids)) ordered.push({ reportId, userId });
     }
     return ordered;
+  }
+
+  shares(): Shares {
+    return {
+      users: new Map([...this.users].map(([k, v]) => [k, v.served])),
+      reports: new Map([...this.reports].map(([k, v]) => [k, v.served])),
+    };
   }
 
   served(r: Runnable): void {

@@ -5,6 +5,7 @@ import { listActiveApiKeys } from '../settings/user-api-key.repository.js';
 import type { UserApiKeyRow } from '../settings/user-api-key.table.js';
 import { keyFingerprint, keyHint } from './api-key.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { Shares } from './fair-share.js';
 import type { KeyRing, PersonalKey } from './key-ring.js';
 import type { LookupRunner } from './lookup-pool.js';
 import type { LookupScheduler } from './lookup-scheduler.js';
@@ -48,6 +49,8 @@ export interface LookupEngine {
   bannerFor(userId: number): Pause | null;
   /** The combined quota of the keys that serve this user, for estimates. */
   quotaFor(userId: number): QuotaSnapshot;
+  /** Calls served per user and per report so far: where each stands in the turns. */
+  shares(): Shares;
   /** Only the user's own key serves them, so nobody else's work is ahead of theirs. */
   servesOnlyOwnKey(userId: number): boolean;
   keys(): KeyStatus[];
@@ -105,6 +108,7 @@ export async function assembleLookupEngine(parts: LookupEngineParts): Promise<Lo
     bannerFor: (userId) => breaker.pause() ?? keys.blockFor(userId),
     quotaFor: (userId) => keys.quotaFor(userId),
     servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
+    shares: () => scheduler.shares(),
     keys: () => keys.statuses(),
     inFlight: () => scheduler.inFlightCount(),
     recentFailures: () => scheduler.recentFailures(),

@@ -2,7 +2,7 @@ import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApiKey } from './api-key.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { FairShare } from './fair-share.js';
+import { FairShare, type Shares } from './fair-share.js';
 import type { KeyRing } from './key-ring.js';
 import type { LookupFailure } from './lookup-engine.js';
 import type { LookupRunner } from './lookup-pool.js';
@@ -108,6 +108,11 @@ export class LookupScheduler {
 
   inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  /** Calls served per user and per report so far, for queue-position estimates. */
+  shares(): Shares {
+    return this.fair.shares();
   }
 
   recentFailures(): LookupFailure[] {

@@ -44,7 +44,7 @@ export interface Estimate {
 }
 
 /** What the report pages need to know about the lookup engine. */
-export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey'>;
+export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey' | 'shares'>;
 
 export function toCounts(byVerdict: repo.VerdictCounts): Counts {
   const c = (k: keyof repo.VerdictCounts) => byVerdict[k] ?? 0;
@@ -100,7 +100,7 @@ export async function getReportForUser(db: Db, id: string, userId: number): Prom
 export async function estimateReport(db: Db, report: ReportSummary, userId: number, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
   if (report.status === 'completed') return null;
   const pause = lookups.bannerFor(userId);
-  const callsAhead = callsUntilDone(await pendingByReport(db), report.id, lookups.servesOnlyOwnKey(userId));
+  const callsAhead = callsUntilDone(await pendingByReport(db), report.id, lookups.servesOnlyOwnKey(userId), lookups.shares());
   const quota = lookups.quotaFor(userId);
   const waitingForQuotaUntil = quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
   if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
