@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
 import type { LookupJobRow } from './lookup.table.js';
+import type { HashType } from './lookup.types.js';
 
 type Executor = Db | Transaction<Database>;
 
@@ -39,6 +40,24 @@ export async function nextDueJobOfReport(db: Executor, reportId: string, now: nu
   const row = await sql<LookupJobRow>`
     SELECT j.* FROM report_items i JOIN lookup_jobs j ON j.hash = i.hash
     WHERE i.report_id = ${reportId} AND i.verdict = 'pending' AND j.state = 'queued' AND j.not_before <= ${now}
+    ORDER BY i.id LIMIT 1
+  `.execute(db);
+  return row.rows[0];
+}
+
+/** How far into a report's waiting rows to look for a job of a given hash type. */
+const TYPE_SCAN_ROWS = 256;
+
+/**
+ * As nextDueJobOfReport, for a job of one hash type among the report's next waiting rows (a bounded
+ * look, so a report of a million MD5s is not walked in search of a SHA-256).
+ */
+export async function nextDueJobOfReportOfType(db: Executor, reportId: string, now: number, hashType: HashType): Promise<LookupJobRow | undefined> {
+  const row = await sql<LookupJobRow>`
+    SELECT j.* FROM (
+      SELECT id, hash FROM report_items WHERE report_id = ${reportId} AND verdict = 'pending' ORDER BY id LIMIT ${TYPE_SCAN_ROWS}
+    ) i JOIN lookup_jobs j ON j.hash = i.hash
+    WHERE j.hash_type = ${hashType} AND j.state = 'queued' AND j.not_before <= ${now}
     ORDER BY i.id LIMIT 1
   `.execute(db);
   return row.rows[0];

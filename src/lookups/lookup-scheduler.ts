@@ -59,6 +59,9 @@ interface Flight {
  * Calls in flight together are all of one hash type. VirusTotal only says which MD5, SHA-1 and
  * SHA-256 are the same file when it answers, and two different hashes of one type are never the same
  * file, so this is what keeps a file from being looked up twice under two of its names at once.
+ * Types take turns in batches: after a switch, up to `maxInFlight` lookups of the new type go out
+ * (from any report whose next rows have that type); then the next report in line whose row is of
+ * another type waits for the flight to land, and the types switch. Served counts even out the turns.
  */
 export class LookupScheduler {
   private readonly now: () => number;
@@ -71,6 +74,8 @@ export class LookupScheduler {
   private pumping = false;
   private again = false;
   private stopped = true;
+  /** Lookups of the current type that may still join the flight before another type gets its turn. */
+  private batchLeft = 0;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -172,12 +177,18 @@ export class LookupScheduler {
         if (can.retryAt != null) retryAt = Math.min(retryAt, can.retryAt);
         continue;
       }
-      const job = await jobs.nextDueJobOfReport(db, report.reportId, now);
+      let job = await jobs.nextDueJobOfReport(db, report.reportId, now);
       if (!job) continue;
       if (await this.answerFromCache(job)) return true;
-      // Another hash type is in flight: wait for it to land (its end wakes the pump) rather than risk
-      // asking for one file under two names at once.
-      if (flightType !== undefined && job.hash_type !== flightType) return false;
+      if (flightType !== undefined && job.hash_type !== flightType) {
+        // Another type is in flight. While its batch lasts, take this report's next row of that
+        // type, if any; once it is over, wait for the flight to land (its end wakes the pump).
+        if (this.batchLeft <= 0) return false;
+        job = await jobs.nextDueJobOfReportOfType(db, report.reportId, now, flightType);
+        if (!job) continue;
+        if (await this.answerFromCache(job)) return true;
+      }
+      if (flightType === undefined) this.batchLeft = allowance;
       const grant = keys.acquireFor(report.userId);
       if (!grant.ok) {
         blocked.add(report.userId);
@@ -185,6 +196,7 @@ export class LookupScheduler {
         continue;
       }
       await jobs.leaseJob(db, job.id, now + this.options.timeoutMs * 2 + 5000);
+      this.batchLeft--;
       this.fair.served(report);
       this.launch({ job, key: grant.key, callId: grant.callId, sentAt: now, probe: allowance === 1 && breaker.isTripped() });
       return true;
@@ -272,7 +284,7 @@ export class LookupScheduler {
       case 'transient': {
         // A call that was already out when VirusTotal was found to be down tells nothing about this row.
         const counts = !breaker.isTripped() || flight.probe;
-        if (breaker.failure(outcome.reason)) {
+        if (breaker.failure(outcome.reason, job.hash)) {
           const pause = breaker.pause();
           logger.error({ reason: outcome.reason, until: pause?.until ? new Date(pause.until).toISOString() : null }, 'VirusTotal looks down; pausing all lookups');
           if (pause?.until != null) this.wakeAt(pause.until);

@@ -45,11 +45,12 @@ describe('fair share between users and reports', () => {
     const a = await signedIn(app);
     const b = await signedIn(app);
     const large = await uploadHashes(a, uncached(1000), 'large');
-    const mark = app.sim.calls.length;
 
     // Act
     const hashes = uncached(10);
     const small = await uploadHashes(b, hashes, 'small');
+    // B's list is queued from here; calls A made while B's upload was still being read do not count.
+    const mark = app.sim.calls.length;
     const startedAt = Date.now();
     const done = await waitForCompletion(b, small, 20_000);
     const calls = callsUntilLastOf(app, mark, hashes);
@@ -148,5 +149,33 @@ describe('one file, several names', () => {
     for (const file of files) assert.equal(app.sim.callsFor(file.sha256), 1, `one call for ${file.sha256}`);
     assert.equal(ja.items.length, 20);
     assert.ok([...ja.items, ...jb.items].every((i) => i.status === 'found' && i.sha256 !== undefined));
+  });
+
+  test('when a list mixes MD5 and SHA-256 rows, then lookups still go out several at a time, one type per batch', async () => {
+    // Arrange
+    const client = await signedIn(app);
+    const files = Array.from({ length: 40 }, () => newFile(app.sim));
+    const hashes = files.map((f, i) => (i % 2 === 0 ? f.md5 : f.sha256));
+    app.sim.setLatency(200);
+    const mark = app.sim.calls.length;
+
+    // Act
+    const startedAt = Date.now();
+    const id = await uploadHashes(client, hashes);
+    await waitForCompletion(client, id, 20_000);
+    const elapsed = Date.now() - startedAt;
+    const calls = app.sim.calls.slice(mark);
+
+    // Assert
+    assert.equal(calls.length, 40);
+    // One at a time would take 40 × 200 ms; batches of 8 of one type take about 5 × 200 ms.
+    assert.ok(elapsed < 4000, `40 mixed lookups took ${elapsed} ms`);
+    const together = Math.max(...calls.map((c) => calls.filter((d) => Math.abs(d.at - c.at) < 100).length));
+    assert.ok(together >= 4, `at most ${together} lookups went out together`);
+    for (let i = 0; i < calls.length; i++) {
+      const overlapping = calls.filter((d) => Math.abs(d.at - calls[i]!.at) < 150);
+      const types = new Set(overlapping.map((d) => d.hash?.length));
+      assert.equal(types.size, 1, 'lookups sent together are of one hash type');
+    }
   });
 });
