@@ -1,7 +1,7 @@
 import type { Pause } from './pause.js';
 
 export interface BreakerOptions {
-  /** Failures in a row (5xx, resets, timeouts, garbled bodies) that mean VirusTotal is down, not one file. */
+  /** Distinct files failing in a row (5xx, resets, timeouts, garbled bodies) that mean VirusTotal is down, not one file. */
   threshold: number;
   /** First wait before a probe; doubles after each failed probe, up to `maxProbeMs`. */
   probeMs: number;
@@ -15,6 +15,8 @@ export interface BreakerOptions {
  */
 export class CircuitBreaker {
   private failures = 0;
+  /** The files of the current run of failures: one file failing again and again is that file's problem. */
+  private readonly failing = new Set<string>();
   private openUntil: number | null = null;
   private wait: number;
   /** The wait is over and a probe may go; lookups run one at a time until an answer comes back. */
@@ -26,10 +28,11 @@ export class CircuitBreaker {
   }
 
   /** Returns true when this failure opened (or re-opened) the breaker. */
-  failure(reason: string): boolean {
+  failure(reason: string, subject: string): boolean {
     this.lastReason = reason;
     this.failures++;
-    if (this.probing || (this.openUntil === null && this.failures >= this.options.threshold)) {
+    this.failing.add(subject);
+    if (this.probing || (this.openUntil === null && this.failing.size >= this.options.threshold)) {
       if (this.probing) this.wait = Math.min(this.wait * 2, this.options.maxProbeMs);
       this.probing = false;
       this.openUntil = this.now() + this.wait;
@@ -40,6 +43,7 @@ export class CircuitBreaker {
 
   success(): void {
     this.failures = 0;
+    this.failing.clear();
     this.openUntil = null;
     this.probing = false;
     this.wait = this.options.probeMs;
