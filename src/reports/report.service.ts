@@ -102,7 +102,8 @@ export async function estimateReport(db: Db, report: ReportSummary, userId: numb
   const pause = lookups.bannerFor(userId);
   const callsAhead = callsUntilDone(await pendingByReport(db), report.id, lookups.servesOnlyOwnKey(userId), lookups.shares());
   const quota = lookups.quotaFor(userId);
-  const waitingForQuotaUntil = quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
+  // Only when the quota is why rows wait: with no usable key at all, the pause says so instead.
+  const waitingForQuotaUntil = pause?.reason === 'quota' && quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
   if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
   const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
   return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
