@@ -1,13 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { exportJson, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion } from '../helpers/test-app.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import { startChildApp } from '../helpers/child-app.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
 import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
@@ -197,8 +198,8 @@ describe('restarts', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const databasePath = join(dir, 'app.sqlite');
     const files = [newFile(sim, DETECTED), newFile(sim, DETECTED), newFile(sim, DETECTED)];
-    const child = await startChildApp(databasePath, sim);
-    t.after(() => child.process.kill('SIGKILL'));
+    const child = await startChildApp(databasePath, sim.url);
+    t.after(() => child.kill());
     const email = uniqueEmail('crash');
     const client = new HttpClient(child.url);
     assert.equal((await client.register(email)).status, 303);
@@ -209,8 +210,7 @@ describe('restarts', () => {
     await waitFor(async () => sim.calls.slice(callsBefore).filter((c) => c.status === 0).length >= 3, 'three lookups in flight', 5000);
 
     // Act
-    child.process.kill('SIGKILL');
-    await new Promise((resolve) => child.process.once('exit', resolve));
+    await child.kill();
     const afterCrash = inspect(databasePath);
     sim.setLatency(0);
     const restarted = await startTestApp({ databasePath, sim });
@@ -229,56 +229,6 @@ describe('restarts', () => {
     for (const file of files) assert.equal(sim.callsFor(file.sha256), 2, 'one lost to the crash, one after the restart');
   });
 });
-
-/** The real app in its own process, so it can die the way a crashed server does. */
-async function startChildApp(databasePath: string, sim: VtSimulator): Promise<{ url: string; process: ChildProcess }> {
-  const runtimeUrl = new URL('../../src/runtime.ts', import.meta.url).href;
-  const configUrl = new URL('../../src/shared/config.ts', import.meta.url).href;
-  // A file, not --eval: worker threads inherit the parent's flags, and --input-type breaks them.
-  const script = join(dirname(databasePath), 'child-app.mjs');
-  writeFileSync(
-    script,
-    `const { loadConfig } = await import(${JSON.stringify(configUrl)});
-const { startRuntime } = await import(${JSON.stringify(runtimeUrl)});
-const runtime = await startRuntime(loadConfig(process.env), { rateWindowMs: 1000, lookupTimeoutMs: 5000, retryBaseMs: 20, maxAttempts: 3 });
-process.stdout.write('LISTENING ' + runtime.url + '\\n');
-`,
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_PATH: databasePath,
-      VT_API_KEY: TEST_KEY,
-      VT_API_URL: sim.url,
-      VT_RATE_PER_MINUTE: '1000',
-      VT_RATE_PER_DAY: '100000',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`child app did not start: ${stderr}`)), 15_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /LISTENING (\S+)/.exec(stdout);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (exitCode) => {
-      clearTimeout(timer);
-      reject(new Error(`child app exited with ${exitCode}: ${stderr}`));
-    });
-  });
-  return { url, process: child };
-}
 
 describe('a result that cannot be stored', () => {
   test('when storing an answer fails, then the lease expires, the hash is looked up again and the report completes', async (t) => {
