@@ -116,7 +116,7 @@ export class KeyRing {
       if (slot.probing && slot.inFlight > 0) continue;
       const snap = slot.limiter.snapshot();
       const free = Math.min(snap.perMinute - snap.usedInWindow, snap.perDay - snap.usedToday, snap.perMonth === null ? Infinity : snap.perMonth - snap.usedThisMonth);
-      if (free <= 0) {
+      if (free <= 0 || snap.nextSlotAt > now) {
         retryAt = Math.min(retryAt ?? Infinity, snap.nextSlotAt);
         continue;
       }

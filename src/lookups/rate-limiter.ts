@@ -39,6 +39,12 @@ export const nextUtcMonth = (t: number) => { const d = new Date(t); return Date.
  */
 export class RateLimiter {
   readonly windowMs: number;
+  /** Time between paced calls: the window's allowance spread evenly over it. */
+  private readonly intervalMs: number;
+  /** Calls an idle key may still send at once. */
+  private burstLeft = 0;
+  /** When the next paced call may go. */
+  private pacedAt = -Infinity;
 
   constructor(
     private readonly log: CallLog,
@@ -47,6 +53,7 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {
     this.windowMs = limits.windowMs ?? 60_000;
+    this.intervalMs = this.windowMs / limits.perMinute;
   }
 
   /** Takes a slot and records the call now, or says when the next slot frees. */
@@ -60,8 +67,19 @@ export class RateLimiter {
     const snap = this.snapshot();
     if (snap.monthExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'month' };
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
-    if (snap.usedInWindow >= this.limits.perMinute) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
-    return { ok: true, callId: this.log.record(this.keyId, this.now()) };
+    const now = this.now();
+    if (snap.usedInWindow >= this.limits.perMinute || snap.nextSlotAt > now) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
+    // A key that was idle for a whole window may spend that window at once (a short list gets its
+    // answers straight away). After that, calls are paced evenly, so a slot frees every interval
+    // instead of a window's worth at the start of each window: whoever queues next waits an interval,
+    // not a window. Paced slots are kept on a grid, so a late timer does not push the rest back; a
+    // call that the window held back well past its slot starts the grid again, half an interval on.
+    // Idle: nothing in the window and no paced slot in it either (a burst that ages out all at once
+    // does not make a busy key idle).
+    if (snap.usedInWindow === 0 && this.pacedAt <= now - this.windowMs) this.burstLeft = this.limits.perMinute;
+    if (this.burstLeft > 0) this.burstLeft--;
+    this.pacedAt = Math.max(this.pacedAt + this.intervalMs, now + this.intervalMs * 0.9);
+    return { ok: true, callId: this.log.record(this.keyId, now) };
   }
 
   /**
@@ -93,6 +111,8 @@ export class RateLimiter {
       const oldest = this.log.nthCallSince(this.keyId, windowStart, usedInWindow - this.limits.perMinute);
       nextSlotAt = (oldest ?? now) + this.windowMs + 1;
     }
+    const idle = usedInWindow === 0 && this.pacedAt <= now - this.windowMs;
+    if (!dayExhausted && !idle && this.burstLeft <= 0) nextSlotAt = Math.max(nextSlotAt, Math.ceil(this.pacedAt));
     return {
       usedInWindow,
       usedToday,

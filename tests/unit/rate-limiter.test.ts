@@ -48,6 +48,46 @@ test('when calls are spread out, then no 60-second window ever holds more than t
   await db.destroy();
 });
 
+test('when a key was idle, then a short list gets the whole window at once', async () => {
+  const { log, db } = await freshLog();
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
+  for (let i = 0; i < 4; i++) assert.equal(limiter.tryAcquire().ok, true, `call ${i + 1} of an idle key's window`);
+  assert.equal(limiter.tryAcquire().ok, false);
+  await db.destroy();
+});
+
+test('when work keeps waiting past the first window, then slots come one interval apart instead of a window at a time', async () => {
+  // Arrange: a key kept busy, asking again the moment the limiter says a slot frees (or 5 ms after a call)
+  const { log, db } = await freshLog();
+  let now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const t0 = now;
+  const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 10_000 }, () => now);
+  const sent: number[] = [];
+
+  // Act: each answer comes back 300 ms after its call, and the limiter counts the call from then
+  while (now < t0 + 10 * 60_000) {
+    const slot = limiter.acquireCall();
+    if (slot.ok) {
+      sent.push(now);
+      log.restamp(slot.callId, now + 300);
+      now += 5;
+    } else {
+      now = slot.retryAt;
+    }
+  }
+
+  // Assert
+  const later = sent.filter((t) => t >= t0 + 2 * 60_000);
+  const gaps = later.slice(1).map((t, i) => t - later[i]!);
+  // 15 s apart on average; the window, counted from each answer 300 ms late, stretches one gap a window.
+  assert.ok(gaps.every((g) => g >= 13_000 && g <= 17_000), `gaps after the first windows: ${gaps.join(', ')}`);
+  for (const t of sent) assert.ok(sent.filter((s) => s >= t && s <= t + 60_000).length <= 4, 'never more than 4 in a closed minute');
+  const fullMinutes = sent.filter((t) => t < t0 + 10 * 60_000).length;
+  assert.ok(fullMinutes >= 39, `${fullMinutes} calls in 10 minutes at 4 a minute`);
+  await db.destroy();
+});
+
 test('when the daily allowance is used, then requests wait until 00:00 UTC and resume after it', async () => {
   const { log, db } = await freshLog();
   let now = Date.UTC(2026, 10, 21, 23, 0, 0);
