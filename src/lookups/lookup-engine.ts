@@ -1,7 +1,7 @@
 import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { listActiveApiKeys } from '../settings/user-api-key.repository.js';
+import { findActiveApiKey, listActiveApiKeys } from '../settings/user-api-key.repository.js';
 import type { UserApiKeyRow } from '../settings/user-api-key.table.js';
 import { keyFingerprint, keyHint } from './api-key.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -76,7 +76,7 @@ export interface LookupEngineParts {
 
 /** Users' own keys, opened with the secret box; a key that no longer opens is left out and logged. */
 async function loadPersonalKey(parts: LookupEngineParts, userId: number): Promise<void> {
-  const row = (await listActiveApiKeys(parts.db)).find((r) => r.user_id === userId) ?? null;
+  const row = await findActiveApiKey(parts.db, userId);
   parts.keys.setPersonal(userId, row ? openPersonalKey(parts, row) : null);
 }
 

@@ -5,14 +5,22 @@ export async function findApiKey(db: Db, userId: number): Promise<UserApiKeyRow 
   return db.selectFrom('user_api_keys').selectAll().where('user_id', '=', userId).executeTakeFirst();
 }
 
-/** Every personal key of an enabled account: the lookup engine loads them at start. */
-export async function listActiveApiKeys(db: Db): Promise<UserApiKeyRow[]> {
+function activeApiKeys(db: Db) {
   return db
     .selectFrom('user_api_keys')
     .innerJoin('users', 'users.id', 'user_api_keys.user_id')
     .selectAll('user_api_keys')
-    .where('users.disabled_at', 'is', null)
-    .execute();
+    .where('users.disabled_at', 'is', null);
+}
+
+/** Every personal key of an enabled account: the lookup engine loads them at start. */
+export async function listActiveApiKeys(db: Db): Promise<UserApiKeyRow[]> {
+  return activeApiKeys(db).execute();
+}
+
+/** A user's key, unless there is none or the account is disabled. */
+export async function findActiveApiKey(db: Db, userId: number): Promise<UserApiKeyRow | undefined> {
+  return activeApiKeys(db).where('user_api_keys.user_id', '=', userId).executeTakeFirst();
 }
 
 export async function saveApiKey(db: Db, row: UserApiKeyTable): Promise<void> {
