@@ -46,7 +46,9 @@ export function createApp(deps: AppDeps) {
   Object.assign(app.locals, { currentUser: null, csrfToken: '', banner: null, mailEnabled: false, errors: {}, values: {}, formError: null, path: '' });
   app.locals.siteNotice = deps.siteNotice ?? null;
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/static/') ?? false } }));
+  // Static files and health probes (every few seconds from a load balancer) would drown the log.
+  const quiet = (url: string | undefined) => url === '/healthz' || (url?.startsWith('/static/') ?? false);
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => quiet(req.url) } }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
   app.use('/static', express.static(publicDir, { maxAge: '1h' }));
   // Before the session: a probe every few seconds must not create sessions or get cookies.
