@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import type { Config } from './shared/config.js';
@@ -46,6 +47,8 @@ export interface RuntimeTuning {
 
 export interface Runtime {
   url: string;
+  /** The Express app, for tests that walk its routes. */
+  app: Express;
   server: Server;
   database: OpenDatabase;
   scheduler: LookupScheduler;
@@ -165,5 +168,5 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
-  return { url, server, database, scheduler, lookups, notifier, logger, stop };
+  return { url, app, server, database, scheduler, lookups, notifier, logger, stop };
 }
