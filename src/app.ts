@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -48,9 +50,14 @@ export function createApp(deps: AppDeps) {
 
   // Static files and health probes (every few seconds from a load balancer) would drown the log.
   const quiet = (url: string | undefined) => url === '/healthz' || (url?.startsWith('/static/') ?? false);
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => quiet(req.url) } }));
+  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, autoLogging: { ignore: (req) => quiet(req.url) } }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
   app.use('/static', express.static(publicDir, { maxAge: '1h' }));
+  // Every page below may carry someone's reports, keys or account: no browser or proxy keeps a copy.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   // Before the session: a probe every few seconds must not create sessions or get cookies.
   app.use(healthRoutes({ sqlite: deps.sqlite, lookups: deps.lookups }));
   const session = createSessionMiddleware({ sqlite: deps.sqlite, secret: deps.sessionSecret, secure: config.secureCookies });
@@ -73,6 +80,18 @@ export function createApp(deps: AppDeps) {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return { app, sessionStore: session.store };
+}
+
+/**
+ * Every request gets an id, sent back as X-Request-Id and shown on the error page, so a user's
+ * report of a failure leads to its log line. A proxy's id is kept when it looks like one (never
+ * arbitrary text: it goes into logs).
+ */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
 }
 
 /**

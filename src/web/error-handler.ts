@@ -24,8 +24,9 @@ export function notFound(_req: Request, res: Response): void {
  */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const log = req.log ?? logger;
     if (res.headersSent) {
-      logger.error({ err, url: req.originalUrl }, 'error after the response started');
+      log.error({ err, url: req.originalUrl }, 'error after the response started');
       res.destroy();
       return;
     }
@@ -52,7 +53,13 @@ export function errorHandler(logger: Logger) {
       res.status(status).render('errors/error', { title: 'Bad request', message: 'The request could not be understood.' });
       return;
     }
-    logger.error({ err, url: req.originalUrl }, 'unhandled error');
-    res.status(500).render('errors/error', { title: 'Something went wrong', message: 'An unexpected error happened. It has been logged; try again in a moment.' });
+    // The page says nothing of the cause (no message, no stack, in any mode); the log has it all,
+    // under the id the page shows.
+    log.error({ err, url: req.originalUrl }, 'unhandled error');
+    res.status(500).render('errors/error', {
+      title: 'Something went wrong',
+      message: 'An unexpected error happened. It has been logged; try again in a moment.',
+      reference: String(req.id ?? ''),
+    });
   };
 }

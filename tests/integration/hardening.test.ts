@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+
+const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
+
+function directives(csp: string | null): Map<string, string[]> {
+  assert.ok(csp, 'no Content-Security-Policy header');
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((parts) => parts[0])
+      .map(([name = '', ...values]) => [name.toLowerCase(), values]),
+  );
+}
+
+/** Every line the app logs, parsed. */
+function capturedLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+describe('headers on every page', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when pages are served, then the CSP forbids inline code everywhere and the other helmet defaults are on', async () => {
+    // Arrange
+    const owner = await signedIn(app);
+    const id = await uploadHashes(owner, [newFile(app.sim).sha256]);
+
+    // Act
+    const paths = ['/', '/login', '/register', '/reports', '/reports/new', `/reports/${id}`, '/settings', '/admin', '/no-such-page'];
+    const responses = await Promise.all(paths.map((p) => owner.get(p)));
+
+    // Assert
+    for (const [i, response] of responses.entries()) {
+      const path = paths[i];
+      const csp = directives(response.headers.get('content-security-policy'));
+      assert.ok(!response.headers.get('content-security-policy')?.includes('unsafe-inline'), `no unsafe-inline on ${path}`);
+      assert.ok(!response.headers.get('content-security-policy')?.includes('unsafe-eval'), `no unsafe-eval on ${path}`);
+      assert.deepEqual(csp.get('default-src'), ["'self'"]);
+      assert.deepEqual(csp.get('script-src'), ["'self'"], `script-src on ${path}`);
+      assert.deepEqual(csp.get('style-src'), ["'self'"], `style-src on ${path}`);
+      assert.deepEqual(csp.get('frame-ancestors'), ["'none'"], `frame-ancestors on ${path}`);
+      assert.deepEqual(csp.get('object-src'), ["'none'"]);
+      assert.deepEqual(csp.get('base-uri'), ["'self'"]);
+      assert.deepEqual(csp.get('form-action'), ["'self'"]);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+      assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin');
+      assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-origin');
+      assert.equal(response.headers.get('x-powered-by'), null);
+      assert.match(response.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    }
+  });
+
+  test('when any page or download is served, then it is Cache-Control: no-store; static files may be cached', async () => {
+    // Arrange
+    const owner = await signedIn(app);
+    const id = await uploadHashes(owner, [newFile(app.sim).sha256]);
+
+    // Act
+    const paths = ['/', '/reports', `/reports/${id}`, `/reports/${id}/status.json`, `/reports/${id}/export.csv`, `/reports/${id}/export.json`, '/settings', '/admin', '/login'];
+    const responses = await Promise.all(paths.map((p) => owner.request(p)));
+    const css = await owner.request('/static/css/app.css');
+
+    // Assert
+    for (const [i, response] of responses.entries()) assert.match(response.headers.get('cache-control') ?? '', /\bno-store\b/, `no-store on ${paths[i]}`);
+    assert.doesNotMatch(css.headers.get('cache-control') ?? '', /no-store/);
+  });
+});
+
+describe('views hold no inline code', () => {
+  test('when every template is read, then none has an inline script, style, event handler or javascript: URL', () => {
+    // Arrange
+    const files = readdirSync(viewsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ejs') && !f.startsWith('emails'));
+
+    // Act
+    const problems = files.flatMap((file) => {
+      const text = readFileSync(join(viewsDir, file), 'utf8');
+      const found: string[] = [];
+      for (const m of text.matchAll(/<script\b[^>]*>/gi)) if (!/\bsrc=/.test(m[0])) found.push(`${file}: inline <script>`);
+      if (/<style\b/i.test(text)) found.push(`${file}: <style> block`);
+      if (/\sstyle\s*=/i.test(text)) found.push(`${file}: style attribute`);
+      if (/\son[a-z]+\s*=/i.test(text)) found.push(`${file}: event handler attribute`);
+      if (/javascript:/i.test(text)) found.push(`${file}: javascript: URL`);
+      return found;
+    });
+
+    // Assert
+    assert.ok(files.length >= 10, `read ${files.length} templates`);
+    assert.deepEqual(problems, []);
+  });
+});
+
+describe('an unexpected error in production', () => {
+  let app: TestApp;
+  const captured = capturedLogger();
+  before(async () => {
+    app = await startTestApp({ env: { NODE_ENV: 'production' }, tuning: { logger: captured.logger } });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when a page fails inside, then the user sees a plain page with a reference, and the log has the error under that reference', async () => {
+    // Arrange: a table the report list needs goes missing, as a broken deployment might
+    const owner = await signedIn(app);
+    const { sqlite } = app.runtime.database;
+    sqlite.exec('ALTER TABLE reports RENAME TO reports_hidden');
+
+    // Act
+    let page;
+    try {
+      page = await owner.get('/reports');
+    } finally {
+      sqlite.exec('ALTER TABLE reports_hidden RENAME TO reports');
+    }
+
+    // Assert
+    assert.equal(page.status, 500);
+    const reference = page.headers.get('x-request-id') ?? '';
+    assert.match(reference, /^[0-9a-f-]{36}$/);
+    assert.match(page.html, new RegExp(`quote the reference <code>${reference}</code>`));
+    assert.doesNotMatch(page.html, /no such table|SqliteError|reports_hidden|\bat \S+ \(|node_modules|\.ts:\d+/, 'nothing internal reaches the page');
+    const logged = captured.lines.find((l) => l.msg === 'unhandled error');
+    assert.ok(logged, 'the error was logged');
+    assert.equal((logged.req as { id?: string } | undefined)?.id, reference);
+    assert.match(JSON.stringify(logged.err), /no such table: reports/);
+    assert.equal((await owner.get('/reports')).status, 200, 'the app still serves');
+  });
+
+  test('when a proxy sends its own request id, then a well-formed one is kept and anything else replaced', async () => {
+    // Act
+    const kept = await fetch(`${app.url}/login`, { headers: { 'x-request-id': 'edge-7f3a9c21' } });
+    const replaced = await fetch(`${app.url}/login`, { headers: { 'x-request-id': 'bad id {"level":60}' } });
+
+    // Assert
+    assert.equal(kept.headers.get('x-request-id'), 'edge-7f3a9c21');
+    assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
