@@ -7,7 +7,12 @@ import { verdictOf } from './verdict.js';
 type Executor = Db | Transaction<Database>;
 
 /** Stores a found file under its SHA-256 with MD5, SHA-1 and the queried hash as aliases; returns the entry key. */
-export async function upsertFoundEntry(db: Executor, queried: string, file: FileVerdict, now: number): Promise<string> {
+export async function upsertFoundEntry(db: Executor, queried: string, file: FileVerdict, answer: Uint8Array, now: number): Promise<string> {
+  const stored = await db
+    .insertInto('vt_answers')
+    .values({ sha256: file.sha256, fetched_at: now, body_gzip: answer })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const row = {
     key: file.sha256,
     verdict: verdictOf(file),
@@ -25,6 +30,7 @@ export async function upsertFoundEntry(db: Executor, queried: string, file: File
     type_description: file.typeDescription,
     size: file.size,
     fetched_at: now,
+    answer_id: stored.id,
   };
   await db.insertInto('cache_entries').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
   const aliases = [...new Set([file.sha256, file.sha1, file.md5, queried].filter((h): h is string => !!h))];
@@ -39,7 +45,7 @@ export async function upsertNotFoundEntry(db: Executor, hash: string, now: numbe
     .insertInto('cache_entries')
     .values(row)
     .onConflict((oc) =>
-      oc.column('key').doUpdateSet({ ...row, sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null, fortinet: null, last_analysis_date: null }),
+      oc.column('key').doUpdateSet({ ...row, sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null, fortinet: null, last_analysis_date: null, answer_id: null }),
     )
     .execute();
   await upsertAliases(db, [hash], hash);
@@ -70,6 +76,20 @@ export async function findFreshEntryKey(db: Executor, hash: string, freshAfter: 
 export async function aliasesOf(db: Executor, entryKey: string): Promise<string[]> {
   const rows = await db.selectFrom('cache_aliases').select('hash').where('entry_key', '=', entryKey).execute();
   return rows.map((r) => r.hash);
+}
+
+/** Whole answers that neither a cache entry nor a report row points at any more; returns how many went. */
+export async function deleteUnreferencedAnswers(db: Executor): Promise<number> {
+  const result = await db
+    .deleteFrom('vt_answers')
+    .where((eb) =>
+      eb.and([
+        eb.not(eb.exists(eb.selectFrom('cache_entries').select('key').whereRef('cache_entries.answer_id', '=', 'vt_answers.id'))),
+        eb.not(eb.exists(eb.selectFrom('report_items').select('id').whereRef('report_items.answer_id', '=', 'vt_answers.id'))),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** Deletes entries fetched at or before `cutoff` (their aliases go with them); returns how many. */

@@ -255,7 +255,7 @@ export class LookupScheduler {
         const touched = await db.transaction().execute(async (trx) => {
           const entry =
             outcome.kind === 'found'
-              ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, now)
+              ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, outcome.answer, now)
               : await cache.upsertNotFoundEntry(trx, job.hash, now);
           await jobs.deleteJob(trx, job.id);
           await jobs.deleteQueuedJobsFor(trx, await cache.aliasesOf(trx, entry));

@@ -22,6 +22,16 @@ export interface CacheEntryTable {
   type_description: string | null;
   size: number | null;
   fetched_at: number;
+  /** The whole answer this entry came from (vt_answers), null for not-found entries. */
+  answer_id: number | null;
+}
+
+/** VirusTotal's whole answer for one fetch of a file, gzipped JSON, as it came. */
+export interface VtAnswerTable {
+  id: Generated<number>;
+  sha256: string;
+  fetched_at: number;
+  body_gzip: Uint8Array;
 }
 
 export interface CacheAliasTable {

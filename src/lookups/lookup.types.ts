@@ -38,7 +38,8 @@ export interface FileVerdict {
  * every answer maps to one of these kinds, so the scheduler has a single decision table.
  */
 export type LookupOutcome =
-  | { kind: 'found'; verdict: FileVerdict }
+  /** `answer` is VirusTotal's whole body, gzipped in the worker so the main thread only stores it. */
+  | { kind: 'found'; verdict: FileVerdict; answer: Uint8Array }
   | { kind: 'not_found' }
   /** 429: the key's quota is spent; the row goes back to the queue. */
   | { kind: 'quota'; code: string; message: string }

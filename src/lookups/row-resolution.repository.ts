@@ -29,7 +29,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
       sha256 = e.sha256, sha1 = e.sha1, md5 = e.md5,
       malicious = e.malicious, suspicious = e.suspicious, undetected = e.undetected, harmless = e.harmless,
       engines = e.engines, fortinet = e.fortinet, last_analysis_date = e.last_analysis_date,
-      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL
+      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL, answer_id = e.answer_id
     FROM cache_aliases a JOIN cache_entries e ON e.key = a.entry_key
     WHERE report_items.status = 'pending'
       AND a.hash = report_items.hash

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { LookupOutcome, LookupTask } from './lookup.types.js';
 import { normaliseFile } from './normalise-file.js';
 
@@ -70,7 +71,7 @@ function mapAnswer(status: number, text: string, apiKey: string): LookupOutcome 
       return { kind: 'transient', reason: scrub(`garbled answer: ${(err as Error).message}`, apiKey) };
     }
     try {
-      return { kind: 'found', verdict: normaliseFile(body) };
+      return { kind: 'found', verdict: normaliseFile(body), answer: gzipSync(text) };
     } catch (err) {
       return { kind: 'transient', reason: scrub(`garbled answer: ${(err as Error).message}`, apiKey) };
     }

@@ -43,6 +43,8 @@ export interface ReportItemTable {
   looked_up_at: number | null;
   from_cache: number | null;
   error: string | null;
+  /** VirusTotal's whole answer for this row (vt_answers), kept after the cache entry is gone. */
+  answer_id: number | null;
 }
 
 export type ReportRow = Selectable<ReportTable>;

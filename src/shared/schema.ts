@@ -1,5 +1,5 @@
 import type { AppSettingTable, SessionTable, UserTable } from '../auth/user.table.js';
-import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtCallTable } from '../lookups/lookup.table.js';
+import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtAnswerTable, VtCallTable } from '../lookups/lookup.table.js';
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
 
@@ -14,5 +14,6 @@ export interface Database {
   cache_aliases: CacheAliasTable;
   lookup_jobs: LookupJobTable;
   vt_calls: VtCallTable;
+  vt_answers: VtAnswerTable;
   user_api_keys: UserApiKeyTable;
 }
