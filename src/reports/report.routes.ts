@@ -49,7 +49,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
     const fallbackName = file ? file.originalname.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) : '';
-    const name = form.name || fallbackName || `Pasted list, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
+    const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
       { db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs },
       { userId: currentUserId(res), name, notify: wantsEmail(res, form.notify), content },

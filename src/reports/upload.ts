@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
-import { PayloadTooLargeError, ValidationError } from '../shared/errors.js';
+import { AppError, PayloadTooLargeError, ValidationError } from '../shared/errors.js';
 
 /**
  * Multipart parsing for the upload form, kept in memory: nothing touches the disk before the CSRF
@@ -15,6 +15,11 @@ export function uploadParser(maxBytes: number) {
   }).single('file');
 
   return (req: Request, res: Response, next: NextFunction) => {
+    // multer passes any other body through untouched, and the form then said "choose a file"
+    // to a request that sent one as JSON or plain text.
+    if (!req.is('multipart/form-data')) {
+      return next(new AppError('The upload must come from the upload form (multipart/form-data). Reload the form and try again.', 415, 'unsupported_media_type'));
+    }
     parse(req, res, (err: unknown) => {
       if (!err) return next();
       if (err instanceof multer.MulterError) {
@@ -27,8 +32,9 @@ export function uploadParser(maxBytes: number) {
             return next(new ValidationError(`The upload could not be read (${err.message}).`));
         }
       }
-      // busboy's "Unexpected end of form", "Malformed part header", a wrong content type, etc.
-      return next(new ValidationError('The upload could not be read. Choose the file again and retry.'));
+      // busboy's "Unexpected end of form", "Malformed part header", a wrong content type, etc. Browsers
+      // send control characters of a file name raw, and busboy refuses that header: retrying cannot help.
+      return next(new ValidationError('The upload could not be read. Choose the file again and retry; if its name has unusual characters, rename it first.'));
     });
   };
 }

@@ -5,9 +5,20 @@ import type { Logger } from '../shared/logger.js';
 // Never sent back into a re-rendered form: passwords, tokens, and API keys.
 const SECRET_FIELDS = new Set(['password', 'confirm', '_csrf', 'key']);
 
+/** Longer values are not echoed: a form refused for a megabyte-long field should not send it back. */
+const MAX_KEPT_LENGTH = 2000;
+
 function keptValues(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return {};
-  return Object.fromEntries(Object.entries(body).filter(([k, v]) => !SECRET_FIELDS.has(k) && typeof v === 'string'));
+  return Object.fromEntries(
+    Object.entries(body).filter(([k, v]) => !SECRET_FIELDS.has(k) && typeof v === 'string' && v.length <= MAX_KEPT_LENGTH),
+  );
+}
+
+/** body-parser's own limits (64 KB, 50 fields), for any url-encoded form. */
+function isFormTooLarge(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return type === 'entity.too.large' || type === 'parameters.too.many';
 }
 
 function isCsrfError(err: unknown): boolean {
@@ -46,6 +57,10 @@ export function errorHandler(logger: Logger) {
       }
       if (err.status === 404) return notFound(req, res);
       res.status(err.status).render('errors/error', { title: 'Something is not right', message: err.message });
+      return;
+    }
+    if (isFormTooLarge(err)) {
+      res.status(413).render('errors/error', { title: 'Form too large', message: 'The form sent too many or too long fields. Go back and shorten what you entered.' });
       return;
     }
     const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 500;

@@ -1,0 +1,255 @@
+/**
+ * Ownership and CSRF, route by route, for every route the app's router lists: a route added
+ * tomorrow is walked tomorrow, and one this file cannot fill fails until it is taught how.
+ */
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type SQLite from 'better-sqlite3';
+import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
+import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { multipartBody, postRaw } from '../helpers/multipart.js';
+import { fillPath, listRoutes, type AppRoute } from '../helpers/routes.js';
+
+const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
+const ADMIN_EMAIL = uniqueEmail('guard-admin');
+
+interface Party {
+  label: string;
+  client: HttpClient;
+  /** Null for the anonymous visitor. */
+  email: string | null;
+}
+
+/** One kind of data that routes with ids point at. */
+interface Resource {
+  label: string;
+  /** Every route whose path matches takes its parameters from this resource. */
+  routes: RegExp;
+  /** The one party these routes are for. */
+  holder: Party;
+  /** Parameter values that point at data: everyone but the holder tries each. */
+  targets: Array<Record<string, string>>;
+  /** A target the holder may change, for the CSRF check: a forged POST would change it. */
+  ownTarget: Record<string, string>;
+  /** Text of the data; no answer to anyone else may contain any of it. */
+  secrets: string[];
+  /** A target of the holder's own to spend on a POST, to show the route works for them. */
+  spare(): Promise<Record<string, string>>;
+}
+
+let app: TestApp;
+let routes: AppRoute[];
+let parties: { admin: Party; owner: Party; other: Party; anonymous: Party };
+let resources: Resource[];
+
+const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\W+/g, '-'))): Promise<Party> => ({
+  label,
+  email,
+  client: await signedIn(app, email),
+});
+
+const userId = (email: string | null): string =>
+  String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
+
+before(async () => {
+  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL } });
+  routes = listRoutes(app.runtime.app);
+  const admin = await signedInParty('the admin', ADMIN_EMAIL);
+  const owner = await signedInParty('the owner');
+  const other = await signedInParty('another user');
+  const bystander = await signedInParty('a bystander');
+  const anonymous: Party = { label: 'an anonymous visitor', client: app.client(), email: null };
+  await anonymous.client.get('/login'); // a session of its own, and a token bound to it
+  parties = { admin, owner, other, anonymous };
+
+  // A distinctive name and hashes that can be searched for in every answer.
+  const file = newFile(app.sim, { malicious: 0 });
+  const unknown = hex(32);
+  const name = `Operation Nightjar ${hex(4)}`;
+  const reportId = await uploadHashes(owner.client, [file.md5, unknown], name);
+  await waitForCompletion(owner.client, reportId);
+  // Something the settings routes could change, held by the user the CSRF checks act as.
+  const saved = await other.client.postForm('/settings/api-key', { key: hex(32), perMinute: '4', perDay: '500' }, '/settings');
+  assert.equal(saved.status, 303, 'the API key was saved');
+
+  resources = [
+    {
+      label: 'report',
+      routes: /^\/reports\/:id(\/|$)/,
+      holder: owner,
+      targets: [{ id: reportId }],
+      ownTarget: { id: reportId },
+      secrets: [name, file.md5, file.sha1, file.sha256, unknown, reportId, owner.email ?? ''],
+      async spare() {
+        const id = await uploadHashes(owner.client, [hex(20)], `Spare ${hex(4)}`);
+        await waitForCompletion(owner.client, id); // settled, so no lookup writes behind later checks
+        return { id };
+      },
+    },
+    {
+      label: 'user account (admin)',
+      routes: /^\/admin\/users\/:id\//,
+      holder: admin,
+      targets: [{ id: userId(admin.email) }, { id: userId(owner.email) }],
+      ownTarget: { id: userId(owner.email) },
+      secrets: [admin.email ?? '', owner.email ?? ''],
+      spare: async () => ({ id: userId(bystander.email) }),
+    },
+  ];
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+const routeName = (route: AppRoute) => `${route.method} ${route.path}`;
+const withParams = () => routes.filter((r) => r.params.length > 0);
+const resourceOf = (route: AppRoute) => resources.find((r) => r.routes.test(route.path));
+/** JSON and CSV answer 404 to visitors; only pages may send them to the login form. */
+const isPage = (route: AppRoute) => route.method === 'GET' && !/\.(json|csv)$/.test(route.path);
+
+/** What the party gets for the route: a GET, or a POST of an empty form with the party's own valid token. */
+async function ask(party: Party, route: AppRoute, path: string): Promise<Response & { html: string }> {
+  if (route.method === 'GET') return party.client.get(path);
+  if (route.method !== 'POST') throw new Error(`${routeName(route)}: teach route-guard.test.ts how to send ${route.method}`);
+  // The token of a page of the party's own session: CSRF must not be what stops them.
+  return party.client.postForm(path, {}, party.email ? '/reports/new' : '/login');
+}
+
+/**
+ * The database as rows, to compare before and after: every table, sessions reduced to who is signed
+ * in where (their expiry rolls forward on every request).
+ */
+function databaseState(sqlite: SQLite.Database): Record<string, unknown[]> {
+  const tables = sqlite.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+  return Object.fromEntries(
+    tables.map(({ name }) => {
+      const rows = sqlite.prepare(`SELECT * FROM "${name}"`).all() as Array<Record<string, unknown>>;
+      if (name !== 'sessions') return [name, rows];
+      return [name, rows.map((r) => ({ sid: r.sid, userId: (JSON.parse(String(r.sess)) as { userId?: number }).userId ?? null }))];
+    }),
+  );
+}
+
+describe('routes that take an id, enumerated from the router', () => {
+  test('when the router is listed, then the known routes are there and every route with an id has data this test can fill', () => {
+    // The walk itself must work, or every check below would pass on an empty list.
+    for (const known of ['GET /reports/:id', 'GET /reports/:id/export.csv', 'POST /reports/:id/delete', 'POST /admin/users/:id/disable', 'POST /logout']) {
+      assert.ok(routes.some((r) => routeName(r) === known), `${known} is not in the listed routes: ${routes.map(routeName).join(', ')}`);
+    }
+    const unfilled = withParams()
+      .filter((r) => r.params.some((p) => !resourceOf(r)?.targets.every((t) => p in t)))
+      .map(routeName);
+    assert.deepEqual(unfilled, [], `routes with parameters nobody fills; add or extend a resource for them in route-guard.test.ts: ${unfilled.join(', ')}`);
+  });
+
+  test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages) with none of the data, and nothing changes', async (t: TestContext) => {
+    const { sqlite } = app.runtime.database;
+    const before = databaseState(sqlite);
+
+    for (const route of withParams()) {
+      const resource = resourceOf(route);
+      assert.ok(resource, `${routeName(route)} has no resource`);
+      const attackers = Object.values(parties).filter((p) => p !== resource.holder);
+      await t.test(routeName(route), async () => {
+        for (const target of resource.targets) {
+          const path = fillPath(route.path, target);
+          for (const party of attackers) {
+            // Act
+            const answer = await ask(party, route, path);
+
+            // Assert
+            const where = `${route.method} ${path} as ${party.label}`;
+            const location = answer.headers.get('location') ?? '';
+            const toLogin = answer.status === 303 && location.startsWith('/login');
+            const mayRedirect = party.email === null && isPage(route);
+            if (!(mayRedirect && toLogin)) assert.equal(answer.status, 404, `${where}: ${answer.status} ${location}`);
+            // A redirect names the page asked for in ?next=: the visitor's own URL, not the owner's data.
+            const secrets = resource.secrets.filter((s) => s !== party.email && !(toLogin && location.includes(s)));
+            for (const secret of secrets) assert.ok(!answer.html.includes(secret), `${where} shows ${secret}`);
+          }
+        }
+      });
+    }
+
+    assert.deepEqual(databaseState(sqlite), before, 'an attempt changed the database');
+    for (const party of Object.values(parties).filter((p) => p.email)) {
+      assert.equal((await party.client.get('/reports')).status, 200, `${party.label} is still signed in`);
+    }
+  });
+
+  test('when the holder uses each route with an id on their own data, then it works (so the 404s above were the guard\'s)', async (t: TestContext) => {
+    for (const route of withParams()) {
+      const resource = resourceOf(route);
+      assert.ok(resource, `${routeName(route)} has no resource`);
+      await t.test(routeName(route), async () => {
+        // GETs on the data the others were refused; POSTs on a spare, as they may destroy it.
+        const target = route.method === 'GET' ? resource.ownTarget : await resource.spare();
+        const answer = await ask(resource.holder, route, fillPath(route.path, target));
+        assert.equal(answer.status, route.method === 'GET' ? 200 : 303, `${route.method} as ${resource.holder.label}: ${answer.html.slice(0, 200)}`);
+      });
+    }
+  });
+});
+
+describe('CSRF on every state-changing route, enumerated from the router', () => {
+  /** A valid form for the route, so that the token is all that is missing. A route not listed gets an empty form: the token is checked first, so it must still be refused. */
+  const validForm = (route: AppRoute, actor: Party): { fields: Record<string, string>; multipart?: true } => {
+    switch (routeName(route)) {
+      case 'POST /register': return { fields: { email: uniqueEmail('csrf'), password: PASSWORD, confirm: PASSWORD } };
+      case 'POST /login': return { fields: { email: actor.email ?? '', password: PASSWORD } };
+      case 'POST /reports': return { fields: { hashes: hex(16), name: 'Forged upload' }, multipart: true };
+      case 'POST /settings/api-key': return { fields: { key: hex(32), perMinute: '9', perDay: '900' } };
+      default: return { fields: {} };
+    }
+  };
+
+  /** Who could make the request for real: the resource's holder, the admin on admin pages, else a user with an API key. */
+  const actorFor = (route: AppRoute) => resourceOf(route)?.holder ?? (route.path.startsWith('/admin') ? parties.admin : parties.other);
+
+  test('when a signed-in user POSTs to any route without a valid token, then 403 "Form expired" and nothing changes', async (t: TestContext) => {
+    const { sqlite } = app.runtime.database;
+    /** What a forger has: nothing, a guess, or the valid token of a session of their own. */
+    const forgeriesAgainst = async (actor: Party): Promise<Array<{ label: string; token?: string; header?: string }>> => {
+      const forger = actor === parties.owner ? parties.other : parties.owner;
+      await forger.client.get('/reports/new');
+      return [
+        { label: 'no token' },
+        { label: 'a made-up token', token: hex(32) },
+        { label: `the valid token of ${forger.label}'s session`, token: forger.client.csrfToken() },
+        { label: 'a made-up X-CSRF-Token header', header: hex(32) },
+      ];
+    };
+    const posts = routes.filter((r) => r.method === 'POST');
+    assert.ok(posts.length >= 5, `only ${posts.length} POST routes listed`);
+
+    for (const route of posts) {
+      const actor = actorFor(route);
+      const path = fillPath(route.path, resourceOf(route)?.ownTarget ?? {});
+      await t.test(`${routeName(route)} as ${actor.label}`, async () => {
+        for (const forgery of await forgeriesAgainst(actor)) {
+          // Arrange
+          const before = databaseState(sqlite);
+          const cookie = actor.client.cookie('hash_report.sid');
+          const { fields, multipart } = validForm(route, actor);
+          const form = forgery.token ? { _csrf: forgery.token, ...fields } : fields;
+          const headers: Record<string, string> = forgery.header ? { 'x-csrf-token': forgery.header } : {};
+
+          // Act
+          const answer = multipart
+            ? await postRaw(actor.client, path, multipartBody(Object.entries(form).map(([name, content]) => ({ name, content }))), undefined, headers)
+            : await postRaw(actor.client, path, new URLSearchParams(form).toString(), 'application/x-www-form-urlencoded', headers);
+
+          // Assert
+          const where = `${route.method} ${path} with ${forgery.label}`;
+          assert.equal(answer.status, 403, `${where}: ${answer.status} ${answer.headers.get('location') ?? ''}`);
+          assert.match(answer.html, /<h1>Form expired<\/h1>/, where);
+          assert.deepEqual(databaseState(sqlite), before, `${where} changed the database`);
+          assert.equal(actor.client.cookie('hash_report.sid'), cookie, `${where} changed the session cookie`);
+          assert.equal((await actor.client.get('/reports')).status, 200, `${where}: ${actor.label} is still signed in`);
+        }
+      });
+    }
+  });
+});
