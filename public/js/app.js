@@ -9,6 +9,18 @@ document.addEventListener('submit', (event) => {
   }
 });
 
+// Copy buttons put a hash on the clipboard; without JavaScript the hash is plain selectable text.
+document.addEventListener('click', async (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null;
+  if (!button || !navigator.clipboard) return;
+  try {
+    await navigator.clipboard.writeText(button.dataset.copy);
+    button.textContent = 'Copied';
+  } catch {
+    button.textContent = 'Copy failed';
+  }
+});
+
 // A running report refreshes its own live region: poll the small status document, and when
 // anything changed fetch the page again and swap the region, keeping the scroll position.
 (function liveReport() {

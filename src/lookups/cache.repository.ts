@@ -78,6 +78,12 @@ export async function aliasesOf(db: Executor, entryKey: string): Promise<string[
   return rows.map((r) => r.hash);
 }
 
+/** A stored whole answer, still gzipped. */
+export async function findAnswerBody(db: Executor, id: number): Promise<Uint8Array | null> {
+  const row = await db.selectFrom('vt_answers').select('body_gzip').where('id', '=', id).executeTakeFirst();
+  return row?.body_gzip ?? null;
+}
+
 /** Whole answers that neither a cache entry nor a report row points at any more; returns how many went. */
 export async function deleteUnreferencedAnswers(db: Executor): Promise<number> {
   const result = await db

@@ -121,3 +121,8 @@ export async function countItems(db: Executor, reportId: string): Promise<number
   const row = await sql<{ n: number }>`SELECT count(*) AS n FROM report_items WHERE report_id = ${reportId}`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
 }
+
+/** One row of a report; the caller has already checked the report is the user's. */
+export async function findItem(db: Executor, reportId: string, itemId: number): Promise<ReportItemRow | undefined> {
+  return db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).where('id', '=', itemId).executeTakeFirst();
+}

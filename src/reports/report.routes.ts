@@ -7,7 +7,7 @@ import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
 import { importHashList } from './report-import.js';
 import { iterateItems } from './report.repository.js';
-import { pageQuery, reportIdParam, uploadSchema } from './report.schemas.js';
+import { engineSortQuery, itemIdParam, pageQuery, reportIdParam, uploadSchema } from './report.schemas.js';
 import * as service from './report.service.js';
 import { streamCsv, streamJson } from './report-export.js';
 import { uploadParser } from './upload.js';
@@ -80,6 +80,14 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     ]);
     noStore(res);
     res.render('reports/show', { report, items, estimate, page, pages: Math.max(1, Math.ceil(report.counts.total / ITEMS_PER_PAGE)) });
+  });
+
+  router.get('/reports/:id/items/:itemId', async (req, res) => {
+    const parsed = itemIdParam.safeParse(req.params.itemId);
+    if (!parsed.success) throw new NotFoundError('Row not found.');
+    const { sort } = engineSortQuery.parse(req.query);
+    const view = await service.getItemForUser(db, reportId(req.params.id), parsed.data, currentUserId(res), sort);
+    res.render('reports/item', { ...view, sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {

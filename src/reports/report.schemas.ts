@@ -20,3 +20,9 @@ export const pageQuery = z.object({
 });
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
+
+export const itemIdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const engineSortQuery = z.object({
+  sort: z.enum(['detections', 'engine', 'category', 'result', 'updated']).catch('detections'),
+});

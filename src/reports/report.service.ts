@@ -1,6 +1,9 @@
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
+import { gunzipSync } from 'node:zlib';
+import { findAnswerBody } from '../lookups/cache.repository.js';
 import { pendingByReport } from '../lookups/job.repository.js';
+import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
 import { callsUntilDone } from '../lookups/queue-position.js';
 import { nextUtcMidnight } from '../lookups/rate-limiter.js';
 import { estimateFinish } from '../lookups/eta.js';
@@ -107,6 +110,23 @@ export async function estimateReport(db: Db, report: ReportSummary, userId: numb
   if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
   const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
   return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
+}
+
+export interface ItemView {
+  item: ReportItemRow;
+  /** Every engine and the file's facts, from the whole answer the row was filled from; null when there is none. */
+  detail: FileDetail | null;
+}
+
+/** One row of the user's report with VirusTotal's whole answer read back; 404 for anyone else's. */
+export async function getItemForUser(db: Db, reportId: string, itemId: number, userId: number, sort: EngineSort): Promise<ItemView & { report: ReportSummary }> {
+  const report = await getReportForUser(db, reportId, userId);
+  const item = await repo.findItem(db, report.id, itemId);
+  if (!item) throw new NotFoundError('Row not found.');
+  const body = item.answer_id == null ? null : await findAnswerBody(db, item.answer_id);
+  const detail = body ? fileDetailFromAnswer(JSON.parse(gunzipSync(body).toString('utf8'))) : null;
+  if (detail) detail.engines = sortEngines(detail.engines, sort);
+  return { report, item, detail };
 }
 
 export async function listReportItems(db: Db, reportId: string, page: number, perPage: number): Promise<ReportItemRow[]> {

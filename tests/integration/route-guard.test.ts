@@ -49,6 +49,10 @@ const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\
   client: await signedIn(app, email),
 });
 
+/** The id of a report's first row, for routes about one row. */
+const firstItemId = (reportId: string): string =>
+  String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?').get(reportId)?.id ?? '');
+
 const userId = (email: string | null): string =>
   String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
 
@@ -78,13 +82,13 @@ before(async () => {
       label: 'report',
       routes: /^\/reports\/:id(\/|$)/,
       holder: owner,
-      targets: [{ id: reportId }],
-      ownTarget: { id: reportId },
+      targets: [{ id: reportId, itemId: firstItemId(reportId) }],
+      ownTarget: { id: reportId, itemId: firstItemId(reportId) },
       secrets: [name, file.md5, file.sha1, file.sha256, unknown, reportId, owner.email ?? ''],
       async spare() {
         const id = await uploadHashes(owner.client, [hex(20)], `Spare ${hex(4)}`);
         await waitForCompletion(owner.client, id); // settled, so no lookup writes behind later checks
-        return { id };
+        return { id, itemId: firstItemId(id) };
       },
     },
     {
