@@ -9,6 +9,7 @@ import type { Db } from './shared/database.js';
 import type { Logger } from './shared/logger.js';
 import type { LookupEngine } from './lookups/lookup-engine.js';
 import type { SecretBox } from './shared/secret-box.js';
+import type { AuthLimits } from './auth/throttle.js';
 import { createSessionMiddleware } from './web/session.js';
 import { csrfProtection, securityHeaders } from './web/security.js';
 import { locals } from './web/locals.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** Nudges the completion-email sender. */
   onReportsCompleted: () => void;
   siteNotice?: string | null;
+  /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
+  authLimits?: AuthLimits;
 }
 
 const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
@@ -40,7 +43,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
-  app.set('trust proxy', config.secureCookies ? 1 : false);
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.locals.formatDate = formatDate;
   app.locals.formatRelative = formatRelative;
@@ -60,7 +63,14 @@ export function createApp(deps: AppDeps) {
   });
   // Before the session: a probe every few seconds must not create sessions or get cookies.
   app.use(healthRoutes({ sqlite: deps.sqlite, lookups: deps.lookups }));
-  const session = createSessionMiddleware({ sqlite: deps.sqlite, secret: deps.sessionSecret, secure: config.secureCookies });
+  const session = createSessionMiddleware({
+    db: deps.db,
+    sqlite: deps.sqlite,
+    secret: deps.sessionSecret,
+    secure: config.secureCookies,
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+  });
   app.use(session.middleware);
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   app.use(locals({ db: deps.db, lookups: deps.lookups, mailEnabled: Boolean(config.smtpUrl), adminEmails: config.adminEmails }));
@@ -69,6 +79,7 @@ export function createApp(deps: AppDeps) {
     routes({
       config,
       secretBox: deps.secretBox,
+      authLimits: deps.authLimits,
       db: deps.db,
       sqlite: deps.sqlite,
       cacheTtlMs: config.cacheTtlMs,

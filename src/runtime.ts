@@ -20,6 +20,8 @@ import { completeFinishedReports } from './reports/report.service.js';
 import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
 import { loadSecretBox } from './shared/secret-box.js';
+import { AUTH_LIMITS, type AuthLimits } from './auth/throttle.js';
+import { pruneThrottles } from './auth/throttle.service.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning {
@@ -43,6 +45,8 @@ export interface RuntimeTuning {
   shutdownGraceMs?: number;
   /** A line shown on every page (the demo says its results are simulated). */
   siteNotice?: string;
+  /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
+  authLimits?: AuthLimits;
 }
 
 export interface Runtime {
@@ -116,6 +120,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const secretBox = loadSecretBox(config);
   const lookups = await assembleLookupEngine({ db, runner, keys, breaker, scheduler, secretBox, logger });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
+  const authLimits = tuning.authLimits ?? AUTH_LIMITS;
   const { app, sessionStore } = createApp({
     config,
     db,
@@ -126,6 +131,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     secretBox,
     onReportsCompleted: () => notifier.wake(),
     siteNotice: tuning.siteNotice ?? null,
+    authLimits,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -144,7 +150,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       const evicted = await evictExpiredCache(db, config.cacheTtlMs);
       const pruned = callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
       const orphans = await deleteOrphanJobs(db);
-      logger.info({ evicted, pruned, orphans }, 'hourly housekeeping');
+      const throttles = await pruneThrottles(db, authLimits);
+      logger.info({ evicted, pruned, orphans, throttles }, 'hourly housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }

@@ -1,8 +1,19 @@
 import { Router, type Request } from 'express';
 import type { Db } from '../shared/database.js';
 import { parseForm, formView } from '../web/validate.js';
+import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
 import { loginSchema, registerSchema } from './auth.schemas.js';
-import { authenticate, register, type CurrentUser } from './auth.service.js';
+import { authenticate, register, type Attempt } from './auth.service.js';
+import { dummyPasswordHash } from './password.js';
+import { addressKey, AUTH_LIMITS, type AuthLimits } from './throttle.js';
+
+export interface AuthRouteDeps {
+  db: Db;
+  /** Sign-in and registration limits; tests shrink them. */
+  authLimits?: AuthLimits;
+}
+
+export const SESSION_EXPIRED = 'Your session expired; sign in again.';
 
 /**
  * Only same-site paths: an open redirect after login would hand sessions to phishing pages.
@@ -12,39 +23,41 @@ function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[^\u0000-\u001f\u007f]*$/.test(value) ? value : '/reports';
 }
 
-/** A new session id on every sign-in, so a session id planted before login is worthless. */
-function signIn(req: Request, user: CurrentUser): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.regenerate((err) => {
-      if (err) return reject(err);
-      req.session.userId = user.id;
-      req.session.save((saveErr) => (saveErr ? reject(saveErr) : resolve()));
-    });
-  });
+/** req.ip honours the "trust proxy" setting (TRUST_PROXY), so a client cannot pick its own address. */
+export function attemptFrom(req: Request, limits: AuthLimits): Attempt {
+  return { address: addressKey(req.ip), limits };
 }
 
-export function authRoutes(db: Db): Router {
+export function authRoutes(deps: AuthRouteDeps): Router {
+  const { db } = deps;
+  const limits = deps.authLimits ?? AUTH_LIMITS;
   const router = Router();
+  // Made now, so the first sign-in with an unknown email is not the one that pays for it (and stands out).
+  void dummyPasswordHash();
 
   router.get('/register', (_req, res) => res.render('auth/register'));
   router.post('/register', formView('auth/register'), async (req, res) => {
     const input = parseForm(registerSchema, req.body);
-    await signIn(req, await register(db, input));
+    const user = await register(db, input, attemptFrom(req, limits));
+    await startSignedInSession(req, user.id);
     res.redirect(303, '/reports/new');
   });
 
-  router.get('/login', (req, res) => res.render('auth/login', { next: safeNext(req.query.next) }));
+  router.get('/login', (req, res) => {
+    res.render('auth/login', { next: safeNext(req.query.next), notice: req.query.expired === '1' ? SESSION_EXPIRED : null });
+  });
   router.post('/login', formView('auth/login'), async (req, res) => {
     res.locals.next = safeNext((req.body as Record<string, unknown> | undefined)?.next);
     const input = parseForm(loginSchema, req.body);
-    await signIn(req, await authenticate(db, input));
+    const user = await authenticate(db, input, attemptFrom(req, limits));
+    await startSignedInSession(req, user.id);
     res.redirect(303, res.locals.next as string);
   });
 
   router.post('/logout', (req, res, next) => {
     req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie('hash_report.sid');
+      res.clearCookie(SESSION_COOKIE);
       res.redirect(303, '/login');
     });
   });

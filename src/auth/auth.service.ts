@@ -1,22 +1,34 @@
 import type { Db } from '../shared/database.js';
-import { ConflictError, UnauthorizedError } from '../shared/errors.js';
-import type { LoginInput, RegisterInput } from './auth.schemas.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../shared/errors.js';
+import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schemas.js';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
+import type { AuthLimits } from './throttle.js';
+import { claimAttempt, forgiveSignIn, registerCounter, REGISTER_REFUSED, SIGN_IN_REFUSED, signInCounters } from './throttle.service.js';
 import * as users from './user.repository.js';
+import type { UserRow } from './user.table.js';
 
 export interface CurrentUser {
   id: number;
   email: string;
 }
 
-export async function register(db: Db, input: RegisterInput, now = Date.now()): Promise<CurrentUser> {
+/** Who is trying: the counter key of the client's address (throttle.ts addressKey) and the limits in force. */
+export interface Attempt {
+  address: string;
+  limits: AuthLimits;
+}
+
+const rowToCurrentUser = (row: UserRow): CurrentUser => ({ id: row.id, email: row.email });
+
+export async function register(db: Db, input: RegisterInput, attempt: Attempt, now = Date.now()): Promise<CurrentUser> {
+  // Counted before the email check too: the "already exists" answer would otherwise test addresses for free.
+  await claimAttempt(db, [registerCounter(attempt.limits, attempt.address)], REGISTER_REFUSED, now);
   if (await users.findUserByEmail(db, input.email)) {
     throw new ConflictError('An account with this email already exists. Log in instead.', { email: 'Already registered.' });
   }
   const passwordHash = await hashPassword(input.password);
   try {
-    const row = await users.insertUser(db, { email: input.email, password_hash: passwordHash, created_at: now });
-    return { id: row.id, email: row.email };
+    return rowToCurrentUser(await users.insertUser(db, { email: input.email, password_hash: passwordHash, created_at: now }));
   } catch (err) {
     // Two registrations raced past the check above; the unique index decides.
     if (err instanceof Error && /UNIQUE/.test(err.message)) {
@@ -26,18 +38,57 @@ export async function register(db: Db, input: RegisterInput, now = Date.now()): 
   }
 }
 
-/** The same message, and about the same time, whether the email is unknown or the password wrong. */
-export async function authenticate(db: Db, input: LoginInput): Promise<CurrentUser> {
+/**
+ * The same message, and about the same time, whether the email is unknown or the password wrong:
+ * both are counted and both run argon2. Refused attempts run neither and cost next to nothing.
+ */
+export async function authenticate(db: Db, input: LoginInput, attempt: Attempt): Promise<CurrentUser> {
+  const counters = signInCounters(attempt.limits, input.email, attempt.address);
+  await claimAttempt(db, [counters.account, counters.address], SIGN_IN_REFUSED);
   const user = await users.findUserByEmail(db, input.email);
   const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
   if (!user || !ok) throw new UnauthorizedError('Wrong email or password.');
+  await forgiveSignIn(db, counters);
+  await upgradeHash(db, user, input.password);
   // Only after the right password: telling anyone else the account exists would help them guess.
   if (user.disabled_at != null) throw new UnauthorizedError('This account is disabled. Ask an administrator.');
-  return { id: user.id, email: user.email };
+  return rowToCurrentUser(user);
+}
+
+/** Hashes made with weaker (or just older) parameters are redone while the password is at hand. */
+async function upgradeHash(db: Db, user: UserRow, password: string): Promise<void> {
+  if (!needsRehash(user.password_hash)) return;
+  await users.updateUser(db, user.id, { password_hash: await hashPassword(password) });
+}
+
+/**
+ * Sets a new password after checking the current one (counted like a sign-in, so a stolen session
+ * cannot guess it freely) and ends every session of the user; the caller starts a new one.
+ */
+export async function changePassword(db: Db, userId: number, input: ChangePasswordInput, attempt: Attempt, now = Date.now()): Promise<void> {
+  const user = await users.findUserById(db, userId);
+  if (!user) throw new NotFoundError();
+  const counters = signInCounters(attempt.limits, user.email, attempt.address);
+  await claimAttempt(db, [counters.account, counters.address], SIGN_IN_REFUSED, now);
+  if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
+    throw new ValidationError('Your current password is not right.', { currentPassword: 'This is not your current password.' });
+  }
+  await forgiveSignIn(db, counters);
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.transaction().execute(async (trx) => {
+    await users.updateUser(trx, userId, { password_hash: passwordHash, password_changed_at: now });
+    await users.deleteSessionsOfUser(trx, userId);
+  });
 }
 
 export async function findCurrentUser(db: Db, id: number): Promise<CurrentUser | null> {
   const row = await users.findUserById(db, id);
   // A disabled account's sessions end with the next request.
-  return row && row.disabled_at == null ? { id: row.id, email: row.email } : null;
+  return row && row.disabled_at == null ? rowToCurrentUser(row) : null;
+}
+
+/** False when the password changed after this sign-in: such a session is over, wherever it is. */
+export async function isSignInCurrent(db: Db, userId: number, signedInAt: number): Promise<boolean> {
+  const row = await users.findUserById(db, userId);
+  return row !== undefined && (row.password_changed_at ?? 0) <= signedInAt;
 }

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from '../shared/database.js';
-import type { NewUserRow, UserRow } from './user.table.js';
+import type { NewUserRow, UserRow, UserUpdate } from './user.table.js';
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
   return db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
@@ -11,6 +12,16 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
 
 export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateUser(db: Db, id: number, update: UserUpdate): Promise<void> {
+  await db.updateTable('users').set(update).where('id', '=', id).execute();
+}
+
+/** Every stored session signed in as this user (the session JSON holds the id). */
+export async function deleteSessionsOfUser(db: Db, userId: number): Promise<number> {
+  const result = await db.deleteFrom('sessions').where(sql<number>`json_extract(sess, '$.userId')`, '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export async function findSetting(db: Db, key: string): Promise<string | undefined> {

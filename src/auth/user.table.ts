@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UserTable {
   id: Generated<number>;
@@ -8,10 +8,13 @@ export interface UserTable {
   created_at: number;
   /** Set when an admin switched the account off. */
   disabled_at: number | null;
+  /** Sessions signed in before this are over (see web/session.ts). */
+  password_changed_at: number | null;
 }
 
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
+export type UserUpdate = Updateable<UserTable>;
 
 export interface SessionTable {
   sid: string;
@@ -23,3 +26,14 @@ export interface AppSettingTable {
   key: string;
   value: string;
 }
+
+/** One counter of sign-in or registration attempts; see auth/throttle.ts. */
+export interface AuthThrottleTable {
+  key: string;
+  failures: number;
+  first_at: number;
+  next_allowed_at: number;
+  locked_until: number;
+}
+
+export type AuthThrottleRow = Selectable<AuthThrottleTable>;

@@ -3,7 +3,12 @@ import type { Db } from '../shared/database.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
+import { attemptFrom } from '../auth/auth.routes.js';
+import { changePasswordSchema } from '../auth/auth.schemas.js';
+import { changePassword } from '../auth/auth.service.js';
+import { AUTH_LIMITS, type AuthLimits } from '../auth/throttle.js';
 import { formView, parseForm } from '../web/validate.js';
+import { startSignedInSession } from '../web/session.js';
 import { apiKeySchema, settingsQuery } from './settings.schemas.js';
 import { describeOwnKey, keyFormDefaults, removeOwnKey, saveOwnKey } from './settings.service.js';
 
@@ -11,6 +16,8 @@ export interface SettingsRouteDeps {
   db: Db;
   secretBox: SecretBox;
   lookups: Pick<LookupEngine, 'keys' | 'personalKeyChanged'>;
+  /** Wrong current passwords count like failed sign-ins. */
+  authLimits?: AuthLimits;
 }
 
 const VIEW = 'settings/index';
@@ -32,7 +39,13 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
 
   router.get('/settings', loadOwnKey, (req, res) => {
     const query = settingsQuery.parse(req.query);
-    res.locals.notice = query.saved ? 'Your API key settings were saved.' : query.removed ? 'Your API key was removed.' : null;
+    res.locals.notice = query.saved
+      ? 'Your API key settings were saved.'
+      : query.removed
+        ? 'Your API key was removed.'
+        : query.password
+          ? 'Your password was changed. Everywhere else you were signed in, you are now signed out.'
+          : null;
     res.render(VIEW);
   });
 
@@ -48,6 +61,16 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     await removeOwnKey(deps.db, userId);
     await deps.lookups.personalKeyChanged(userId);
     res.redirect(303, '/settings?removed=1');
+  });
+
+  router.post('/settings/password', formView(VIEW), loadOwnKey, async (req, res) => {
+    // Set before parsing: on an error the page shows the message at this form, not at the key form.
+    res.locals.failedForm = 'password';
+    const userId = currentUserId(res);
+    await changePassword(deps.db, userId, parseForm(changePasswordSchema, req.body), attemptFrom(req, deps.authLimits ?? AUTH_LIMITS));
+    // A new session id too: whoever may have copied the old cookie holds nothing now.
+    await startSignedInSession(req, userId);
+    res.redirect(303, '/settings?password=changed');
   });
 
   return router;

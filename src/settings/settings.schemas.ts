@@ -34,10 +34,11 @@ export const apiKeySchema = z.object({
     .transform((v) => v === 'on' || v === '1'),
 });
 
-/** `?saved=1` / `?removed=1` after a redirect: the page says what just happened. */
+/** `?saved=1` / `?removed=1` / `?password=changed` after a redirect: the page says what just happened. */
 export const settingsQuery = z.object({
   saved: z.literal('1').optional().catch(undefined),
   removed: z.literal('1').optional().catch(undefined),
+  password: z.literal('changed').optional().catch(undefined),
 });
 
 export type ApiKeyInput = z.infer<typeof apiKeySchema>;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
@@ -37,6 +38,19 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Hash Report <hash-report@localhost>'),
   /** Public base URL, used for links in emails; https here also marks cookies Secure. */
   APP_URL: z.url().optional(),
+  /**
+   * Which proxies may set X-Forwarded-For/-Proto (Express "trust proxy"): false, true, a hop count, or
+   * comma-separated addresses, subnets and loopback/linklocal/uniquelocal. Default: 1 when APP_URL is https, else false.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => parseTrustProxy(v) !== null, 'must be true, false, a hop count, or comma-separated addresses or subnets')
+    .optional(),
+  /** Minutes without a request after which a signed-in session ends (the cookie lapses then too). */
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
+  /** Hours after signing in at which a session ends however active it is. */
+  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   /** Largest accepted upload (file or pasted text), in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().max(2048).default(100),
   /** Encrypts users' own API keys at rest (at least 32 characters); when unset a key is generated into SECRET_KEY_FILE. */
@@ -66,6 +80,10 @@ export interface Config {
   appUrl: string;
   /** Cookies get the Secure flag: the app is served over https. */
   secureCookies: boolean;
+  /** Express "trust proxy": decides which address req.ip is, and so what the sign-in limits count. */
+  trustProxy: TrustProxy;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
   maxUploadBytes: number;
   secretKey: string | undefined;
   secretKeyFile: string;
@@ -83,6 +101,30 @@ export interface SharedKeyConfig {
 }
 
 export class ConfigError extends Error {}
+
+export type TrustProxy = boolean | number | readonly string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a subnet (address/prefix or address/netmask) or one of proxy-addr's names. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/** TRUST_PROXY as Express takes it, or null when it is none of the accepted forms. */
+export function parseTrustProxy(text: string): TrustProxy | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  return entries.length > 0 && entries.every(isProxyEntry) ? Object.freeze(entries) : null;
+}
 
 type Limits = Omit<SharedKeyConfig, 'secret'>;
 
@@ -124,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     .filter((k, i, all) => all.findIndex((o) => o.secret === k.secret) === i)
     .map((k) => Object.freeze(k));
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const secureCookies = appUrl.startsWith('https:');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -134,7 +177,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     appUrl,
-    secureCookies: appUrl.startsWith('https:'),
+    secureCookies,
+    // Behind https the app is assumed to sit behind one TLS-terminating proxy, as before this setting existed.
+    trustProxy: (e.TRUST_PROXY === undefined ? null : parseTrustProxy(e.TRUST_PROXY)) ?? (secureCookies ? 1 : false),
+    sessionIdleMs: Math.round(e.SESSION_IDLE_MINUTES * 60_000),
+    sessionMaxMs: Math.round(e.SESSION_MAX_HOURS * 3_600_000),
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     secretKey: e.SECRET_KEY,
     secretKeyFile: e.SECRET_KEY_FILE ?? join(dirname(e.DATABASE_PATH), 'secret.key'),

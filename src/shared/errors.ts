@@ -47,3 +47,10 @@ export class PayloadTooLargeError extends AppError {
     super(message, 413, 'too_large');
   }
 }
+
+/** Too many tries too fast; the client may try again after `retryAfterSeconds` (sent as Retry-After). */
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message, 429, 'too_many_requests');
+  }
+}

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, ConflictError, ValidationError } from '../shared/errors.js';
+import { AppError, ConflictError, TooManyRequestsError, ValidationError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 // Never sent back into a re-rendered form: passwords, tokens, and API keys.
-const SECRET_FIELDS = new Set(['password', 'confirm', '_csrf', 'key']);
+const SECRET_FIELDS = new Set(['password', 'confirm', 'currentPassword', 'newPassword', '_csrf', 'key']);
 
 /** Longer values are not echoed: a form refused for a megabyte-long field should not send it back. */
 const MAX_KEPT_LENGTH = 2000;
@@ -48,6 +48,7 @@ export function errorHandler(logger: Logger) {
       });
       return;
     }
+    if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof AppError && err.expose) {
       const view = res.locals.formView as string | undefined;
       if (view && req.method === 'POST') {

@@ -6,12 +6,15 @@ import { adminRoutes } from '../admin/admin.routes.js';
 import type { Config } from '../shared/config.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
+import type { AuthLimits } from '../auth/throttle.js';
 
 /** Everything the routes of every feature may need; each feature takes the part it uses. */
 export interface WebDeps extends ReportRouteDeps {
   config: Readonly<Config>;
   lookups: LookupEngine;
   secretBox: SecretBox;
+  /** Sign-in and registration limits (auth/throttle.ts AUTH_LIMITS unless tests shrink them). */
+  authLimits?: AuthLimits;
 }
 
 /**
@@ -30,6 +33,7 @@ export interface WebDeps extends ReportRouteDeps {
  *   GET  /settings               the user's own VirusTotal key (hint, limits, usage)
  *   POST /settings/api-key       save the key and its limits → 303 /settings?saved=1
  *   POST /settings/api-key/delete          remove the key → 303 /settings?removed=1
+ *   POST /settings/password      change the password, sign out every other session → 303 /settings?password=changed
  *   GET  /admin                  quota, queue, activity, cache, errors and users (admins only; 404 for others)
  *   POST /admin/users/:id/disable, /enable  switch an account off or on → 303 /admin
  *   GET  /healthz                JSON health for probes, no session (mounted in app.ts before the session)
@@ -40,7 +44,7 @@ export function routes(deps: WebDeps): Router {
     if (res.locals.currentUser) return res.redirect(303, '/reports');
     res.render('home/index');
   });
-  router.use(authRoutes(deps.db));
+  router.use(authRoutes(deps));
   router.use(reportRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(adminRoutes(deps));

@@ -3,6 +3,16 @@ import session from 'express-session';
 
 const DAY_MS = 86_400_000;
 
+export interface SessionStoreOptions {
+  /** Row lifetime when a session carries no cookie expiry. */
+  ttlMs?: number;
+  /**
+   * A signed-in session's row is kept this long after sign-in even when its cookie lapsed first, so
+   * a late request is recognised and told that the session expired rather than met as a stranger.
+   */
+  keepSignedInMs?: number;
+}
+
 /**
  * express-session store on our own SQLite file. Written here rather than taken from npm: the
  * available SQLite stores are unmaintained, GPL, or pull in a second native SQLite build.
@@ -11,8 +21,13 @@ export class SqliteSessionStore extends session.Store {
   private readonly statements;
   private readonly pruneTimer: NodeJS.Timeout;
 
-  constructor(sqlite: SQLite.Database, private readonly ttlMs = DAY_MS) {
+  private readonly ttlMs: number;
+  private readonly keepSignedInMs: number;
+
+  constructor(sqlite: SQLite.Database, options: SessionStoreOptions = {}) {
     super();
+    this.ttlMs = options.ttlMs ?? DAY_MS;
+    this.keepSignedInMs = options.keepSignedInMs ?? 0;
     this.statements = {
       get: sqlite.prepare<[string, number], { sess: string }>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?'),
       set: sqlite.prepare<[string, string, number]>(
@@ -27,7 +42,9 @@ export class SqliteSessionStore extends session.Store {
 
   private expiry(sess: session.SessionData): number {
     const expires = sess.cookie?.expires;
-    return expires ? new Date(expires).getTime() : Date.now() + this.ttlMs;
+    const cookieExpiry = expires ? new Date(expires).getTime() : Date.now() + this.ttlMs;
+    const signedIn = typeof sess.createdAt === 'number' ? sess.createdAt + this.keepSignedInMs : 0;
+    return Math.max(cookieExpiry, signedIn);
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {

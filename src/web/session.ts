@@ -1,17 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import type SQLite from 'better-sqlite3';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../shared/database.js';
 import { insertSettingOnce } from '../auth/user.repository.js';
+import { isSignInCurrent } from '../auth/auth.service.js';
 import { SqliteSessionStore } from './session-store.js';
 
 declare module 'express-session' {
   interface SessionData {
     userId: number;
+    /** When the user signed in: SESSION_MAX_HOURS counts from here. */
+    createdAt: number;
+    /** The user's last request: SESSION_IDLE_MINUTES counts from here. */
+    lastSeenAt: number;
   }
 }
 
-const SESSION_TTL_MS = 7 * 86_400_000;
+export const SESSION_COOKIE = 'hash_report.sid';
+
+export interface SessionOptions {
+  db: Db;
+  sqlite: SQLite.Database;
+  secret: string;
+  secure: boolean;
+  /** A signed-in session ends after this long without a request. */
+  idleMs: number;
+  /** A signed-in session ends this long after sign-in, however active. */
+  maxMs: number;
+}
 
 /** SESSION_SECRET when set; otherwise one generated on first start and kept, so sessions survive restarts. */
 export async function resolveSessionSecret(db: Db, configured: string | undefined): Promise<string> {
@@ -19,16 +36,49 @@ export async function resolveSessionSecret(db: Db, configured: string | undefine
   return insertSettingOnce(db, 'session_secret', randomBytes(48).toString('base64url'));
 }
 
-export function createSessionMiddleware(options: { sqlite: SQLite.Database; secret: string; secure: boolean }) {
-  const store = new SqliteSessionStore(options.sqlite, SESSION_TTL_MS);
+export function createSessionMiddleware(options: SessionOptions): { middleware: RequestHandler[]; store: SqliteSessionStore } {
+  const store = new SqliteSessionStore(options.sqlite, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
   const middleware = session({
-    name: 'hash_report.sid',
+    name: SESSION_COOKIE,
     store,
     secret: options.secret,
     resave: false,
     saveUninitialized: false,
+    // Every response pushes the cookie's expiry on by the idle limit: the browser forgets an idle session too.
     rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: SESSION_TTL_MS },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.idleMs },
   });
-  return { middleware, store };
+  return { middleware: [middleware, endExpiredSessions(options)], store };
+}
+
+/**
+ * Ends a signed-in session past the idle or the absolute limit, or one older than the user's last
+ * password change. The request goes on with a fresh anonymous session; `res.locals.sessionExpired`
+ * lets the login redirect say why.
+ */
+function endExpiredSessions(options: SessionOptions): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const { userId, createdAt = 0, lastSeenAt = 0 } = req.session;
+    if (userId === undefined) return next();
+    const now = Date.now();
+    const inTime = now - lastSeenAt < options.idleMs && now - createdAt < options.maxMs;
+    if (inTime && (await isSignInCurrent(options.db, userId, createdAt))) {
+      req.session.lastSeenAt = now;
+      return next();
+    }
+    res.locals.sessionExpired = true;
+    req.session.regenerate(next);
+  };
+}
+
+/** A new session id on every sign-in, so a session id planted before sign-in is worthless. */
+export function startSignedInSession(req: Request, userId: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((err) => {
+      if (err) return reject(err);
+      const now = Date.now();
+      Object.assign(req.session, { userId, createdAt: now, lastSeenAt: now });
+      req.session.save((saveErr) => (saveErr ? reject(saveErr) : resolve()));
+    });
+  });
 }

@@ -4,11 +4,22 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/shared/config.js';
 import { startRuntime, type Runtime, type RuntimeTuning } from '../../src/runtime.js';
+import { AUTH_LIMITS, type AuthLimits } from '../../src/auth/throttle.js';
 import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../src/vt-simulator/simulator.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { HttpClient } from './http-client.js';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
+
+/**
+ * Every client of a test app is 127.0.0.1, and suites register dozens of users: the per-address
+ * limits are lifted. The per-account limit stays real; auth-throttle.test.ts sets tight ones.
+ */
+export const TEST_AUTH_LIMITS: AuthLimits = {
+  ...AUTH_LIMITS,
+  loginIp: { ...AUTH_LIMITS.loginIp, free: 100_000, lockAfter: 100_000 },
+  registerIp: { ...AUTH_LIMITS.registerIp, free: 100_000, lockAfter: 100_000 },
+};
 
 export interface TestAppOptions {
   /** Extra environment for loadConfig (strings, as in a real environment). */
@@ -82,6 +93,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     emailRetryBaseMs: 50,
     emailMaxAttempts: 3,
     shutdownGraceMs: 3000,
+    authLimits: TEST_AUTH_LIMITS,
     ...options.tuning,
   });
   let appStopped = false;
