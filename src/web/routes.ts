@@ -27,6 +27,7 @@ export interface WebDeps extends ReportRouteDeps {
  *   GET  /reports/new            upload form
  *   POST /reports                upload (multipart) → 303 /reports/:id
  *   GET  /reports/:id            report page (live while running)
+ *   GET  /reports/:id/items/:itemId        one row: every engine and the file's facts (?sort=)
  *   GET  /reports/:id/status.json          progress for the live page
  *   GET  /reports/:id/export.{json,csv}    downloads
  *   POST /reports/:id/delete     delete a report
