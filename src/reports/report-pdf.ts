@@ -1,0 +1,141 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import PDFDocument from 'pdfkit';
+import type { ReportItemRow } from './report.table.js';
+import type { Counts, ReportSummary } from './report.service.js';
+
+/** What the PDF says about the report besides its rows. */
+export interface PdfHeader {
+  report: ReportSummary;
+  ownerEmail: string;
+  /** The filter the rows were chosen by, in words, or null for every row. */
+  filter: string | null;
+  generatedAt: Date;
+}
+
+const MARGIN = 40;
+/** The footer sits inside the page's bottom margin, where text would otherwise start a new page. */
+const BOTTOM_MARGIN = 20;
+const TABLE_BOTTOM = 595.28 - MARGIN;
+const PAGE = { width: 841.89, height: 595.28 }; // A4 landscape: the table has room for a SHA-256
+const ROW_HEIGHT = 14;
+const FONT = 'Helvetica';
+const BOLD = 'Helvetica-Bold';
+const MONO = 'Courier';
+
+const COLUMNS = [
+  { label: 'Line', width: 40, align: 'right' as const },
+  { label: 'Input', width: 330, font: MONO },
+  { label: 'Verdict', width: 70 },
+  { label: 'Detections', width: 65, align: 'right' as const },
+  { label: 'Fortinet', width: 150 },
+  { label: 'Last analysis', width: 105 },
+];
+
+const VERDICT_COLOURS: Record<string, string> = {
+  malicious: '#b3261e', suspicious: '#a15c00', clean: '#1e7a3c', not_found: '#6b7280', invalid: '#6b7280', error: '#6b7280', pending: '#9aa3b2',
+};
+
+/**
+ * The built-in PDF fonts only cover Windows-1252: anything else would print as garbage, so it
+ * becomes "?" (the CSV and JSON exports carry the exact text).
+ */
+function printable(text: string): string {
+  return text.replace(/[^\u0020-\u007e\u00a0-\u00ff]/g, '?');
+}
+
+function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
+  const clean = printable(text);
+  if (doc.widthOfString(clean) <= width) return clean;
+  let cut = clean;
+  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+const day = (value: Date | string | null) => (value ? new Date(value).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');
+
+function summaryRows(counts: Counts): Array<[string, number, string]> {
+  return [
+    ['Malicious', counts.malicious, 'malicious'], ['Suspicious', counts.suspicious, 'suspicious'], ['Clean', counts.clean, 'clean'],
+    ['Not found', counts.notFound, 'not_found'], ['Invalid', counts.invalid, 'invalid'], ['Error', counts.error, 'error'], ['Pending', counts.pending, 'pending'],
+  ];
+}
+
+/**
+ * Writes a readable, paginated PDF of a report to `out`: title, owner, dates, summary counts with a
+ * bar chart, then the rows (verdict, detections, Fortinet's name, last analysis). Rows are drawn as
+ * they arrive from `rows`, so a long report is never held in memory.
+ */
+export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>): Promise<void> {
+  const doc = new PDFDocument({ size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
+  doc.pipe(out);
+  const done = once(out, 'finish');
+  let page = 1;
+  const footer = () => {
+    doc.font(FONT).fontSize(8).fillColor('#6b7280');
+    doc.text(`${printable(header.report.name)} · page ${page}`, MARGIN, PAGE.height - MARGIN + 8, { width: PAGE.width - 2 * MARGIN, align: 'right', lineBreak: false });
+  };
+
+  // Title block.
+  doc.font(BOLD).fontSize(18).fillColor('#1d2430').text(printable(header.report.name), MARGIN, MARGIN, { width: PAGE.width - 2 * MARGIN });
+  doc.font(FONT).fontSize(10).fillColor('#1d2430').moveDown(0.3);
+  doc.text(`Owner: ${printable(header.ownerEmail)}`);
+  doc.text(`Created: ${day(header.report.createdAt)}   Completed: ${day(header.report.completedAt)}   Status: ${header.report.status}`);
+  doc.text(`Rows: ${header.filter ? `those matching ${printable(header.filter)}` : `all ${header.report.counts.total}`}   Generated: ${day(header.generatedAt)}`);
+  doc.moveDown(0.8);
+
+  // Summary: counts and a bar per verdict, scaled to the largest.
+  const summary = summaryRows(header.report.counts);
+  const largest = Math.max(1, ...summary.map(([, n]) => n));
+  let y = doc.y;
+  for (const [label, n, verdict] of summary) {
+    doc.font(FONT).fontSize(10).fillColor('#1d2430').text(label, MARGIN, y, { width: 80, lineBreak: false });
+    doc.text(String(n), MARGIN + 80, y, { width: 50, align: 'right', lineBreak: false });
+    doc.rect(MARGIN + 140, y + 1, Math.max(n > 0 ? 1 : 0, (300 * n) / largest), 9).fill(VERDICT_COLOURS[verdict] ?? '#6b7280');
+    y += ROW_HEIGHT;
+  }
+  y += ROW_HEIGHT;
+
+  const tableHeader = () => {
+    doc.font(BOLD).fontSize(9).fillColor('#1d2430');
+    let x = MARGIN;
+    for (const c of COLUMNS) {
+      doc.text(c.label, x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
+      x += c.width;
+    }
+    y += ROW_HEIGHT;
+    doc.moveTo(MARGIN, y - 3).lineTo(PAGE.width - MARGIN, y - 3).lineWidth(0.5).strokeColor('#dde1e7').stroke();
+  };
+  tableHeader();
+
+  let drawn = 0;
+  for await (const row of rows) {
+    if (y + ROW_HEIGHT > TABLE_BOTTOM) {
+      footer();
+      doc.addPage();
+      page++;
+      y = MARGIN;
+      tableHeader();
+    }
+    const cells = [
+      String(row.line),
+      row.input,
+      row.verdict.replace('_', ' '),
+      row.engines != null ? `${row.malicious ?? 0} / ${row.engines}` : '—',
+      row.fortinet ?? (row.error ? `error: ${row.error}` : '—'),
+      row.last_analysis_date ? day(row.last_analysis_date) : '—',
+    ];
+    let x = MARGIN;
+    for (const [i, c] of COLUMNS.entries()) {
+      doc.font(c.font ?? FONT).fontSize(8).fillColor(i === 2 ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
+      doc.text(fit(doc, cells[i] ?? '', c.width - 6), x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
+      x += c.width;
+    }
+    y += ROW_HEIGHT;
+    // Let the event loop breathe (and the response drain) on long reports.
+    if (++drawn % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  footer();
+  doc.end();
+  await done;
+}

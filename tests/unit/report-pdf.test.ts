@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, test } from 'node:test';
+import { pdfPages } from '../helpers/pdf-text.js';
+import { writeReportPdf, type PdfHeader } from '../../src/reports/report-pdf.js';
+import type { ReportItemRow } from '../../src/reports/report.table.js';
+import type { ReportSummary } from '../../src/reports/report.service.js';
+
+function row(line: number, over: Partial<ReportItemRow> = {}): ReportItemRow {
+  return {
+    id: line, report_id: 'r', line, input: `${'f'.repeat(56)}${String(line).padStart(8, '0')}`, hash: null, hash_type: 'sha256', status: 'found', verdict: 'malicious',
+    sha256: null, sha1: null, md5: null, malicious: 7, suspicious: 0, undetected: 60, harmless: 0, engines: 67, fortinet: 'W32/Agent.X!tr',
+    last_analysis_date: '2024-07-17T21:12:40.000Z', looked_up_at: 0, from_cache: 0, error: null, answer_id: null, ...over,
+  } as ReportItemRow;
+}
+
+async function* rows(list: ReportItemRow[]): AsyncGenerator<ReportItemRow> {
+  yield* list;
+}
+
+async function render(header: PdfHeader, list: ReportItemRow[]): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await writeReportPdf(out, header, rows(list));
+  return Buffer.concat(chunks);
+}
+
+const summary = (total: number): ReportSummary => ({
+  id: 'r', name: 'Incident 4471 — triage', status: 'completed', createdAt: new Date('2026-11-20T08:00:00Z'), completedAt: new Date('2026-11-20T09:30:00Z'),
+  counts: { total, malicious: total - 2, suspicious: 0, clean: 1, notFound: 0, invalid: 1, error: 0, pending: 0 }, progress: 1, email: null,
+});
+
+describe('writeReportPdf', () => {
+  test('when a report is printed, then a reader finds its title, owner, dates, counts and each row with verdict, detections, Fortinet and date', async () => {
+    // Arrange
+    const list = [row(1), row(2, { verdict: 'clean', malicious: 0, fortinet: null }), row(3, { status: 'invalid', verdict: 'invalid', input: 'not a hash', engines: null, fortinet: null, last_analysis_date: null })];
+
+    // Act
+    const pdf = await render({ report: summary(3), ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date('2026-11-21T10:00:00Z') }, list);
+    const [first = ''] = await pdfPages(pdf);
+
+    // Assert
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    for (const text of ['Incident 4471', 'Owner: ana@example.com', '2026-11-20 08:00 UTC', '2026-11-20 09:30 UTC', 'Malicious', 'Clean', 'Invalid', 'W32/Agent.X!tr', '7 / 67', '0 / 67', 'not a hash', '2024-07-17 21:12 UTC', 'page 1']) {
+      assert.ok(first.includes(text), `page 1 has "${text}": ${first.slice(0, 400)}`);
+    }
+  });
+
+  test('when a report has many rows, then it runs to several pages, each with the table header and its page number, and every row is printed once', async () => {
+    // Arrange
+    const list = Array.from({ length: 200 }, (_, i) => row(i + 1));
+
+    // Act
+    const pages = await pdfPages(await render({ report: summary(200), ownerEmail: 'ana@example.com', filter: 'verdict malicious', generatedAt: new Date() }, list));
+
+    // Assert
+    assert.ok(pages.length >= 5, `${pages.length} pages`);
+    pages.forEach((text, i) => {
+      assert.ok(text.includes('Detections') && text.includes('Fortinet'), `page ${i + 1} repeats the table header`);
+      assert.ok(text.includes(`page ${i + 1}`), `page ${i + 1} is numbered`);
+    });
+    assert.ok(pages[0]!.includes('those matching verdict malicious'));
+    const inputs = pages.join(' ').match(/f{56}\d{8}/g) ?? [];
+    assert.equal(new Set(inputs).size, 200, 'every row once');
+  });
+
+  test('when names and lines hold characters the PDF fonts lack, then they print as ? rather than garbage', async () => {
+    const pdf = await render({ report: { ...summary(1), name: 'Отчёт 報告 ok' }, ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date() }, [row(1, { input: 'línea ✓' })]);
+    const [text = ''] = await pdfPages(pdf);
+    assert.ok(text.includes('????? ?? ok'), text.slice(0, 200));
+    assert.ok(text.includes('línea ?'));
+  });
+});
