@@ -10,6 +10,8 @@ import type { UserRow } from './user.table.js';
 export interface CurrentUser {
   id: number;
   email: string;
+  /** The upload form's email box starts ticked (Settings). */
+  notifyDefault: boolean;
 }
 
 /** Who is trying: the counter key of the client's address (throttle.ts addressKey) and the limits in force. */
@@ -18,7 +20,7 @@ export interface Attempt {
   limits: AuthLimits;
 }
 
-const rowToCurrentUser = (row: UserRow): CurrentUser => ({ id: row.id, email: row.email });
+const rowToCurrentUser = (row: UserRow): CurrentUser => ({ id: row.id, email: row.email, notifyDefault: row.notify_default === 1 });
 
 export async function register(db: Db, input: RegisterInput, attempt: Attempt, now = Date.now()): Promise<CurrentUser> {
   // Counted before the email check too: the "already exists" answer would otherwise test addresses for free.
@@ -62,18 +64,26 @@ async function upgradeHash(db: Db, user: UserRow, password: string): Promise<voi
 }
 
 /**
+ * Checks a signed-in user's password before a change that needs it. Counted like a sign-in, so a
+ * stolen session cannot guess it freely; a wrong one is a ValidationError on the form's `field`.
+ */
+export async function confirmPassword(db: Db, user: UserRow, given: { field: string; password: string }, attempt: Attempt, now = Date.now()): Promise<void> {
+  const counters = signInCounters(attempt.limits, user.email, attempt.address);
+  await claimAttempt(db, [counters.account, counters.address], SIGN_IN_REFUSED, now);
+  if (!(await verifyPassword(user.password_hash, given.password))) {
+    throw new ValidationError('Your current password is not right.', { [given.field]: 'This is not your current password.' });
+  }
+  await forgiveSignIn(db, counters);
+}
+
+/**
  * Sets a new password after checking the current one (counted like a sign-in, so a stolen session
  * cannot guess it freely) and ends every session of the user; the caller starts a new one.
  */
 export async function changePassword(db: Db, userId: number, input: ChangePasswordInput, attempt: Attempt, now = Date.now()): Promise<void> {
   const user = await users.findUserById(db, userId);
   if (!user) throw new NotFoundError();
-  const counters = signInCounters(attempt.limits, user.email, attempt.address);
-  await claimAttempt(db, [counters.account, counters.address], SIGN_IN_REFUSED, now);
-  if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
-    throw new ValidationError('Your current password is not right.', { currentPassword: 'This is not your current password.' });
-  }
-  await forgiveSignIn(db, counters);
+  await confirmPassword(db, user, { field: 'currentPassword', password: input.currentPassword }, attempt, now);
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction().execute(async (trx) => {
     await users.updateUser(trx, userId, { password_hash: passwordHash, password_changed_at: now });

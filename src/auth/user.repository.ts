@@ -18,6 +18,11 @@ export async function updateUser(db: Db, id: number, update: UserUpdate): Promis
   await db.updateTable('users').set(update).where('id', '=', id).execute();
 }
 
+/** Deletes the account; its reports, their rows and its own API key go with it (ON DELETE CASCADE). */
+export async function deleteUser(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
 /** Every stored session signed in as this user (the session JSON holds the id). */
 export async function deleteSessionsOfUser(db: Db, userId: number): Promise<number> {
   const result = await db.deleteFrom('sessions').where(sql<number>`json_extract(sess, '$.userId')`, '=', userId).executeTakeFirst();

@@ -5,6 +5,8 @@ export interface DueEmail {
   reportName: string;
   to: string;
   attempts: number;
+  /** The owner's users.email_attachment, as stored (see report-attachment.ts toAttachmentChoice). */
+  attachment: string;
 }
 
 /** Reports whose "ready" email is due now (pending, past its retry time). */
@@ -12,13 +14,13 @@ export async function findDueEmails(db: Db, now: number): Promise<DueEmail[]> {
   const rows = await db
     .selectFrom('reports as r')
     .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select(['r.id', 'r.name', 'r.email_attempts', 'u.email'])
+    .select(['r.id', 'r.name', 'r.email_attempts', 'u.email', 'u.email_attachment'])
     .where('r.email_status', '=', 'pending')
     .where((eb) => eb.or([eb('r.email_next_at', 'is', null), eb('r.email_next_at', '<=', now)]))
     .orderBy('r.email_next_at')
     .limit(50)
     .execute();
-  return rows.map((r) => ({ reportId: r.id, reportName: r.name, to: r.email, attempts: r.email_attempts }));
+  return rows.map((r) => ({ reportId: r.id, reportName: r.name, to: r.email, attempts: r.email_attempts, attachment: r.email_attachment }));
 }
 
 export async function findNextEmailAt(db: Db): Promise<number | null> {

@@ -1,10 +1,17 @@
 import { createTransport } from 'nodemailer';
 
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
 }
 
 export interface Mailer {
@@ -31,19 +38,47 @@ export function createMailer(options: MailerOptions): Mailer {
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
+  const redact = secretRedactor(options.smtpUrl);
 
   return {
     async send(message: MailMessage): Promise<void> {
-      await transport.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-      });
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          attachments: message.attachments,
+        });
+      } catch (err) {
+        // The message is shown to users (report page, settings page): a new error, so no stack or
+        // cause carries the original text along.
+        throw new Error(redact(err instanceof Error ? err.message : String(err)));
+      }
     },
     close(): void {
       transport.close();
     },
   };
+}
+
+/** Some servers echo what they were sent; the SMTP password must never reach a page or a log through them. */
+function secretRedactor(smtpUrl: string): (text: string) => string {
+  let password = '';
+  try {
+    password = new URL(smtpUrl).password;
+  } catch {
+    // nodemailer reports a malformed URL itself.
+  }
+  const secrets = [...new Set([password, safeDecode(password)])].filter((s) => s.length > 0);
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

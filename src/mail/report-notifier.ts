@@ -4,6 +4,7 @@ import { countVerdicts } from '../reports/report.repository.js';
 import { toCounts } from '../reports/report.service.js';
 import type { Mailer } from './mailer.js';
 import { reportReadyEmail } from './report-ready-email.js';
+import { attachReport, type ReportFileRenderers } from './report-attachment.js';
 import * as outbox from './email-outbox.repository.js';
 
 export interface NotifierOptions {
@@ -11,6 +12,10 @@ export interface NotifierOptions {
   maxAttempts: number;
   /** First retry delay; doubles each attempt. */
   retryBaseMs: number;
+  /** What the email may attach, for users who asked for a file in Settings. */
+  files: ReportFileRenderers;
+  /** A larger file is replaced by a link to the report page. */
+  attachmentMaxBytes: number;
   now?: () => number;
 }
 
@@ -74,11 +79,16 @@ export class ReportNotifier {
     try {
       if (!this.mailer) throw new Error('email is not configured on this server (SMTP_URL is unset)');
       const counts = toCounts((await countVerdicts(this.db, [email.reportId])).get(email.reportId) ?? {});
+      const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes);
+      if (attachment?.kind === 'linked' && attachment.reason === 'failed') {
+        this.logger.warn({ reportId: email.reportId, err: attachment.error }, 'report file could not be made; the email links the report instead');
+      }
       const message = await reportReadyEmail({
         to: email.to,
         reportName: email.reportName,
         reportUrl: `${this.options.appUrl}/reports/${email.reportId}`,
         counts,
+        attachment,
       });
       await this.mailer.send(message);
       await outbox.markEmailSent(this.db, email.reportId, attempts);

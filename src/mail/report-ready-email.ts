@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import ejs from 'ejs';
 import type { Counts } from '../reports/report.service.js';
 import type { MailMessage } from './mailer.js';
+import type { AttachmentOutcome } from './report-attachment.js';
+import { renderEmail } from './render-email.js';
 
 /** A completed report's counts; nothing is pending any more, so that count is not needed. */
 export type ReportCounts = Omit<Counts, 'pending'>;
@@ -13,9 +12,9 @@ export interface ReportReadyEmailInput {
   /** Absolute URL of the report page. */
   reportUrl: string;
   counts: ReportCounts;
+  /** The report as a file, or why it is only linked; absent when the user wants no file. */
+  attachment?: AttachmentOutcome | null;
 }
-
-const emailViewsDir = fileURLToPath(new URL('../../views/emails/', import.meta.url));
 
 export function reportReadyEmailSubject(reportName: string, malicious: number): string {
   // Keep header-breaking characters out of the subject line.
@@ -25,20 +24,19 @@ export function reportReadyEmailSubject(reportName: string, malicious: number): 
 
 export async function reportReadyEmail(input: ReportReadyEmailInput): Promise<MailMessage> {
   assertAbsoluteHttpUrl(input.reportUrl);
-  const data = {
+  const attachment = input.attachment ?? null;
+  const { text, html } = await renderEmail('report-ready', {
     reportName: input.reportName,
     reportUrl: input.reportUrl,
     counts: input.counts,
-  };
-  const [text, html] = await Promise.all([
-    ejs.renderFile(path.join(emailViewsDir, 'report-ready.text.ejs'), data),
-    ejs.renderFile(path.join(emailViewsDir, 'report-ready.html.ejs'), data),
-  ]);
+    attachment,
+  });
   return {
     to: input.to,
     subject: reportReadyEmailSubject(input.reportName, input.counts.malicious),
     text,
     html,
+    ...(attachment?.kind === 'attached' ? { attachments: [attachment.file] } : {}),
   };
 }
 

@@ -1,55 +1,64 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
+import type { Mailer } from '../mail/mailer.js';
+import { formatSize, type AttachmentFormat } from '../mail/report-attachment.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { attemptFrom } from '../auth/auth.routes.js';
 import { changePasswordSchema } from '../auth/auth.schemas.js';
 import { changePassword } from '../auth/auth.service.js';
 import { AUTH_LIMITS, type AuthLimits } from '../auth/throttle.js';
 import { formView, parseForm } from '../web/validate.js';
-import { startSignedInSession } from '../web/session.js';
-import { apiKeySchema, settingsQuery } from './settings.schemas.js';
+import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
+import { apiKeySchema, deleteAccountSchema, emailPreferencesSchema, settingsQuery } from './settings.schemas.js';
 import { describeOwnKey, keyFormDefaults, removeOwnKey, saveOwnKey } from './settings.service.js';
+import { deleteAccount, loadEmailPreferences, saveEmailPreferences, sendTestEmail } from './account.service.js';
 
 export interface SettingsRouteDeps {
+  config: Pick<Config, 'appUrl' | 'mailAttachmentMaxBytes'>;
   db: Db;
   secretBox: SecretBox;
   lookups: Pick<LookupEngine, 'keys' | 'personalKeyChanged'>;
+  /** Null when SMTP_URL is unset: the email section is hidden and the test email refused. */
+  mailer: Mailer | null;
+  /** The files the completion email can carry; PDF only once a renderer is plugged in. */
+  attachmentFormats: readonly AttachmentFormat[];
   /** Wrong current passwords count like failed sign-ins. */
-  authLimits?: AuthLimits;
+  authLimits?: AuthLimits | undefined;
 }
 
 const VIEW = 'settings/index';
 
+/** What `/?account=deleted` says: the session is gone, so the message travels in the URL. */
+export const ACCOUNT_DELETED_NOTICE = 'Your account and all its reports were deleted.';
+
 export function settingsRoutes(deps: SettingsRouteDeps): Router {
   const router = Router();
+  const limits = deps.authLimits ?? AUTH_LIMITS;
   router.use('/settings', requireUser, noStore);
 
-  // Loaded before the POST too: a form that fails validation re-renders with the stored key's state.
-  const loadOwnKey = async (_req: Request, res: Response, next: NextFunction) => {
+  // Loaded before the POSTs too: a form that fails validation re-renders the whole page.
+  const loadPage = async (_req: Request, res: Response, next: NextFunction) => {
     const userId = currentUserId(res);
     const ownKey = await describeOwnKey(deps.db, userId);
     res.locals.ownKey = ownKey;
     res.locals.defaults = keyFormDefaults(ownKey);
     res.locals.usage = ownKey ? (deps.lookups.keys().find((k) => k.ownerId === userId) ?? null) : null;
+    res.locals.preferences = await loadEmailPreferences(deps.db, userId, deps.attachmentFormats);
+    res.locals.attachmentFormats = deps.attachmentFormats;
+    res.locals.attachmentLimit = formatSize(deps.config.mailAttachmentMaxBytes);
     res.locals.notice = null;
     next();
   };
 
-  router.get('/settings', loadOwnKey, (req, res) => {
-    const query = settingsQuery.parse(req.query);
-    res.locals.notice = query.saved
-      ? 'Your API key settings were saved.'
-      : query.removed
-        ? 'Your API key was removed.'
-        : query.password
-          ? 'Your password was changed. Everywhere else you were signed in, you are now signed out.'
-          : null;
+  router.get('/settings', loadPage, (req, res) => {
+    res.locals.notice = noticeFor(settingsQuery.parse(req.query), res.locals.currentUser as { email: string });
     res.render(VIEW);
   });
 
-  router.post('/settings/api-key', formView(VIEW), loadOwnKey, async (req, res) => {
+  router.post('/settings/api-key', formView(VIEW), loadPage, async (req, res) => {
     const userId = currentUserId(res);
     await saveOwnKey(deps.db, deps.secretBox, userId, parseForm(apiKeySchema, req.body));
     await deps.lookups.personalKeyChanged(userId);
@@ -63,17 +72,62 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.redirect(303, '/settings?removed=1');
   });
 
-  router.post('/settings/password', formView(VIEW), loadOwnKey, async (req, res) => {
-    // Set before parsing: on an error the page shows the message at this form, not at the key form.
-    res.locals.failedForm = 'password';
+  router.post('/settings/password', formView(VIEW), loadPage, failedAt('password'), async (req, res) => {
     const userId = currentUserId(res);
-    await changePassword(deps.db, userId, parseForm(changePasswordSchema, req.body), attemptFrom(req, deps.authLimits ?? AUTH_LIMITS));
+    await changePassword(deps.db, userId, parseForm(changePasswordSchema, req.body), attemptFrom(req, limits));
     // A new session id too: whoever may have copied the old cookie holds nothing now.
     await startSignedInSession(req, userId);
     res.redirect(303, '/settings?password=changed');
   });
 
+  router.post('/settings/email', formView(VIEW), loadPage, failedAt('email'), async (req, res) => {
+    await saveEmailPreferences(deps.db, currentUserId(res), parseForm(emailPreferencesSchema(deps.attachmentFormats), req.body));
+    res.redirect(303, '/settings?email=saved');
+  });
+
+  router.post('/settings/test-email', formView(VIEW), loadPage, failedAt('test-email'), async (_req, res) => {
+    await sendTestEmail(deps.db, deps.mailer, currentUserId(res), deps.config.appUrl);
+    res.redirect(303, '/settings?test=sent');
+  });
+
+  router.post('/settings/account/delete', formView(VIEW), loadPage, failedAt('delete'), async (req, res) => {
+    const userId = currentUserId(res);
+    await deleteAccount(deps.db, userId, parseForm(deleteAccountSchema, req.body), attemptFrom(req, limits));
+    // The key ring still holds the deleted user's own key; reloading finds none and drops it.
+    await deps.lookups.personalKeyChanged(userId);
+    await endSession(req, res);
+    res.redirect(303, '/?account=deleted');
+  });
+
   return router;
+}
+
+function noticeFor(query: ReturnType<typeof settingsQuery.parse>, user: { email: string }): string | null {
+  if (query.saved) return 'Your API key settings were saved.';
+  if (query.removed) return 'Your API key was removed.';
+  if (query.password) return 'Your password was changed. Everywhere else you were signed in, you are now signed out.';
+  if (query.email) return 'Your email settings were saved.';
+  if (query.test) return `Test email sent to ${user.email}.`;
+  return null;
+}
+
+/** Names the form a failed POST came from, so the page shows the message at that form (the key form otherwise). */
+function failedAt(form: 'password' | 'email' | 'test-email' | 'delete') {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.failedForm = form;
+    next();
+  };
+}
+
+/** Destroys the session (its row included, so no later response can write it back) and drops the cookie. */
+function endSession(req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.destroy((err: unknown) => {
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      res.clearCookie(SESSION_COOKIE);
+      resolve();
+    });
+  });
 }
 
 /** The page names the user's key and quota: not for shared caches or the browser's history. */

@@ -48,6 +48,13 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** A service outside the app (the SMTP server, say) failed; the message says why, without secrets. */
+export class UpstreamError extends AppError {
+  constructor(message: string) {
+    super(message, 502, 'upstream');
+  }
+}
+
 /** Too many tries too fast; the client may try again after `retryAfterSeconds` (sent as Retry-After). */
 export class TooManyRequestsError extends AppError {
   constructor(message: string, readonly retryAfterSeconds: number) {
