@@ -20,6 +20,25 @@ export async function enqueuePendingOfReport(db: Executor, reportId: string, now
   `.execute(db);
 }
 
+/**
+ * Queues a lookup that the cache may answer only with an entry fetched at or after `freshAfter` (a
+ * forced refresh). A job already queued or in flight for the hash stays the one job (single flight)
+ * and takes the later limit; a call already out still counts, as its answer is stored after the request.
+ */
+export async function enqueueForcedJob(db: Executor, job: { hash: string; hashType: HashType; freshAfter: number }, now: number): Promise<void> {
+  await sql`
+    INSERT INTO lookup_jobs (hash, hash_type, state, created_at, fresh_after)
+    VALUES (${job.hash}, ${job.hashType}, 'queued', ${now}, ${job.freshAfter})
+    ON CONFLICT (hash) DO UPDATE SET fresh_after = max(lookup_jobs.fresh_after, excluded.fresh_after)
+  `.execute(db);
+}
+
+/** The job's current cache limit (a forced refresh may have raised it since the job was read); null once it is gone. */
+export async function findJobFreshAfter(db: Executor, id: number): Promise<number | null> {
+  const row = await db.selectFrom('lookup_jobs').select('fresh_after').where('id', '=', id).executeTakeFirst();
+  return row?.fresh_after ?? null;
+}
+
 /** Reports with rows waiting for VirusTotal, whose owners may still spend quota (not disabled). */
 export async function listRunnableReports(db: Executor): Promise<Array<{ reportId: string; userId: number }>> {
   return db

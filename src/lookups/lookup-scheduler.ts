@@ -215,15 +215,27 @@ export class LookupScheduler {
     this.inFlight.set(run, flight.job.hash_type);
   }
 
-  /** A job whose hash the cache already answers (another alias came back first) costs no call. */
+  /**
+   * A job whose hash the cache already answers (another alias came back first) costs no call. A
+   * forced refresh takes only an entry fetched since it was asked for. A hit is checked again inside
+   * the transaction that deletes the job: a refresh forced in between raises the job's limit, and
+   * must not lose its job to an entry older than its request.
+   */
   private async answerFromCache(job: LookupJobRow): Promise<boolean> {
     const now = this.now();
-    const key = await cache.findFreshEntryKey(this.deps.db, job.hash, now - this.options.cacheTtlMs);
-    if (!key) return false;
+    const freshAfter = now - this.options.cacheTtlMs;
+    const limit = (forcedAfter: number) => Math.max(freshAfter, forcedAfter - 1);
+    if (!(await cache.findFreshEntryKey(this.deps.db, job.hash, limit(job.fresh_after)))) return false;
     const touched = await this.deps.db.transaction().execute(async (trx) => {
+      const forcedAfter = await jobs.findJobFreshAfter(trx, job.id);
+      // Settled meanwhile: nothing to send, look for the next job.
+      if (forcedAfter === null) return [];
+      const key = await cache.findFreshEntryKey(trx, job.hash, limit(forcedAfter));
+      if (!key) return null;
       await jobs.deleteJob(trx, job.id);
-      return resolvePendingFromCache(trx, { entryKey: key, freshAfter: now - this.options.cacheTtlMs, fromCache: true, now });
+      return resolvePendingFromCache(trx, { entryKey: key, freshAfter, fromCache: true, now });
     });
+    if (!touched) return false;
     await this.deps.onReportsTouched(touched);
     return true;
   }
@@ -253,13 +265,16 @@ export class LookupScheduler {
         breaker.success();
         keys.keyWorks(key);
         const touched = await db.transaction().execute(async (trx) => {
+          // Stamped inside the transaction, so every refresh forced before it commits asked before
+          // this answer was stored: all rows waiting for the file take it, and no job is left behind.
+          const fetchedAt = this.now();
           const entry =
             outcome.kind === 'found'
-              ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, outcome.answer, now)
-              : await cache.upsertNotFoundEntry(trx, job.hash, now);
+              ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, outcome.answer, fetchedAt)
+              : await cache.upsertNotFoundEntry(trx, job.hash, fetchedAt);
           await jobs.deleteJob(trx, job.id);
           await jobs.deleteQueuedJobsFor(trx, await cache.aliasesOf(trx, entry));
-          return resolvePendingFromCache(trx, { entryKey: entry, freshAfter: now - this.options.cacheTtlMs, fromCache: false, now });
+          return resolvePendingFromCache(trx, { entryKey: entry, freshAfter: fetchedAt - this.options.cacheTtlMs, fromCache: false, now: fetchedAt });
         });
         await this.deps.onReportsTouched(touched);
         return;

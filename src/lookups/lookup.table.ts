@@ -51,6 +51,8 @@ export interface LookupJobTable {
   leased_until: number | null;
   last_error: string | null;
   created_at: number;
+  /** Only a cache entry fetched at or after this may answer the job (a forced refresh); 0: any inside the TTL. */
+  fresh_after: Generated<number>;
 }
 
 export interface VtCallTable {

@@ -51,3 +51,9 @@ function servedWithNewcomers<K>(known: ReadonlyMap<K, number>, keys: K[]): Map<K
   const floor = seen.length > 0 ? Math.min(...seen) - HEAD_START_CALLS : 0;
   return new Map(keys.map((k) => [k, known.get(k) ?? floor]));
 }
+
+/** The queue as it will stand once `calls` more rows of a report wait: a refresh priced before it is queued. */
+export function withMorePending(reports: PendingReport[], target: Omit<PendingReport, 'pending'>, calls: number): PendingReport[] {
+  if (!reports.some((r) => r.reportId === target.reportId)) return [...reports, { ...target, pending: calls }];
+  return reports.map((r) => (r.reportId === target.reportId ? { ...r, pending: r.pending + calls } : r));
+}

@@ -29,11 +29,16 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
       sha256 = e.sha256, sha1 = e.sha1, md5 = e.md5,
       malicious = e.malicious, suspicious = e.suspicious, undetected = e.undetected, harmless = e.harmless,
       engines = e.engines, fortinet = e.fortinet, last_analysis_date = e.last_analysis_date,
-      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL, answer_id = e.answer_id
+      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL, answer_id = e.answer_id,
+      -- A not-found entry that replaced a found one still holds the file's old name: it names nothing now.
+      meaningful_name = CASE e.verdict WHEN 'not_found' THEN NULL ELSE e.meaningful_name END,
+      refresh_after = NULL
     FROM cache_aliases a JOIN cache_entries e ON e.key = a.entry_key
     WHERE report_items.status = 'pending'
       AND a.hash = report_items.hash
       AND e.fetched_at > ${scope.freshAfter}
+      -- A forced refresh waits for an answer fetched after it was asked for, whoever's answer comes in.
+      AND (report_items.refresh_after IS NULL OR e.fetched_at >= report_items.refresh_after)
       ${scope.reportId !== undefined ? sql`AND report_items.report_id = ${scope.reportId}` : sql``}
       ${scope.entryKey !== undefined ? sql`AND a.entry_key = ${scope.entryKey}` : sql``}
     ${scope.reportId !== undefined ? sql`` : sql`RETURNING report_items.report_id`}
@@ -46,7 +51,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
 /** Marks every pending row for `hash`, in any report, as an error; returns the reports touched. */
 export async function failPendingRows(db: Executor, hash: string, reason: string, now: number): Promise<string[]> {
   const rows = await sql<{ report_id: string }>`
-    UPDATE report_items SET status = 'error', verdict = 'error', error = ${reason}, looked_up_at = ${now}, from_cache = 0
+    UPDATE report_items SET status = 'error', verdict = 'error', error = ${reason}, looked_up_at = ${now}, from_cache = 0, refresh_after = NULL
     WHERE status = 'pending' AND hash = ${hash}
     RETURNING report_id
   `.execute(db);

@@ -1,0 +1,82 @@
+import { Router, type Response } from 'express';
+import type SQLite from 'better-sqlite3';
+import type { Db } from '../shared/database.js';
+import { NotFoundError } from '../shared/errors.js';
+import { currentUserId, requireUser } from '../auth/require-user.js';
+import { parseForm } from '../web/validate.js';
+import { refreshSchema } from './refresh.schemas.js';
+import { itemIdParam, reportIdParam } from './report.schemas.js';
+import type { LookupStatus } from './report.service.js';
+import * as refresh from './report-refresh.js';
+
+export interface RefreshRouteDeps {
+  db: Db;
+  sqlite: SQLite.Database;
+  cacheTtlMs: number;
+  lookups: LookupStatus & { wake(): void };
+  /** Called when a report completed at once from the cache (its email may be due). */
+  onCompleted: () => void;
+}
+
+// An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
+function reportIdOf(value: unknown): string {
+  const parsed = reportIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Report not found.');
+  return parsed.data;
+}
+
+function itemIdOf(value: unknown): number {
+  const parsed = itemIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Row not found.');
+  return parsed.data;
+}
+
+const mailEnabled = (res: Response) => res.locals.mailEnabled === true;
+
+/**
+ * Refresh (rows older than the cache lifetime), Force refresh (one row) and Re-run (a new report with
+ * the same inputs). Each refresh shows its cost on a confirm page (GET) before the POST spends quota.
+ */
+export function refreshRoutes(deps: RefreshRouteDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  const ttl = refresh.describeDuration(deps.cacheTtlMs);
+
+  router.get('/reports/:id/refresh', requireUser, async (req, res) => {
+    const reportId = reportIdOf(req.params.id);
+    const plan = await refresh.planRefresh(db, reportId, currentUserId(res), deps.lookups, deps.cacheTtlMs);
+    res.render('reports/refresh-confirm', { item: null, plan, ttl, action: `/reports/${reportId}/refresh` });
+  });
+
+  router.post('/reports/:id/refresh', requireUser, async (req, res) => {
+    const reportId = reportIdOf(req.params.id);
+    const form = parseForm(refreshSchema, req.body);
+    const notify = mailEnabled(res) && form.notify === 'on';
+    const { completed } = await refresh.refreshReport(db, reportId, currentUserId(res), { cacheTtlMs: deps.cacheTtlMs, notify });
+    if (completed) deps.onCompleted();
+    else deps.lookups.wake();
+    res.redirect(303, `/reports/${reportId}`);
+  });
+
+  router.get('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
+    const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
+    const plan = await refresh.planForceRefresh(db, reportId, itemId, currentUserId(res), deps.lookups);
+    res.render('reports/refresh-confirm', { item: plan.item, plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
+  });
+
+  router.post('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
+    const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
+    if (await refresh.forceRefreshItem(db, reportId, itemId, currentUserId(res))) deps.lookups.wake();
+    res.redirect(303, `/reports/${reportId}/items/${itemId}`);
+  });
+
+  router.post('/reports/:id/rerun', requireUser, async (req, res) => {
+    const reportId = reportIdOf(req.params.id);
+    const rerun = await refresh.rerunReport({ db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs }, reportId, currentUserId(res), mailEnabled(res));
+    if (rerun.completed) deps.onCompleted();
+    else deps.lookups.wake();
+    res.redirect(303, `/reports/${rerun.reportId}`);
+  });
+
+  return router;
+}

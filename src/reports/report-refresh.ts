@@ -1,0 +1,164 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../shared/database.js';
+import type { Database } from '../shared/schema.js';
+import { NotFoundError } from '../shared/errors.js';
+import { estimateFinish } from '../lookups/eta.js';
+import { enqueueForcedJob, enqueuePendingOfReport, pendingByReport } from '../lookups/job.repository.js';
+import type { Pause } from '../lookups/pause.js';
+import { callsUntilDone, withMorePending } from '../lookups/queue-position.js';
+import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
+import { importHashList, type ImportDeps } from './report-import.js';
+import { countStaleRows, requeueItemForced, requeueStaleRows } from './report-refresh.repository.js';
+import * as reports from './report.repository.js';
+import { completeFinishedReports, type LookupStatus } from './report.service.js';
+import type { ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
+
+// Refresh (rows older than the cache TTL, and failures), Force refresh (one row, even inside the TTL)
+// and Re-run (the same inputs as a new report).
+//
+// A refreshed row goes back to `pending`, so the report is running again through the usual machinery:
+// the scheduler, fair share, the limiter, the ETA and completion all work on pending rows. The row
+// keeps its previous answer (detections, fetch time, whole answer) until the new one overwrites it.
+
+export interface QueueEstimate {
+  /** When the report's last waiting row should be answered; null when lookups cannot run. */
+  finishAt: Date | null;
+  /** Calls until then, this report's and, by fair share, other analysts' turns. */
+  callsAhead: number;
+  pause: Pause | null;
+}
+
+export interface RefreshPlan {
+  report: Pick<ReportRow, 'id' | 'name'>;
+  /** Rows that would go back to the queue. */
+  rows: number;
+  /** Of those, rows the cache answers at once (their file was fetched again inside the TTL). */
+  fromCache: number;
+  /** VirusTotal lookups it costs. */
+  calls: number;
+  estimate: QueueEstimate;
+}
+
+export interface ItemRefreshPlan extends RefreshPlan {
+  item: ReportItemRow;
+}
+
+/** What refreshing the report's stale rows would cost, and when they would be done. */
+export async function planRefresh(db: Db, reportId: string, userId: number, lookups: LookupStatus, cacheTtlMs: number, now = Date.now()): Promise<RefreshPlan> {
+  const report = await ownReport(db, reportId, userId);
+  const stale = await countStaleRows(db, report.id, now - cacheTtlMs);
+  return { report, ...stale, estimate: await estimateWith(db, report, stale.calls, lookups, now) };
+}
+
+/**
+ * Sends the report's stale rows back to the queue:
+ * 1. rows older than the TTL, and failed rows, become pending (invalid lines never do);
+ * 2. those the cache answers inside the TTL are answered at once, the rest get one job per hash;
+ * 3. the report runs again, or completes at once when the cache answered everything.
+ * Returns how many rows went back and whether the report is complete again.
+ */
+export async function refreshReport(db: Db, reportId: string, userId: number, options: { cacheTtlMs: number; notify: boolean }, now = Date.now()) {
+  const staleAt = now - options.cacheTtlMs;
+  const { id, requeued } = await db.transaction().execute(async (trx) => {
+    // Read inside the transaction: whether it was complete decides what happens to its email.
+    const report = await ownReport(trx, reportId, userId);
+    const rows = await requeueStaleRows(trx, report.id, staleAt);
+    if (rows === 0) return { id: report.id, requeued: 0 };
+    await resolvePendingFromCache(trx, { reportId: report.id, freshAfter: staleAt, fromCache: true, now });
+    await enqueuePendingOfReport(trx, report.id, now);
+    await reports.updateReport(trx, report.id, reopened(report, options.notify));
+    return { id: report.id, requeued: rows };
+  });
+  const completed = requeued > 0 && (await completeFinishedReports(db, [id], now)).length > 0;
+  return { requeued, completed };
+}
+
+/** What forcing one row would cost: one call, or nothing when the row cannot be refreshed. */
+export async function planForceRefresh(db: Db, reportId: string, itemId: number, userId: number, lookups: LookupStatus, now = Date.now()): Promise<ItemRefreshPlan> {
+  const report = await ownReport(db, reportId, userId);
+  const item = await reports.findItem(db, report.id, itemId);
+  if (!item) throw new NotFoundError('Row not found.');
+  const calls = canForce(item) ? 1 : 0;
+  return { report, item, rows: calls, fromCache: 0, calls, estimate: await estimateWith(db, report, calls, lookups, now) };
+}
+
+/**
+ * Asks VirusTotal about one row again, even inside the TTL: the row and its job take only an answer
+ * fetched from now on. Another job for the same hash (someone else's refresh, an upload) stays the
+ * one job, so refreshes at once cost one call. Returns false when the row was not refreshable.
+ */
+export async function forceRefreshItem(db: Db, reportId: string, itemId: number, userId: number, now = Date.now()): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const report = await ownReport(trx, reportId, userId);
+    const row = await requeueItemForced(trx, report.id, itemId, now);
+    if (!row) {
+      if (!(await reports.findItem(trx, report.id, itemId))) throw new NotFoundError('Row not found.');
+      return false;
+    }
+    if (row.hash === null || row.hash_type === null) throw new Error(`report row ${itemId} was answered without a hash`);
+    await enqueueForcedJob(trx, { hash: row.hash, hashType: row.hash_type, freshAfter: now }, now);
+    await reports.updateReport(trx, report.id, reopened(report, false));
+    return true;
+  });
+}
+
+const RERUN_SUFFIX = ' (re-run)';
+/** What the upload form allows for a name. */
+const MAX_NAME = 200;
+
+/**
+ * Uploads the report's inputs again as a new report, through the normal import: the same lines at the
+ * same line numbers (invalid ones too), answered from the cache where it can, queued where not.
+ */
+export async function rerunReport(deps: ImportDeps, reportId: string, userId: number, mailEnabled: boolean) {
+  const report = await ownReport(deps.db, reportId, userId);
+  const lines: string[] = [];
+  for await (const item of reports.iterateItems(deps.db, report.id)) {
+    // Blank lines where the upload had them (or a duplicate the import dropped) keep the line numbers.
+    while (lines.length < item.line - 1) lines.push('');
+    lines.push(item.input);
+  }
+  return importHashList(deps, {
+    userId,
+    name: report.name.slice(0, MAX_NAME - RERUN_SUFFIX.length) + RERUN_SUFFIX,
+    notify: mailEnabled && report.notify_email === 1,
+    content: Buffer.from(lines.join('\n'), 'utf8'),
+  });
+}
+
+/** How a cache lifetime reads on the confirm page: "24 hours", "1.5 hours", "90 seconds". */
+export function describeDuration(ms: number): string {
+  const [amount, unit] = ms >= 3_600_000 ? [ms / 3_600_000, 'hour'] : ms >= 60_000 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  const shown = Number(amount.toFixed(1));
+  return `${shown} ${unit}${shown === 1 ? '' : 's'}`;
+}
+
+async function ownReport(db: Db | Transaction<Database>, reportId: string, userId: number): Promise<ReportRow> {
+  const report = await reports.findReportForUser(db, reportId, userId);
+  if (!report) throw new NotFoundError('Report not found.');
+  return report;
+}
+
+/** Pending rows wait for their answer; invalid lines are never looked up. */
+const canForce = (item: ReportItemRow) => item.status === 'found' || item.status === 'not_found' || item.status === 'error';
+
+/**
+ * The report with waiting rows is running again, so its ETA shows and it completes again. The email
+ * sent for a completed report is not sent again unless asked for; a report still running keeps the
+ * choice made at upload (its email has not gone yet).
+ */
+function reopened(report: ReportRow, notify: boolean): ReportUpdate {
+  const change: ReportUpdate = { state: 'active', completed_at: null };
+  if (notify) return { ...change, notify_email: 1, email_status: 'waiting', email_attempts: 0, email_error: null, email_next_at: null };
+  return report.state === 'completed' ? { ...change, notify_email: 0 } : change;
+}
+
+/** When the report would be done with `calls` more rows waiting, under fair share and the owner's quota. */
+async function estimateWith(db: Db, report: ReportRow, calls: number, lookups: LookupStatus, now: number): Promise<QueueEstimate> {
+  const pause = lookups.bannerFor(report.user_id);
+  const queue = withMorePending(await pendingByReport(db), { reportId: report.id, userId: report.user_id }, calls);
+  const callsAhead = callsUntilDone(queue, report.id, lookups.servesOnlyOwnKey(report.user_id), lookups.shares());
+  // As on the report page: with no usable key, or a key VirusTotal refused, there is no time to give.
+  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause };
+  return { finishAt: new Date(estimateFinish(callsAhead, lookups.quotaFor(report.user_id), now, pause?.until ?? now)), callsAhead, pause };
+}
