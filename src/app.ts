@@ -10,13 +10,15 @@ import type { Logger } from './shared/logger.js';
 import type { LookupEngine } from './lookups/lookup-engine.js';
 import type { SecretBox } from './shared/secret-box.js';
 import type { AuthLimits } from './auth/throttle.js';
+import type { Mailer } from './mail/mailer.js';
+import type { AttachmentFormat } from './mail/report-attachment.js';
 import { createSessionMiddleware } from './web/session.js';
 import { csrfProtection, securityHeaders } from './web/security.js';
 import { locals } from './web/locals.js';
 import { routes } from './web/routes.js';
 import { healthRoutes } from './web/health.js';
 import { errorHandler, notFound } from './web/error-handler.js';
-import { formatDate, formatRelative } from './web/format.js';
+import { formatAge, formatDate, formatRelative } from './web/format.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -29,6 +31,10 @@ export interface AppDeps {
   secretBox: SecretBox;
   /** Nudges the completion-email sender. */
   onReportsCompleted: () => void;
+  /** The SMTP mailer (settings' test email); null when SMTP_URL is unset. */
+  mailer: Mailer | null;
+  /** The files the completion email can attach; Settings offers only these. */
+  attachmentFormats: readonly AttachmentFormat[];
   siteNotice?: string | null;
   /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
   authLimits?: AuthLimits;
@@ -47,6 +53,7 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.locals.formatDate = formatDate;
   app.locals.formatRelative = formatRelative;
+  app.locals.formatAge = formatAge;
   // Defaults for pages rendered before the locals middleware ran (an early error, say).
   Object.assign(app.locals, { currentUser: null, csrfToken: '', banner: null, mailEnabled: false, errors: {}, values: {}, formError: null, path: '' });
   app.locals.siteNotice = deps.siteNotice ?? null;
@@ -86,6 +93,8 @@ export function createApp(deps: AppDeps) {
       maxUploadBytes: config.maxUploadBytes,
       lookups: deps.lookups,
       onCompleted: deps.onReportsCompleted,
+      mailer: deps.mailer,
+      attachmentFormats: deps.attachmentFormats,
     }),
   );
   app.use(notFound);

@@ -16,7 +16,9 @@ import { deleteOrphanJobs } from './lookups/job.repository.js';
 import { evictExpiredCache } from './lookups/cache-eviction.js';
 import { createMailer } from './mail/mailer.js';
 import { ReportNotifier } from './mail/report-notifier.js';
-import { completeFinishedReports } from './reports/report.service.js';
+import { offeredFormats } from './mail/report-attachment.js';
+import { reportFileRenderers, type WholeFileRenderer } from './mail/report-files.js';
+import { completeFinishedReports, renderReportPdf } from './reports/report.service.js';
 import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
 import { loadSecretBox } from './shared/secret-box.js';
@@ -47,6 +49,8 @@ export interface RuntimeTuning {
   siteNotice?: string;
   /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
   authLimits?: AuthLimits;
+  /** Makes a report's PDF for the completion email; without one, PDF is not offered in Settings. */
+  renderPdf?: WholeFileRenderer;
 }
 
 export interface Runtime {
@@ -90,10 +94,14 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   );
   const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
+  // The one place a report file format is plugged in: Settings offers what this can make.
+  const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? renderReportPdf);
   const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
     appUrl: config.appUrl,
     maxAttempts: tuning.emailMaxAttempts ?? 5,
     retryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
+    files: reportFiles,
+    attachmentMaxBytes: config.mailAttachmentMaxBytes,
   });
   const scheduler = new LookupScheduler(
     {
@@ -130,6 +138,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     lookups,
     secretBox,
     onReportsCompleted: () => notifier.wake(),
+    mailer,
+    attachmentFormats: offeredFormats(reportFiles),
     siteNotice: tuning.siteNotice ?? null,
     authLimits,
   });

@@ -31,6 +31,8 @@ document.addEventListener('click', async (event) => {
   let delay = 3000;
 
   async function refreshRegion() {
+    // Swapping the region would throw away what the analyst is typing in its filter form.
+    if (document.activeElement && document.activeElement.form && region.contains(document.activeElement)) return null;
     const response = await fetch(window.location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
     if (!response.ok) return false;
     const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
@@ -49,7 +51,8 @@ document.addEventListener('click', async (event) => {
         if (key !== last) {
           last = key;
           const done = await refreshRegion();
-          if (done || status.status === 'completed') return;
+          if (done === null) last = null; // skipped: try again on the next tick
+          else if (done || status.status === 'completed') return;
         }
         delay = 3000;
       } else {
@@ -61,4 +64,38 @@ document.addEventListener('click', async (event) => {
     window.setTimeout(tick, delay);
   }
   window.setTimeout(tick, delay);
+})();
+
+// "Copy hashes": fetch the hash list of every row matching the filter (not only the page shown) and
+// put it on the clipboard. Without JavaScript the same form downloads the list as a text file.
+(function copyHashes() {
+  if (!navigator.clipboard) return;
+  // On <html>, so the button says "Copy" also after the live report swaps its region.
+  document.documentElement.classList.add('can-copy');
+
+  document.addEventListener('submit', async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !('copyHashes' in form.dataset)) return;
+    event.preventDefault();
+    const status = form.querySelector('.copy-status');
+    const kind = form.querySelector('select[name=kind]');
+    const label = kind && kind.selectedOptions[0] ? kind.selectedOptions[0].textContent : 'hash';
+    const url = `${form.action}?${new URLSearchParams(new FormData(form))}`;
+    const text = fetch(url, { credentials: 'same-origin' }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.text();
+    });
+    try {
+      // A ClipboardItem that waits for the download keeps the click's permission to write (Safari).
+      if (window.ClipboardItem) {
+        await navigator.clipboard.write([new ClipboardItem({ 'text/plain': text.then((t) => new Blob([t], { type: 'text/plain' })) })]);
+      } else {
+        await navigator.clipboard.writeText(await text);
+      }
+      const count = (await text).split('\n').filter(Boolean).length;
+      if (status) status.textContent = count === 0 ? `No ${label} to copy.` : `Copied ${count} ${label}${count === 1 ? '' : 's'}.`;
+    } catch {
+      if (status) status.textContent = 'Copying failed; the button downloads the list without JavaScript.';
+    }
+  });
 })();

@@ -1,9 +1,19 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
+import type { HashKind, ItemFilter, ItemSort, ReportListFilter } from './report.schemas.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
 
 type Executor = Db | Transaction<Database>;
+
+const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+
+/** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
+const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_found', 'error'];
+
+/** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+const like = (column: string, pattern: string) => sql<SqlBool>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`;
 
 // Every query that reads a report for a person takes their user id: ownership is part of the query.
 
@@ -29,12 +39,11 @@ export async function findReportForUser(db: Executor, id: string, userId: number
     .executeTakeFirst();
 }
 
-export async function listReportsForUser(db: Executor, userId: number, limit: number, offset: number): Promise<ReportRow[]> {
+export async function listReportsForUser(db: Executor, userId: number, filter: ReportListFilter, limit: number, offset: number): Promise<ReportRow[]> {
   return db
     .selectFrom('reports')
     .selectAll()
-    .where('user_id', '=', userId)
-    .where('state', '!=', 'importing')
+    .where((eb) => listedFor(eb, userId, filter))
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(limit)
@@ -42,14 +51,28 @@ export async function listReportsForUser(db: Executor, userId: number, limit: nu
     .execute();
 }
 
-export async function countReportsForUser(db: Executor, userId: number): Promise<number> {
+export async function countReportsForUser(db: Executor, userId: number, filter: ReportListFilter): Promise<number> {
   const row = await db
     .selectFrom('reports')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('state', '!=', 'importing')
+    .where((eb) => listedFor(eb, userId, filter))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The user's visible reports matching a name search and a status, where status follows summarise() in report.service.ts. */
+function listedFor(eb: ExpressionBuilder<Database, 'reports'>, userId: number, filter: ReportListFilter): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [eb('user_id', '=', userId), eb('state', '!=', 'importing')];
+  if (filter.q !== '') conditions.push(like('name', `%${likeLiteral(filter.q)}%`));
+  if (filter.status === 'completed') conditions.push(eb('state', '=', 'completed'));
+  else if (filter.status) {
+    // IN, not NOT IN: one seek per verdict in the (report_id, verdict) index, stopping at the first row.
+    const answered = eb.exists(
+      eb.selectFrom('report_items').select('report_items.id').whereRef('report_items.report_id', '=', 'reports.id').where('report_items.verdict', 'in', ANSWERED),
+    );
+    conditions.push(eb('state', '=', 'active'), filter.status === 'running' ? answered : eb.not(answered));
+  }
+  return eb.and(conditions);
 }
 
 export type VerdictCounts = Partial<Record<Verdict, number>>;
@@ -71,27 +94,67 @@ export async function countVerdicts(db: Executor, reportIds: string[]): Promise<
   return result;
 }
 
-export async function listItems(db: Executor, reportId: string, limit: number, offset: number): Promise<ReportItemRow[]> {
-  return db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).orderBy('id').limit(limit).offset(offset).execute();
+/**
+ * A report's rows that pass the filter. SQLite reads them through (report_id, verdict) for a few
+ * verdicts or (report_id, id) for reads in id order; the search is a prefix match on the input and
+ * the hashes and a substring match on the file's name, over the report's own rows only.
+ */
+function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
+  if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
+  if (filter.q !== '') {
+    const text = likeLiteral(filter.q);
+    const prefixOf = ['input', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
+    conditions.push(eb.or([...prefixOf, like('meaningful_name', `%${text}%`)]));
+  }
+  return eb.and(conditions);
 }
 
-/** Reads a report's rows in id order, `batch` at a time, for streamed exports. */
-export async function* iterateItems(db: Executor, reportId: string, batch = 1000): AsyncGenerator<ReportItemRow> {
+export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number): Promise<ReportItemRow[]> {
+  let query = db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter));
+  // Descending puts NULL last in SQLite: rows without an answer come after those with one.
+  if (sort === 'detections') query = query.orderBy('malicious', 'desc').orderBy('suspicious', 'desc');
+  if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', 'desc');
+  // The importer writes rows in line order, so id order is line order without sorting on line.
+  return query.orderBy('id').limit(limit).offset(offset).execute();
+}
+
+/** Reads rows `batch` at a time after the last id seen, so a long read never holds the connection. */
+async function* inBatches<R extends { id: number }>(batch: number, read: (afterId: number) => Promise<R[]>): AsyncGenerator<R> {
   let after = 0;
   for (;;) {
-    const rows = await db
-      .selectFrom('report_items')
-      .selectAll()
-      .where('report_id', '=', reportId)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(batch)
-      .execute();
+    const rows = await read(after);
     yield* rows;
     const last = rows.at(-1);
     if (!last || rows.length < batch) return;
     after = last.id;
   }
+}
+
+/** A report's rows that pass the filter, in line order, for streamed exports. */
+export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW, batch = 1000): AsyncGenerator<ReportItemRow> {
+  return inBatches(batch, (after) =>
+    db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter)).where('id', '>', after).orderBy('id').limit(batch).execute(),
+  );
+}
+
+/**
+ * One kind of hash of each row that passes the filter, in line order. A row VirusTotal did not
+ * answer still has the hash it was uploaded as; rows with no hash of that kind give nothing.
+ */
+export async function* iterateHashes(db: Executor, reportId: string, filter: ItemFilter, kind: HashKind, batch = 5000): AsyncGenerator<string> {
+  const value = sql<string | null>`coalesce(${sql.ref(kind)}, CASE WHEN hash_type = ${kind} THEN hash END)`;
+  const rows = inBatches(batch, (after) =>
+    db
+      .selectFrom('report_items')
+      .select(['id', value.as('value')])
+      .where((eb) => matching(eb, reportId, filter))
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batch)
+      .execute(),
+  );
+  for await (const row of rows) if (row.value) yield row.value;
 }
 
 export async function hasPendingItems(db: Executor, reportId: string): Promise<boolean> {
@@ -117,12 +180,27 @@ export async function deleteUnfinishedImports(db: Executor): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
-export async function countItems(db: Executor, reportId: string): Promise<number> {
-  const row = await sql<{ n: number }>`SELECT count(*) AS n FROM report_items WHERE report_id = ${reportId}`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+export async function countItems(db: Executor, reportId: string, filter = EVERY_ROW): Promise<number> {
+  const row = await db
+    .selectFrom('report_items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => matching(eb, reportId, filter))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** One row of a report; the caller has already checked the report is the user's. */
 export async function findItem(db: Executor, reportId: string, itemId: number): Promise<ReportItemRow | undefined> {
   return db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).where('id', '=', itemId).executeTakeFirst();
+}
+
+/** A report and its owner's address, for files made on the owner's behalf (the completion email's PDF). */
+export async function findReportWithOwner(db: Executor, id: string): Promise<(ReportRow & { owner_email: string }) | undefined> {
+  return db
+    .selectFrom('reports')
+    .innerJoin('users', 'users.id', 'reports.user_id')
+    .selectAll('reports')
+    .select('users.email as owner_email')
+    .where('reports.id', '=', id)
+    .executeTakeFirst();
 }

@@ -6,10 +6,10 @@ import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
 import { importHashList } from './report-import.js';
-import { iterateItems } from './report.repository.js';
-import { engineSortQuery, itemIdParam, pageQuery, reportIdParam, uploadSchema } from './report.schemas.js';
+import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
-import { streamCsv, streamJson } from './report-export.js';
+import { streamCsv, streamJson, streamLines } from './report-export.js';
+import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
 
 export interface ReportRouteDeps {
@@ -63,23 +63,35 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.use('/reports', requireUser);
 
   router.get('/reports', async (req, res) => {
-    const { page } = pageQuery.parse(req.query);
-    const { reports, total } = await service.listReports(db, currentUserId(res), page, REPORTS_PER_PAGE);
+    const { page, ...filter } = reportListQuery.parse(req.query);
+    const { reports, total } = await service.listReports(db, currentUserId(res), filter, page, REPORTS_PER_PAGE);
     noStore(res);
-    res.render('reports/index', { reports, page, pages: Math.max(1, Math.ceil(total / REPORTS_PER_PAGE)) });
+    res.render('reports/index', { reports, filter, total, page, pages: pageCount(total, REPORTS_PER_PAGE), pagerQuery: queryString(filter) });
   });
 
   router.get('/reports/new', (_req, res) => res.render('reports/new'));
 
   router.get('/reports/:id', async (req, res) => {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
-    const { page } = pageQuery.parse(req.query);
-    const [items, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, page, ITEMS_PER_PAGE),
+    const query = reportPageQuery.parse(req.query);
+    const [{ items, matching }, estimate] = await Promise.all([
+      service.listReportItems(db, report.id, query, ITEMS_PER_PAGE),
       service.estimateReport(db, report, currentUserId(res), deps.lookups),
     ]);
     noStore(res);
-    res.render('reports/show', { report, items, estimate, page, pages: Math.max(1, Math.ceil(report.counts.total / ITEMS_PER_PAGE)) });
+    res.render('reports/show', {
+      report,
+      items,
+      estimate,
+      query,
+      matching,
+      chart: verdictBars(report.counts, query),
+      filterQuery: filterQueryOf(query),
+      pagerQuery: pagerQueryOf(query),
+      page: query.page,
+      pages: pageCount(matching, ITEMS_PER_PAGE),
+      now: Date.now(),
+    });
   });
 
   router.get('/reports/:id/items/:itemId', async (req, res) => {
@@ -105,19 +117,36 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     });
   });
 
+  // Downloads take the page's filter (not its order or page): the rows the analyst is looking at, in line order.
   router.get('/reports/:id/export.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
-    noStore(res);
-    res.type('application/json').attachment(`${safeFileName(report.name)}.json`);
-    await streamJson(res, report, iterateItems(db, report.id));
+    const filter = itemFilterQuery.parse(req.query);
+    startDownload(res, 'application/json', `${downloadName(report.name, filter)}.json`);
+    await streamJson(res, report, service.exportItems(db, report.id, filter), isFiltered(filter) ? filter : null);
     res.end();
   });
 
   router.get('/reports/:id/export.csv', async (req, res) => {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
-    noStore(res);
-    res.type('text/csv; charset=utf-8').attachment(`${safeFileName(report.name)}.csv`);
-    await streamCsv(res, iterateItems(db, report.id));
+    const filter = itemFilterQuery.parse(req.query);
+    startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter)}.csv`);
+    await streamCsv(res, service.exportItems(db, report.id, filter));
+    res.end();
+  });
+
+  router.get('/reports/:id/export.pdf', async (req, res) => {
+    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const filter = itemFilterQuery.parse(req.query);
+    startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
+    await service.writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
+  });
+
+  // What the copy button puts on the clipboard: every matching row's hash, not only the page shown.
+  router.get('/reports/:id/hashes.txt', async (req, res) => {
+    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const { kind, ...filter } = hashListQuery.parse(req.query);
+    startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter)}-${kind}.txt`);
+    await streamLines(res, service.listMatchingHashes(db, report.id, filter, kind));
     res.end();
   });
 
@@ -132,6 +161,20 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 /** The box is only offered when email is configured; a crafted request cannot ask for more. */
 function wantsEmail(res: Response, field: string | undefined): boolean {
   return res.locals.mailEnabled === true && (field === 'on' || field === '1');
+}
+
+const pageCount = (rows: number, perPage: number) => Math.max(1, Math.ceil(rows / perPage));
+
+const isFiltered = (filter: ItemFilter) => filter.verdict.length > 0 || filter.q !== '';
+
+function startDownload(res: Response, type: string, fileName: string): void {
+  noStore(res);
+  res.type(type).attachment(fileName);
+}
+
+/** A filtered file says so in its name, so it is not taken for the whole report later. */
+function downloadName(reportName: string, filter: ItemFilter): string {
+  return `${safeFileName(reportName)}${isFiltered(filter) ? '-filtered' : ''}`;
 }
 
 function safeFileName(name: string): string {

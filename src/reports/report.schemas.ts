@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Verdict } from './report.table.js';
 
 /**
  * A form field a browser sends once, as text. A repeated name (`name=a&name=b`) or a bracketed one
@@ -15,9 +16,50 @@ export const uploadSchema = z.object({
   notify: formText('email choice'),
 });
 
-export const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+
+/** The verdicts a report's rows can be filtered by, in the order the page lists them. */
+export const VERDICTS = ['malicious', 'suspicious', 'clean', 'not_found', 'invalid', 'error', 'pending'] as const satisfies readonly Verdict[];
+
+/**
+ * `?verdict=malicious&verdict=suspicious`. "not found" and "not-found" mean not_found; values it does
+ * not know are dropped, so an edited or stale link shows more rows rather than an error.
+ */
+const verdictList = z.unknown().optional().transform((value): Verdict[] => {
+  const given = new Set([value ?? []].flat().map((v) => String(v).trim().toLowerCase().replace(/[\s-]+/g, '_')));
+  return VERDICTS.filter((v) => given.has(v));
 });
+
+/**
+ * A search box: text once, at most 200 characters; anything else searches for nothing. Control
+ * characters go: SQLite's LIKE stops reading a pattern at NUL, and "%\0" would match every name.
+ */
+const searchText = z
+  .string()
+  .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+  .pipe(z.string().max(200))
+  .catch('');
+
+/** Which rows of a report: the page, its downloads and its hash list all take the same filter. */
+export const itemFilterQuery = z.object({ verdict: verdictList, q: searchText });
+export type ItemFilter = z.infer<typeof itemFilterQuery>;
+
+export const ITEM_SORTS = ['line', 'detections', 'last_analysis'] as const;
+export type ItemSort = (typeof ITEM_SORTS)[number];
+
+export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), page: pageNumber });
+export type ReportPageQuery = z.infer<typeof reportPageQuery>;
+
+export const HASH_KINDS = ['sha256', 'sha1', 'md5'] as const;
+export type HashKind = (typeof HASH_KINDS)[number];
+
+export const hashListQuery = itemFilterQuery.extend({ kind: z.enum(HASH_KINDS).catch('sha256') });
+
+export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
+
+/** The report list: name search and status, any status when the value is missing or unknown. */
+export const reportListQuery = z.object({ q: searchText, status: z.enum(REPORT_STATUSES).optional().catch(undefined), page: pageNumber });
+export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 

@@ -1,6 +1,8 @@
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
+import { PassThrough, type Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import { writeReportPdf } from './report-pdf.js';
 import { findAnswerBody } from '../lookups/cache.repository.js';
 import { pendingByReport } from '../lookups/job.repository.js';
 import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
@@ -10,6 +12,7 @@ import { estimateFinish } from '../lookups/eta.js';
 import type { Pause } from '../lookups/pause.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import * as repo from './report.repository.js';
+import type { HashKind, ItemFilter, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow, ReportRow } from './report.table.js';
 
 export interface Counts {
@@ -78,10 +81,10 @@ export function summarise(row: ReportRow, counts: Counts): ReportSummary {
   };
 }
 
-export async function listReports(db: Db, userId: number, page: number, perPage: number) {
+export async function listReports(db: Db, userId: number, filter: ReportListFilter, page: number, perPage: number) {
   const [rows, total] = await Promise.all([
-    repo.listReportsForUser(db, userId, perPage, (page - 1) * perPage),
-    repo.countReportsForUser(db, userId),
+    repo.listReportsForUser(db, userId, filter, perPage, (page - 1) * perPage),
+    repo.countReportsForUser(db, userId, filter),
   ]);
   const counts = await repo.countVerdicts(db, rows.map((r) => r.id));
   return { reports: rows.map((r) => summarise(r, toCounts(counts.get(r.id) ?? {}))), total };
@@ -129,8 +132,32 @@ export async function getItemForUser(db: Db, reportId: string, itemId: number, u
   return { report, item, detail };
 }
 
-export async function listReportItems(db: Db, reportId: string, page: number, perPage: number): Promise<ReportItemRow[]> {
-  return repo.listItems(db, reportId, perPage, (page - 1) * perPage);
+/** One page of the rows that pass the filter, and how many pass it in all. */
+export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number): Promise<{ items: ReportItemRow[]; matching: number }> {
+  const [items, matching] = await Promise.all([
+    repo.listItems(db, reportId, query, query.sort, perPage, (query.page - 1) * perPage),
+    repo.countItems(db, reportId, query),
+  ]);
+  return { items, matching };
+}
+
+/** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */
+export function exportItems(db: Db, reportId: string, filter: ItemFilter): AsyncIterable<ReportItemRow> {
+  return repo.iterateItems(db, reportId, filter);
+}
+
+/**
+ * One kind of hash of the rows that pass the filter, each once: a list holding both the MD5 and the
+ * SHA-256 of a file has two rows for it, and a pasted blocklist wants it once. The set of hashes seen
+ * grows with the report, the text does not.
+ */
+export async function* listMatchingHashes(db: Db, reportId: string, filter: ItemFilter, kind: HashKind): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  for await (const hash of repo.iterateHashes(db, reportId, filter, kind)) {
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    yield hash;
+  }
 }
 
 export async function deleteReportForUser(db: Db, id: string, userId: number): Promise<void> {
@@ -155,4 +182,30 @@ export async function completeFinishedReports(db: Db, ids: string[], now = Date.
     completed.push(report.id);
   }
   return completed;
+}
+
+/** The filter in words, for the PDF's header: "verdict malicious, suspicious; search \"abc\"". */
+export function describeFilter(filter: ItemFilter): string | null {
+  const parts = [
+    ...(filter.verdict.length > 0 ? [`verdict ${filter.verdict.map((v) => v.replace('_', ' ')).join(', ')}`] : []),
+    ...(filter.q !== '' ? [`search "${filter.q}"`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
+/** Writes the report's PDF (the rows matching `filter`) to `out`. */
+export async function writePdf(db: Db, out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter): Promise<void> {
+  await writeReportPdf(out, { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date() }, exportItems(db, report.id, filter));
+}
+
+/** The whole report as a PDF in memory, for the completion email (which checks its size before attaching). */
+export async function renderReportPdf(db: Db, reportId: string): Promise<Buffer> {
+  const row = await repo.findReportWithOwner(db, reportId);
+  if (!row) throw new NotFoundError('Report not found.');
+  const counts = await repo.countVerdicts(db, [row.id]);
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await writePdf(db, sink, summarise(row, toCounts(counts.get(row.id) ?? {})), row.owner_email, { verdict: [], q: '' });
+  return Buffer.concat(chunks);
 }

@@ -45,6 +45,10 @@ export interface ReportItemTable {
   error: string | null;
   /** VirusTotal's whole answer for this row (vt_answers), kept after the cache entry is gone. */
   answer_id: number | null;
+  /** The file's name on VirusTotal, copied from the cache entry that answered the row; searchable. */
+  meaningful_name: string | null;
+  /** While pending after a forced refresh: only an answer fetched at or after this may fill the row. */
+  refresh_after: number | null;
 }
 
 export type ReportRow = Selectable<ReportTable>;

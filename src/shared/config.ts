@@ -36,6 +36,8 @@ const schema = z.object({
   SMTP_URL: optionalString,
   /** Sender address of emails. */
   MAIL_FROM: z.string().min(3).default('Hash Report <hash-report@localhost>'),
+  /** Largest report file (CSV, PDF) attached to a "report ready" email; a larger one is replaced by the link. */
+  MAIL_ATTACHMENT_MAX_MB: z.coerce.number().positive().max(1024).default(5),
   /** Public base URL, used for links in emails; https here also marks cookies Secure. */
   APP_URL: z.url().optional(),
   /**
@@ -77,6 +79,7 @@ export interface Config {
   cacheTtlMs: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mailAttachmentMaxBytes: number;
   appUrl: string;
   /** Cookies get the Secure flag: the app is served over https. */
   secureCookies: boolean;
@@ -176,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlMs: Math.round(e.CACHE_TTL_HOURS * 3_600_000),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mailAttachmentMaxBytes: Math.floor(e.MAIL_ATTACHMENT_MAX_MB * 1024 * 1024),
     appUrl,
     secureCookies,
     // Behind https the app is assumed to sit behind one TLS-terminating proxy, as before this setting existed.

@@ -1,12 +1,15 @@
 import { Router } from 'express';
 import { authRoutes } from '../auth/auth.routes.js';
 import { reportRoutes, type ReportRouteDeps } from '../reports/report.routes.js';
-import { settingsRoutes } from '../settings/settings.routes.js';
+import { refreshRoutes } from '../reports/refresh.routes.js';
+import { ACCOUNT_DELETED_NOTICE, settingsRoutes } from '../settings/settings.routes.js';
 import { adminRoutes } from '../admin/admin.routes.js';
 import type { Config } from '../shared/config.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { AuthLimits } from '../auth/throttle.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { AttachmentFormat } from '../mail/report-attachment.js';
 
 /** Everything the routes of every feature may need; each feature takes the part it uses. */
 export interface WebDeps extends ReportRouteDeps {
@@ -15,38 +18,50 @@ export interface WebDeps extends ReportRouteDeps {
   secretBox: SecretBox;
   /** Sign-in and registration limits (auth/throttle.ts AUTH_LIMITS unless tests shrink them). */
   authLimits?: AuthLimits;
+  /** Null when SMTP_URL is unset. */
+  mailer: Mailer | null;
+  /** The files the completion email can attach (CSV; PDF once a renderer is plugged in). */
+  attachmentFormats: readonly AttachmentFormat[];
 }
 
 /**
  * Every URL of the app, in one place.
- *   GET  /                       landing page, or the report list when signed in
+ *   GET  /                       landing page (?account=deleted says so), or the report list when signed in
  *   GET  /register, POST         create an account (signs in)
  *   GET  /login, POST            sign in
  *   POST /logout                 sign out
- *   GET  /reports                the user's reports, newest first
+ *   GET  /reports                the user's reports, newest first (?q= name, ?status=queued|running|completed)
  *   GET  /reports/new            upload form
  *   POST /reports                upload (multipart) → 303 /reports/:id
- *   GET  /reports/:id            report page (live while running)
+ *   GET  /reports/:id            report page, live while running (?verdict=…&verdict=…, ?q= hash prefix or name, ?sort=line|detections|last_analysis)
  *   GET  /reports/:id/items/:itemId        one row: every engine and the file's facts (?sort=)
  *   GET  /reports/:id/status.json          progress for the live page
- *   GET  /reports/:id/export.{json,csv}    downloads
+ *   GET  /reports/:id/export.{json,csv}    downloads of the rows matching ?verdict= and ?q=, in line order
+ *   GET  /reports/:id/hashes.txt           one hash a line (?kind=sha256|sha1|md5) of the rows matching ?verdict= and ?q=
  *   POST /reports/:id/delete     delete a report
- *   GET  /settings               the user's own VirusTotal key (hint, limits, usage)
+ *   GET  /reports/:id/refresh, POST        refresh rows older than the cache lifetime (GET: what it costs) → 303 /reports/:id
+ *   GET  /reports/:id/items/:itemId/refresh, POST   ask VirusTotal again for one row (GET: what it costs) → 303 the row
+ *   POST /reports/:id/rerun      the same inputs as a new report → 303 /reports/:newId
+ *   GET  /settings               own VirusTotal key (hint, limits, usage), password, email preferences, account deletion
  *   POST /settings/api-key       save the key and its limits → 303 /settings?saved=1
  *   POST /settings/api-key/delete          remove the key → 303 /settings?removed=1
  *   POST /settings/password      change the password, sign out every other session → 303 /settings?password=changed
+ *   POST /settings/email         email box default and attachment (none, CSV, PDF) → 303 /settings?email=saved
+ *   POST /settings/test-email    send a test email to oneself (one a minute) → 303 /settings?test=sent
+ *   POST /settings/account/delete          delete the account, its reports and key, sign out everywhere → 303 /?account=deleted
  *   GET  /admin                  quota, queue, activity, cache, errors and users (admins only; 404 for others)
  *   POST /admin/users/:id/disable, /enable  switch an account off or on → 303 /admin
  *   GET  /healthz                JSON health for probes, no session (mounted in app.ts before the session)
  */
 export function routes(deps: WebDeps): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
+  router.get('/', (req, res) => {
     if (res.locals.currentUser) return res.redirect(303, '/reports');
-    res.render('home/index');
+    res.render('home/index', { notice: req.query.account === 'deleted' ? ACCOUNT_DELETED_NOTICE : null });
   });
   router.use(authRoutes(deps));
   router.use(reportRoutes(deps));
+  router.use(refreshRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(adminRoutes(deps));
   return router;

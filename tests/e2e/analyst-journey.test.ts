@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, watchConsole } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 
@@ -24,16 +24,6 @@ after(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-/** Fails the test on any script error or CSP violation the page reports. */
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  return problems;
-}
 
 async function register(page: Page, email: string): Promise<void> {
   await page.goto(`${app.url}/register`);

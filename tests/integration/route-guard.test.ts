@@ -205,6 +205,9 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
       case 'POST /login': return { fields: { email: actor.email ?? '', password: PASSWORD } };
       case 'POST /reports': return { fields: { hashes: hex(16), name: 'Forged upload' }, multipart: true };
       case 'POST /settings/api-key': return { fields: { key: hex(32), perMinute: '9', perDay: '900' } };
+      // Forms that would change the password or delete the account if the token were not checked.
+      case 'POST /settings/password': return { fields: { currentPassword: PASSWORD, newPassword: `${PASSWORD}-changed`, confirm: `${PASSWORD}-changed` } };
+      case 'POST /settings/account/delete': return { fields: { confirmation: 'DELETE', password: PASSWORD } };
       default: return { fields: {} };
     }
   };

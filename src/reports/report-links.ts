@@ -1,0 +1,65 @@
+import type { Counts } from './report.service.js';
+import { VERDICTS, type ItemFilter, type ReportPageQuery } from './report.schemas.js';
+import type { Verdict } from './report.table.js';
+
+// The links of the report pages: every one carries the filter, so paging, downloading or copying
+// works on the rows the analyst is looking at.
+
+export const VERDICT_LABELS: Record<Verdict, string> = {
+  malicious: 'Malicious',
+  suspicious: 'Suspicious',
+  clean: 'Clean',
+  not_found: 'Not found',
+  invalid: 'Invalid',
+  error: 'Error',
+  pending: 'Pending',
+};
+
+const COUNT_OF: Record<Verdict, keyof Counts> = {
+  malicious: 'malicious',
+  suspicious: 'suspicious',
+  clean: 'clean',
+  not_found: 'notFound',
+  invalid: 'invalid',
+  error: 'error',
+  pending: 'pending',
+};
+
+/** A query string that parses back to the same values; empty ones are left out so links stay short. */
+export function queryString(params: Record<string, string | readonly string[] | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of [value ?? []].flat()) if (one !== '') search.append(name, one);
+  }
+  return search.toString();
+}
+
+/** Which rows: for the downloads and the hash list, which ignore the order and the page. */
+export const filterQueryOf = (filter: ItemFilter) => queryString({ verdict: filter.verdict, q: filter.q });
+
+/** Everything but the page number, for the pager; the default order is left out. */
+export const pagerQueryOf = (query: ReportPageQuery) =>
+  queryString({ verdict: query.verdict, q: query.q, sort: query.sort === 'line' ? undefined : query.sort });
+
+export interface VerdictBar {
+  verdict: Verdict;
+  label: string;
+  count: number;
+  /** The report page showing only this verdict, in the current order. */
+  href: string;
+  /** The verdict is part of the current filter. */
+  active: boolean;
+}
+
+/** One bar per verdict, each a link to its rows; `max` scales them so the longest fills the row. */
+export function verdictBars(counts: Counts, query: ReportPageQuery): { bars: VerdictBar[]; max: number } {
+  const sort = query.sort === 'line' ? undefined : query.sort;
+  const bars = VERDICTS.map((verdict) => ({
+    verdict,
+    label: VERDICT_LABELS[verdict],
+    count: counts[COUNT_OF[verdict]],
+    href: `?${queryString({ verdict, sort })}`,
+    active: query.verdict.includes(verdict),
+  }));
+  return { bars, max: Math.max(1, ...bars.map((b) => b.count)) };
+}
