@@ -149,6 +149,8 @@ async function benchExport(rows: number): Promise<void> {
       `/reports/${id}/export.csv?verdict=malicious&verdict=suspicious`,
       `/reports/${id}/export.json?q=sample_1`,
       `/reports/${id}/hashes.txt?kind=sha256`,
+      `/reports/${id}/export.pdf`,
+      `/reports/${id}/export.pdf?verdict=malicious`,
       `/reports/${id}?sort=detections&page=${Math.ceil(rows / 100)}`,
       `/reports/${id}?verdict=clean&sort=last_analysis&page=300`,
       `/reports/${id}?q=sample_99`,
@@ -162,7 +164,7 @@ async function benchExport(rows: number): Promise<void> {
       const { bytes, lines } = await drain(response);
       const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      const what = path.includes('export') || path.includes('hashes') ? `${lines.toLocaleString('en')} lines` : 'page';
+      const what = path.includes('.pdf') ? 'PDF' : path.includes('export') || path.includes('hashes') ? `${lines.toLocaleString('en')} lines` : 'page';
       console.log(
         `GET ${path.replace(id, ':id')}: ${response.status}, ${what}, ${mb(bytes)} MB in ${seconds.toFixed(2)} s ` +
           `(${mb(bytes / seconds)} MB/s), peak RSS ${mb(peakRss)} MB (+${mb(peakRss - baseRss)} MB)`,
