@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type SQLite from 'better-sqlite3';
 import { startTestApp, reportIdFrom, type TestApp } from '../helpers/test-app.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
+import { cspDirectives } from '../helpers/headers.js';
 
 const COOKIE = 'hash_report.sid';
 const PASSWORD = 'Correct-Horse-Battery-42';
@@ -550,22 +551,12 @@ describe('redirects', () => {
 // ------------------------------------------------------------------ headers and error pages
 
 describe('security headers and error pages', () => {
-  function directives(csp: string | null): Map<string, string[]> {
-    assert.ok(csp, 'no Content-Security-Policy header');
-    return new Map(
-      csp
-        .split(';')
-        .map((d) => d.trim().split(/\s+/))
-        .filter((parts) => parts[0])
-        .map(([name = '', ...values]) => [name.toLowerCase(), values]),
-    );
-  }
 
   it('when any page is served, then CSP allows only own scripts, forbids framing, and nosniff is set', async () => {
     const { client } = await signedUp();
     for (const [who, path] of [[app.client(), '/'], [app.client(), '/login'], [client, '/reports'], [client, '/no-such-page']] as const) {
       const response = await who.get(path);
-      const csp = directives(response.headers.get('content-security-policy'));
+      const csp = cspDirectives(response.headers.get('content-security-policy'));
       assert.deepEqual(csp.get('script-src'), ["'self'"], `script-src on ${path}`);
       assert.ok(!(csp.get('script-src') ?? []).includes("'unsafe-inline'"));
       assert.ok(!(csp.get('default-src') ?? []).includes("'unsafe-inline'"));

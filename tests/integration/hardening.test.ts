@@ -7,19 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { cspDirectives } from '../helpers/headers.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
 
-function directives(csp: string | null): Map<string, string[]> {
-  assert.ok(csp, 'no Content-Security-Policy header');
-  return new Map(
-    csp
-      .split(';')
-      .map((d) => d.trim().split(/\s+/))
-      .filter((parts) => parts[0])
-      .map(([name = '', ...values]) => [name.toLowerCase(), values]),
-  );
-}
 
 /** Every line the app logs, parsed. */
 function capturedLogger() {
@@ -54,7 +45,7 @@ describe('headers on every page', () => {
     // Assert
     for (const [i, response] of responses.entries()) {
       const path = paths[i];
-      const csp = directives(response.headers.get('content-security-policy'));
+      const csp = cspDirectives(response.headers.get('content-security-policy'));
       assert.ok(!response.headers.get('content-security-policy')?.includes('unsafe-inline'), `no unsafe-inline on ${path}`);
       assert.ok(!response.headers.get('content-security-policy')?.includes('unsafe-eval'), `no unsafe-eval on ${path}`);
       assert.deepEqual(csp.get('default-src'), ["'self'"]);
