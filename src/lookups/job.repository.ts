@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
 import type { LookupJobRow } from './lookup.table.js';
-import type { HashType } from './lookup.types.js';
+import type { LookupType } from './lookup.types.js';
 
 type Executor = Db | Transaction<Database>;
 
@@ -25,7 +25,7 @@ export async function enqueuePendingOfReport(db: Executor, reportId: string, now
  * forced refresh). A job already queued or in flight for the hash stays the one job (single flight)
  * and takes the later limit; a call already out still counts, as its answer is stored after the request.
  */
-export async function enqueueForcedJob(db: Executor, job: { hash: string; hashType: HashType; freshAfter: number }, now: number): Promise<void> {
+export async function enqueueForcedJob(db: Executor, job: { hash: string; hashType: LookupType; freshAfter: number }, now: number): Promise<void> {
   await sql`
     INSERT INTO lookup_jobs (hash, hash_type, state, created_at, fresh_after)
     VALUES (${job.hash}, ${job.hashType}, 'queued', ${now}, ${job.freshAfter})
@@ -71,7 +71,7 @@ const TYPE_SCAN_ROWS = 256;
  * As nextDueJobOfReport, for a job of one hash type among the report's next waiting rows (a bounded
  * look, so a report of a million MD5s is not walked in search of a SHA-256).
  */
-export async function nextDueJobOfReportOfType(db: Executor, reportId: string, now: number, hashType: HashType): Promise<LookupJobRow | undefined> {
+export async function nextDueJobOfReportOfType(db: Executor, reportId: string, now: number, hashType: LookupType): Promise<LookupJobRow | undefined> {
   const row = await sql<LookupJobRow>`
     SELECT j.* FROM (
       SELECT id, hash FROM report_items WHERE report_id = ${reportId} AND verdict = 'pending' ORDER BY id LIMIT ${TYPE_SCAN_ROWS}

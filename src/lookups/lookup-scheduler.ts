@@ -6,7 +6,7 @@ import { FairShare, type Shares } from './fair-share.js';
 import type { KeyRing } from './key-ring.js';
 import type { LookupFailure } from './lookup-engine.js';
 import type { LookupRunner } from './lookup-pool.js';
-import type { HashType, LookupOutcome } from './lookup.types.js';
+import type { LookupType, LookupOutcome } from './lookup.types.js';
 import type { LookupJobRow } from './lookup.table.js';
 import * as cache from './cache.repository.js';
 import * as jobs from './job.repository.js';
@@ -65,7 +65,7 @@ interface Flight {
  */
 export class LookupScheduler {
   private readonly now: () => number;
-  private readonly inFlight = new Map<Promise<void>, HashType>();
+  private readonly inFlight = new Map<Promise<void>, LookupType>();
   private readonly fair = new FairShare();
   private readonly failures: LookupFailure[] = [];
   private timer: NodeJS.Timeout | null = null;

@@ -1,11 +1,12 @@
 import type { Generated, Selectable } from 'kysely';
-import type { HashType } from './lookup.types.js';
+import type { LookupType } from './lookup.types.js';
 
-export type CachedVerdict = 'malicious' | 'suspicious' | 'clean' | 'not_found';
+/** Files are malicious, suspicious or clean; domains and IPs are suspicious or not_suspicious. */
+export type CachedVerdict = 'malicious' | 'suspicious' | 'clean' | 'not_suspicious' | 'not_found';
 
 /** A VirusTotal answer, flattened so a report can copy it with one set-based UPDATE. */
 export interface CacheEntryTable {
-  /** The file's SHA-256 when VirusTotal knew it; the queried hash when it answered 404. */
+  /** The file's SHA-256 when VirusTotal knew it; the queried hash when it answered 404; the domain or IP. */
   key: string;
   verdict: CachedVerdict;
   sha256: string | null;
@@ -21,14 +22,22 @@ export interface CacheEntryTable {
   meaningful_name: string | null;
   type_description: string | null;
   size: number | null;
+  /** Domains and IPs: VirusTotal's community reputation (files keep it in the whole answer only). */
+  reputation: number | null;
+  /** Domains: JSON array of the distinct categories vendors gave. */
+  categories: string | null;
+  /** IPs: the autonomous system's owner and the country (ISO 3166). */
+  as_owner: string | null;
+  country: string | null;
   fetched_at: number;
   /** The whole answer this entry came from (vt_answers), null for not-found entries. */
   answer_id: number | null;
 }
 
-/** VirusTotal's whole answer for one fetch of a file, gzipped JSON, as it came. */
+/** VirusTotal's whole answer for one fetch of a file, domain or IP, gzipped JSON, as it came. */
 export interface VtAnswerTable {
   id: Generated<number>;
+  /** The object's id: a file's SHA-256, the domain or the IP (the column predates domains). */
   sha256: string;
   fetched_at: number;
   body_gzip: Uint8Array;
@@ -43,8 +52,9 @@ export type JobState = 'queued' | 'leased';
 
 export interface LookupJobTable {
   id: Generated<number>;
+  /** The lookup value: a hash, a domain or an IP. */
   hash: string;
-  hash_type: HashType;
+  hash_type: LookupType;
   state: JobState;
   attempts: Generated<number>;
   not_before: Generated<number>;

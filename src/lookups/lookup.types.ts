@@ -4,6 +4,8 @@
  */
 
 export type HashType = 'md5' | 'sha1' | 'sha256';
+/** What one lookup asks VirusTotal about: a file by one of its hashes, a domain, or an IP address. */
+export type LookupType = HashType | 'domain' | 'ip';
 
 /** One VirusTotal request, everything the worker needs travels in the task. */
 export interface LookupTask {

@@ -4,7 +4,7 @@ import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { enqueuePendingOfReport } from '../lookups/job.repository.js';
 import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
-import { parseHashList, unreadableReason, type ParsedLine } from './hash-list-parser.js';
+import { parseHashList, unreadableReason, type ParsedLine } from './list-parser.js';
 import * as reports from './report.repository.js';
 
 export interface ImportInput {
@@ -70,7 +70,7 @@ async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Itera
   );
   const writeBatch = sqlite.transaction((batch: ParsedLine[]) => {
     for (const row of batch) {
-      if (row.kind === 'hash') insert.run(reportId, row.line, row.input, row.hash, row.hashType, 'pending', 'pending');
+      if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
       else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
     }
   });
@@ -79,7 +79,7 @@ async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Itera
   let batch: ParsedLine[] = [];
   for (const row of lines) {
     rows++;
-    if (row.kind === 'hash') hashes++;
+    if (row.kind === 'lookup') hashes++;
     batch.push(row);
     if (batch.length >= BATCH) {
       writeBatch(batch);

@@ -19,7 +19,7 @@ export const uploadSchema = z.object({
 const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
 
 /** The verdicts a report's rows can be filtered by, in the order the page lists them. */
-export const VERDICTS = ['malicious', 'suspicious', 'clean', 'not_found', 'invalid', 'error', 'pending'] as const satisfies readonly Verdict[];
+export const VERDICTS = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'invalid', 'error', 'pending'] as const satisfies readonly Verdict[];
 
 /**
  * `?verdict=malicious&verdict=suspicious`. "not found" and "not-found" mean not_found; values it does

@@ -20,6 +20,8 @@ export interface Counts {
   malicious: number;
   suspicious: number;
   clean: number;
+  /** Domains and IPs only. */
+  notSuspicious: number;
   notFound: number;
   invalid: number;
   error: number;
@@ -58,6 +60,7 @@ export function toCounts(byVerdict: repo.VerdictCounts): Counts {
     malicious: c('malicious'),
     suspicious: c('suspicious'),
     clean: c('clean'),
+    notSuspicious: c('not_suspicious'),
     notFound: c('not_found'),
     invalid: c('invalid'),
     error: c('error'),

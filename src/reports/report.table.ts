@@ -1,10 +1,11 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { HashType } from '../lookups/lookup.types.js';
+import type { LookupType } from '../lookups/lookup.types.js';
 
 export type ReportState = 'importing' | 'active' | 'completed';
 export type EmailStatus = 'waiting' | 'pending' | 'sent' | 'failed';
 export type ItemStatus = 'pending' | 'found' | 'not_found' | 'invalid' | 'error';
-export type Verdict = 'pending' | 'malicious' | 'suspicious' | 'clean' | 'not_found' | 'invalid' | 'error';
+/** Files: malicious, suspicious or clean; domains and IPs: suspicious or not_suspicious. */
+export type Verdict = 'pending' | 'malicious' | 'suspicious' | 'clean' | 'not_suspicious' | 'not_found' | 'invalid' | 'error';
 
 export interface ReportTable {
   id: string;
@@ -26,8 +27,9 @@ export interface ReportItemTable {
   report_id: string;
   line: number;
   input: string;
+  /** The value looked up (a hash, a domain or an IP), null for an invalid line. */
   hash: string | null;
-  hash_type: HashType | null;
+  hash_type: LookupType | null;
   status: ItemStatus;
   verdict: Verdict;
   sha256: string | null;
@@ -49,6 +51,11 @@ export interface ReportItemTable {
   meaningful_name: string | null;
   /** While pending after a forced refresh: only an answer fetched at or after this may fill the row. */
   refresh_after: number | null;
+  /** Domains and IPs, copied from the cache entry (see CacheEntryTable). */
+  reputation: number | null;
+  categories: string | null;
+  as_owner: string | null;
+  country: string | null;
 }
 
 export type ReportRow = Selectable<ReportTable>;

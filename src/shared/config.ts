@@ -61,6 +61,18 @@ const schema = z.object({
   SECRET_KEY_FILE: optionalString,
   /** Comma-separated emails of admins; when unset the first registered user is the admin. */
   ADMIN_EMAILS: optionalString,
+  /** Domains and IPs: a reputation below this is suspicious whatever the engines say. */
+  VERDICT_REPUTATION_SUSPICIOUS_BELOW: z.coerce.number().int().default(-10),
+  /** Domains and IPs: a reputation above this is not suspicious whatever the engines say. */
+  VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE: z.coerce.number().int().default(20),
+  /** Domains and IPs with a reputation in between: this many engines saying malicious make them suspicious. */
+  VERDICT_MALICIOUS_ENGINES: positiveInt(1),
+  /** Domains and IPs with a reputation in between: this share of engines (percent) saying suspicious makes them suspicious. */
+  VERDICT_SUSPICIOUS_PERCENT: z.coerce.number().positive().max(100).default(5),
+  /** JSON API: requests one user may make per minute, across all their tokens; more get 429. */
+  API_REQUESTS_PER_MINUTE: positiveInt(60),
+  /** Path of connectors.json, the watched folders; unset runs no connector. */
+  CONNECTORS_FILE: optionalString,
   /** Log level for pino. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
@@ -92,8 +104,20 @@ export interface Config {
   secretKeyFile: string;
   /** Lowercased; empty means the first registered user is the admin. */
   adminEmails: readonly string[];
+  /** How a domain's or an IP's answer becomes a verdict (files: one engine saying malicious). */
+  verdict: VerdictThresholds;
+  apiRequestsPerMinute: number;
+  connectorsFile: string | undefined;
   logLevel: string;
   production: boolean;
+}
+
+export interface VerdictThresholds {
+  suspiciousBelow: number;
+  notSuspiciousAbove: number;
+  maliciousEngines: number;
+  /** 0..1 */
+  suspiciousShare: number;
 }
 
 export interface SharedKeyConfig {
@@ -168,6 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The same key twice is one quota, not two.
     .filter((k, i, all) => all.findIndex((o) => o.secret === k.secret) === i)
     .map((k) => Object.freeze(k));
+  if (e.VERDICT_REPUTATION_SUSPICIOUS_BELOW > e.VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE) {
+    throw new ConfigError('Invalid configuration:\n  VERDICT_REPUTATION_SUSPICIOUS_BELOW: must not be above VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE');
+  }
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const secureCookies = appUrl.startsWith('https:');
   return Object.freeze({
@@ -190,6 +217,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SECRET_KEY,
     secretKeyFile: e.SECRET_KEY_FILE ?? join(dirname(e.DATABASE_PATH), 'secret.key'),
     adminEmails: Object.freeze((e.ADMIN_EMAILS ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),
+    verdict: Object.freeze({
+      suspiciousBelow: e.VERDICT_REPUTATION_SUSPICIOUS_BELOW,
+      notSuspiciousAbove: e.VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE,
+      maliciousEngines: e.VERDICT_MALICIOUS_ENGINES,
+      suspiciousShare: e.VERDICT_SUSPICIOUS_PERCENT / 100,
+    }),
+    apiRequestsPerMinute: e.API_REQUESTS_PER_MINUTE,
+    connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   });

@@ -6,7 +6,7 @@ import { reportReadyEmail } from '../../src/mail/report-ready-email.js';
 import { startSmtpCapture } from '../helpers/smtp-capture.js';
 import type { SmtpCapture } from '../helpers/smtp-capture.js';
 
-const counts = { total: 12, malicious: 2, suspicious: 1, clean: 6, notFound: 1, invalid: 1, error: 1 };
+const counts = { total: 12, malicious: 2, suspicious: 1, clean: 6, notSuspicious: 0, notFound: 1, invalid: 1, error: 1 };
 const reportUrl = 'http://127.0.0.1:3000/reports/77';
 
 describe('mailer over SMTP', () => {

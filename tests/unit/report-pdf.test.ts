@@ -28,7 +28,7 @@ async function render(header: PdfHeader, list: ReportItemRow[]): Promise<Buffer>
 
 const summary = (total: number): ReportSummary => ({
   id: 'r', name: 'Incident 4471 — triage', status: 'completed', createdAt: new Date('2026-11-20T08:00:00Z'), completedAt: new Date('2026-11-20T09:30:00Z'),
-  counts: { total, malicious: total - 2, suspicious: 0, clean: 1, notFound: 0, invalid: 1, error: 0, pending: 0 }, progress: 1, email: null,
+  counts: { total, malicious: total - 2, suspicious: 0, clean: 1, notSuspicious: 0, notFound: 0, invalid: 1, error: 0, pending: 0 }, progress: 1, email: null,
 });
 
 describe('writeReportPdf', () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reportReadyEmail } from '../../src/mail/report-ready-email.js';
 
-const counts = { total: 42, malicious: 7, suspicious: 3, clean: 25, notFound: 4, invalid: 2, error: 1 };
+const counts = { total: 42, malicious: 7, suspicious: 3, clean: 25, notSuspicious: 0, notFound: 4, invalid: 2, error: 1 };
 const reportUrl = 'https://hash-report.example/reports/1234';
 
 describe('reportReadyEmail', () => {

@@ -1,8 +1,8 @@
-import type { HashType } from '../lookups/lookup.types.js';
+import type { HashType, LookupType } from '../lookups/lookup.types.js';
 
-/** One non-blank line of an uploaded list. */
+/** One non-blank line of an uploaded list: something to look up (`value`, normalised), or not. */
 export type ParsedLine =
-  | { line: number; kind: 'hash'; input: string; hash: string; hashType: HashType }
+  | { line: number; kind: 'lookup'; input: string; value: string; type: LookupType }
   | { line: number; kind: 'invalid'; input: string };
 
 const HASH_TYPES: Record<number, HashType> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
@@ -43,7 +43,7 @@ export function parseLine(text: string, line: number): ParsedLine | null {
   if (trimmed === '') return null;
   const first = (trimmed.split(TOKEN_SEPARATOR, 1)[0] ?? '').replace(/^["']|["']$/g, '').toLowerCase();
   const hashType = HASH_TYPES[first.length];
-  if (hashType && HEX.test(first)) return { line, kind: 'hash', input: first, hash: first, hashType };
+  if (hashType && HEX.test(first)) return { line, kind: 'lookup', input: first, value: first, type: hashType };
   const input = trimmed.length > MAX_INPUT_CHARS ? `${trimmed.slice(0, MAX_INPUT_CHARS)}…` : trimmed;
   return { line, kind: 'invalid', input };
 }
@@ -64,4 +64,12 @@ export function* parseHashList(buf: Buffer): Generator<ParsedLine> {
     start = i + 1;
     line++;
   }
+}
+
+/** One value on its own (the API's `?value=`): its normalised form and type, or null when it is none; `type` restricts. */
+export function detectValue(text: string, type?: LookupType): { value: string; type: LookupType } | null {
+  const parsed = parseLine(text, 1);
+  if (!parsed || parsed.kind !== 'lookup') return null;
+  if (type !== undefined && parsed.type !== type) return null;
+  return { value: parsed.value, type: parsed.type };
 }

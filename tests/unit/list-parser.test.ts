@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHashList, unreadableReason } from '../../src/reports/hash-list-parser.js';
+import { parseHashList, unreadableReason } from '../../src/reports/list-parser.js';
 
 const MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const SHA1 = '3395856ce81f2b7382dee72602f798b642f14140';
@@ -11,7 +11,7 @@ const parse = (text: string | Buffer) => [...parseHashList(Buffer.isBuffer(text)
 test('when a list mixes MD5, SHA-1 and SHA-256 in any case, then each gets its type and is lowercased', () => {
   const rows = parse(`${MD5.toUpperCase()}\n${SHA1}\n  ${SHA256}  \n`);
   assert.deepEqual(
-    rows.map((r) => (r.kind === 'hash' ? [r.line, r.hash, r.hashType] : r)),
+    rows.map((r) => (r.kind === 'lookup' ? [r.line, r.value, r.type] : r)),
     [[1, MD5, 'md5'], [2, SHA1, 'sha1'], [3, SHA256, 'sha256']],
   );
 });
@@ -20,12 +20,12 @@ test('when lines end in CRLF, lone CR or LF and the file has a BOM, then line nu
   const buf = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${MD5}\r\n\r\n${SHA1}\r${SHA256}`)]);
   const rows = parse(buf);
   assert.deepEqual(rows.map((r) => r.line), [1, 3, 4]);
-  assert.equal(rows[0]?.kind, 'hash');
+  assert.equal(rows[0]?.kind, 'lookup');
 });
 
 test('when the hash is followed by a file name, a comma, a semicolon or a tab, then the first token is the hash', () => {
   const rows = parse(`${SHA256}  eicar.com\n"${MD5}",eicar\n${SHA1};x\n${MD5}\tname`);
-  assert.ok(rows.every((r) => r.kind === 'hash'), JSON.stringify(rows));
+  assert.ok(rows.every((r) => r.kind === 'lookup'), JSON.stringify(rows));
   assert.equal(rows.length, 4);
 });
 
