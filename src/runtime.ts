@@ -121,6 +121,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       maxInFlight: tuning.maxInFlight ?? 8,
       maxAttempts: tuning.maxAttempts ?? 4,
       retryBaseMs: tuning.retryBaseMs ?? 5_000,
+      thresholds: config.verdict,
       ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
     },
   );

@@ -1,51 +1,65 @@
 import type { Db } from '../shared/database.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../shared/schema.js';
-import type { FileVerdict } from './lookup.types.js';
-import { verdictOf } from './verdict.js';
+import type { ObjectSummary } from './lookup.types.js';
+import { verdictOf, type Thresholds } from './verdict.js';
 
 type Executor = Db | Transaction<Database>;
 
-/** Stores a found file under its SHA-256 with MD5, SHA-1 and the queried hash as aliases; returns the entry key. */
-export async function upsertFoundEntry(db: Executor, queried: string, file: FileVerdict, answer: Uint8Array, now: number): Promise<string> {
+/**
+ * Stores a found object under VirusTotal's id (a file's SHA-256, the domain, the IP). A file's MD5,
+ * SHA-1 and the queried hash become aliases; a domain or IP is its own alias. Returns the entry key.
+ */
+export async function upsertFoundEntry(
+  db: Executor,
+  queried: string,
+  object: ObjectSummary,
+  answer: Uint8Array,
+  now: number,
+  thresholds: Thresholds,
+): Promise<string> {
   const stored = await db
     .insertInto('vt_answers')
-    .values({ sha256: file.sha256, fetched_at: now, body_gzip: answer })
+    .values({ sha256: object.id, fetched_at: now, body_gzip: answer })
     .returning('id')
     .executeTakeFirstOrThrow();
   const row = {
-    key: file.sha256,
-    verdict: verdictOf(file),
-    sha256: file.sha256,
-    sha1: file.sha1,
-    md5: file.md5,
-    malicious: file.malicious,
-    suspicious: file.suspicious,
-    undetected: file.undetected,
-    harmless: file.harmless,
-    engines: file.engines,
-    fortinet: file.fortinet,
-    last_analysis_date: file.lastAnalysisDate,
-    meaningful_name: file.meaningfulName,
-    type_description: file.typeDescription,
-    size: file.size,
+    key: object.id,
+    verdict: verdictOf(object, thresholds),
+    sha256: object.sha256,
+    sha1: object.sha1,
+    md5: object.md5,
+    malicious: object.malicious,
+    suspicious: object.suspicious,
+    undetected: object.undetected,
+    harmless: object.harmless,
+    engines: object.engines,
+    fortinet: object.fortinet,
+    last_analysis_date: object.lastAnalysisDate,
+    meaningful_name: object.meaningfulName,
+    type_description: object.typeDescription,
+    size: object.size,
+    reputation: object.reputation,
+    categories: object.categories === null ? null : JSON.stringify(object.categories),
+    as_owner: object.asOwner,
+    country: object.country,
     fetched_at: now,
     answer_id: stored.id,
   };
   await db.insertInto('cache_entries').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
-  const aliases = [...new Set([file.sha256, file.sha1, file.md5, queried].filter((h): h is string => !!h))];
-  await upsertAliases(db, aliases, file.sha256);
-  return file.sha256;
+  const aliases = [...new Set([object.id, object.sha1, object.md5, queried].filter((h): h is string => !!h))];
+  await upsertAliases(db, aliases, object.id);
+  return object.id;
 }
 
-/** Remembers that VirusTotal does not know `hash`; not-found answers are cached like any other. */
+/** Remembers that VirusTotal does not know `hash` (or domain, or IP); not-found answers are cached like any other. */
 export async function upsertNotFoundEntry(db: Executor, hash: string, now: number): Promise<string> {
   const row = { key: hash, verdict: 'not_found' as const, fetched_at: now };
   await db
     .insertInto('cache_entries')
     .values(row)
     .onConflict((oc) =>
-      oc.column('key').doUpdateSet({ ...row, sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null, fortinet: null, last_analysis_date: null, answer_id: null }),
+      oc.column('key').doUpdateSet({ ...row, sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null, fortinet: null, last_analysis_date: null, answer_id: null, reputation: null, categories: null, as_owner: null, country: null }),
     )
     .execute();
   await upsertAliases(db, [hash], hash);

@@ -42,7 +42,7 @@ export function createLookupPool(options: LookupPoolOptions = {}): LookupRunner 
       try {
         return await pool.run(task);
       } catch (err) {
-        // lookupFile never throws, so this is a crashed or closing worker: keep the one decision table.
+        // lookupObject never throws, so this is a crashed or closing worker: keep the one decision table.
         return { kind: 'transient', reason: `lookup worker failed: ${(err as Error)?.message ?? String(err)}` };
       }
     },

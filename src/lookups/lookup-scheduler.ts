@@ -9,6 +9,7 @@ import type { LookupRunner } from './lookup-pool.js';
 import type { LookupType, LookupOutcome } from './lookup.types.js';
 import type { LookupJobRow } from './lookup.table.js';
 import * as cache from './cache.repository.js';
+import type { Thresholds } from './verdict.js';
 import * as jobs from './job.repository.js';
 import { failPendingRows, resolvePendingFromCache } from './row-resolution.repository.js';
 
@@ -25,6 +26,13 @@ export interface SchedulerOptions {
   retryBaseMs: number;
   /** How often leases whose lookup never settled (a store that failed) go back to the queue. */
   leaseCheckMs?: number;
+  /** How domains' and IPs' answers become verdicts. */
+  thresholds: Thresholds;
+  /**
+   * How often to look for work nobody woke us for: reports another process created (the connector's
+   * `--once` run, a second app on the same database). Default 5 s; one indexed query when idle.
+   */
+  pollMs?: number;
   now?: () => number;
 }
 
@@ -70,6 +78,7 @@ export class LookupScheduler {
   private readonly failures: LookupFailure[] = [];
   private timer: NodeJS.Timeout | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private pumping = false;
   private again = false;
@@ -90,6 +99,8 @@ export class LookupScheduler {
     this.stopped = false;
     this.leaseTimer = setInterval(() => void this.releaseExpired(), this.options.leaseCheckMs ?? 60_000);
     this.leaseTimer.unref();
+    this.pollTimer = setInterval(() => this.wake(), this.options.pollMs ?? 5000);
+    this.pollTimer.unref();
     this.wake();
   }
 
@@ -129,6 +140,7 @@ export class LookupScheduler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
     await jobs.releaseAllLeases(this.deps.db);
@@ -243,7 +255,7 @@ export class LookupScheduler {
   private async run(flight: Flight): Promise<void> {
     const { job, key } = flight;
     const outcome = await this.deps.runner
-      .run({ baseUrl: this.options.apiUrl, apiKey: key.secret, hash: job.hash, timeoutMs: this.options.timeoutMs })
+      .run({ baseUrl: this.options.apiUrl, apiKey: key.secret, type: job.hash_type, value: job.hash, timeoutMs: this.options.timeoutMs })
       .catch((err: unknown): LookupOutcome => ({ kind: 'transient', reason: `lookup worker failed: ${err instanceof Error ? err.message : String(err)}` }));
     try {
       this.deps.keys.answered(key, flight.callId);
@@ -270,7 +282,7 @@ export class LookupScheduler {
           const fetchedAt = this.now();
           const entry =
             outcome.kind === 'found'
-              ? await cache.upsertFoundEntry(trx, job.hash, outcome.verdict, outcome.answer, fetchedAt)
+              ? await cache.upsertFoundEntry(trx, job.hash, outcome.summary, outcome.answer, fetchedAt, this.options.thresholds)
               : await cache.upsertNotFoundEntry(trx, job.hash, fetchedAt);
           await jobs.deleteJob(trx, job.id);
           await jobs.deleteQueuedJobsFor(trx, await cache.aliasesOf(trx, entry));

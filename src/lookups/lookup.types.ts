@@ -11,13 +11,21 @@ export type LookupType = HashType | 'domain' | 'ip';
 export interface LookupTask {
   baseUrl: string;
   apiKey: string;
-  hash: string;
+  type: LookupType;
+  /** A hash, a domain or an IP, already normalised by the list parser. */
+  value: string;
   timeoutMs: number;
 }
 
-/** The compact, normalised part of a VirusTotal file object that reports keep. */
-export interface FileVerdict {
-  sha256: string;
+/**
+ * The compact, normalised part of a VirusTotal file, domain or IP object that reports keep. Fields
+ * that do not apply to the object's type are null.
+ */
+export interface ObjectSummary {
+  objectType: 'file' | 'domain' | 'ip_address';
+  /** VirusTotal's id: a file's SHA-256, the domain, or the IP. */
+  id: string;
+  sha256: string | null;
   sha1: string | null;
   md5: string | null;
   malicious: number;
@@ -26,13 +34,23 @@ export interface FileVerdict {
   harmless: number;
   /** Engines that gave a verdict: malicious + suspicious + undetected + harmless. */
   engines: number;
-  /** Fortinet's detection name, null when Fortinet did not detect it or did not scan it. */
+  /**
+   * Files: Fortinet's detection name, null when Fortinet did not detect it or did not scan it.
+   * Domains and IPs: Fortinet's result whatever it is ("clean", "unrated", "malware"…).
+   */
   fortinet: string | null;
   /** VirusTotal's last analysis, ISO-8601 UTC, null when absent. */
   lastAnalysisDate: string | null;
   meaningfulName: string | null;
   typeDescription: string | null;
   size: number | null;
+  /** Domains and IPs: VirusTotal's community reputation. */
+  reputation: number | null;
+  /** Domains: the distinct categories vendors gave, in VirusTotal's order. */
+  categories: string[] | null;
+  /** IPs: the autonomous system's owner and the country (ISO 3166). */
+  asOwner: string | null;
+  country: string | null;
 }
 
 /**
@@ -41,7 +59,7 @@ export interface FileVerdict {
  */
 export type LookupOutcome =
   /** `answer` is VirusTotal's whole body, gzipped in the worker so the main thread only stores it. */
-  | { kind: 'found'; verdict: FileVerdict; answer: Uint8Array }
+  | { kind: 'found'; summary: ObjectSummary; answer: Uint8Array }
   | { kind: 'not_found' }
   /** 429: the key's quota is spent; the row goes back to the queue. */
   | { kind: 'quota'; code: string; message: string }

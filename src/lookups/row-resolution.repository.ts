@@ -29,6 +29,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
       sha256 = e.sha256, sha1 = e.sha1, md5 = e.md5,
       malicious = e.malicious, suspicious = e.suspicious, undetected = e.undetected, harmless = e.harmless,
       engines = e.engines, fortinet = e.fortinet, last_analysis_date = e.last_analysis_date,
+      reputation = e.reputation, categories = e.categories, as_owner = e.as_owner, country = e.country,
       looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL, answer_id = e.answer_id,
       -- A not-found entry that replaced a found one still holds the file's old name: it names nothing now.
       meaningful_name = CASE e.verdict WHEN 'not_found' THEN NULL ELSE e.meaningful_name END,

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import type { LookupOutcome, LookupTask } from './lookup.types.js';
-import { normaliseFile } from './normalise-file.js';
+import type { LookupOutcome, LookupTask, LookupType } from './lookup.types.js';
+import { normaliseObject } from './normalise-object.js';
 
 interface VtError {
   code: string;
@@ -62,7 +62,7 @@ function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
 }
 
-function mapAnswer(status: number, text: string, apiKey: string): LookupOutcome {
+function mapAnswer(type: LookupType, status: number, text: string, apiKey: string): LookupOutcome {
   if (status === 200) {
     let body: unknown;
     try {
@@ -71,7 +71,7 @@ function mapAnswer(status: number, text: string, apiKey: string): LookupOutcome 
       return { kind: 'transient', reason: scrub(`garbled answer: ${(err as Error).message}`, apiKey) };
     }
     try {
-      return { kind: 'found', verdict: normaliseFile(body), answer: gzipSync(text) };
+      return { kind: 'found', summary: normaliseObject(type, body), answer: gzipSync(text) };
     } catch (err) {
       return { kind: 'transient', reason: scrub(`garbled answer: ${(err as Error).message}`, apiKey) };
     }
@@ -98,12 +98,14 @@ function mapAnswer(status: number, text: string, apiKey: string): LookupOutcome 
   return { kind: 'rejected', reason: describeHttp(status, text, apiKey) };
 }
 
+const COLLECTIONS: Record<LookupType, string> = { md5: 'files', sha1: 'files', sha256: 'files', domain: 'domains', ip: 'ip_addresses' };
+
 /**
- * One `GET /files/{hash}` against VirusTotal v3. Never throws: every answer, failure and timeout
- * becomes a LookupOutcome, so the scheduler has a single decision table.
+ * One `GET /files/{hash}`, `/domains/{domain}` or `/ip_addresses/{ip}` against VirusTotal v3. Never
+ * throws: every answer, failure and timeout becomes a LookupOutcome, so the scheduler has a single decision table.
  */
-export async function lookupFile(task: LookupTask): Promise<LookupOutcome> {
-  const url = `${task.baseUrl.replace(/\/+$/, '')}/files/${encodeURIComponent(task.hash.trim())}`;
+export async function lookupObject(task: LookupTask): Promise<LookupOutcome> {
+  const url = `${task.baseUrl.replace(/\/+$/, '')}/${COLLECTIONS[task.type]}/${encodeURIComponent(task.value.trim())}`;
   // One signal covers connect, headers and body, so a server that stalls mid-body is still cut off.
   const signal = AbortSignal.timeout(task.timeoutMs);
   try {
@@ -113,7 +115,7 @@ export async function lookupFile(task: LookupTask): Promise<LookupOutcome> {
       signal,
     });
     const text = await res.text();
-    return mapAnswer(res.status, text, task.apiKey);
+    return mapAnswer(task.type, res.status, text, task.apiKey);
   } catch (err) {
     if (isTimeout(err) || signal.aborted) {
       return { kind: 'transient', reason: `no answer within ${formatSeconds(task.timeoutMs)} s` };

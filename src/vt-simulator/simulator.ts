@@ -40,7 +40,8 @@ export interface VtSimulator {
   /** Base URL to configure the app with: `http://127.0.0.1:PORT/api/v3`. */
   readonly url: string;
   readonly calls: SimCall[];
-  callsFor(hash: string): number;
+  /** Requests for a file (by any of its hashes), a domain or an IP. */
+  callsFor(value: string): number;
   addFile(spec: SimFileSpec): FileObject;
   /**
    * The file `/files/{hash}` answers, by any alias, without counting a call or quota; undefined
@@ -188,8 +189,12 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
   return {
     url: `http://${host}:${address.port}/api/v3`,
     calls,
-    callsFor(hash) {
-      const wanted = hash.toLowerCase();
+    callsFor(value) {
+      const wanted = value.toLowerCase();
+      // Domains and IPs have no aliases: count the requests for exactly that object.
+      if (!/^[0-9a-f]+$/.test(wanted)) {
+        return calls.filter((c) => /^\/api\/v3\/(domains|ip_addresses)\//.test(c.path) && decodeURIComponent(c.path.split('/').pop() ?? '').toLowerCase() === wanted).length;
+      }
       const sha256 = catalogue.resolve(wanted);
       return calls.filter((c) => c.hash !== undefined
         && (c.hash === wanted || (sha256 !== undefined && catalogue.resolve(c.hash) === sha256))).length;

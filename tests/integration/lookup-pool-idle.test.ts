@@ -9,7 +9,7 @@ import { startVtSimulator } from '../../src/vt-simulator/simulator.js';
 test('when the pool has been idle longer than the server keeps connections open, then the next lookups still succeed', { timeout: 30_000 }, async () => {
   const sim = await startVtSimulator({ keys: { 'idle-key': { perMinute: 100, perDay: 100 } }, generate: true });
   const pool = createLookupPool({ threads: 2 });
-  const task = (hash: string) => ({ baseUrl: sim.url, apiKey: 'idle-key', hash, timeoutMs: 5000 });
+  const task = (hash: string) => ({ baseUrl: sim.url, apiKey: 'idle-key', type: 'md5' as const, value: hash, timeoutMs: 5000 });
   try {
     const first = await Promise.all(['a1', 'a2', 'a3', 'a4'].map((p) => pool.run(task(p.repeat(32)))));
     assert.ok(first.every((o) => o.kind === 'found' || o.kind === 'not_found'), JSON.stringify(first));

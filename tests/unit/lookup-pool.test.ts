@@ -12,11 +12,11 @@ test('when the real piscina pool looks up EICAR against the simulator, then it c
   try {
     const task = { baseUrl: sim.url, apiKey: 'pool-key', timeoutMs: 5000 };
     const [found, missing] = await Promise.all([
-      pool.run({ ...task, hash: EICAR_MD5 }),
-      pool.run({ ...task, hash: 'f'.repeat(64) }),
+      pool.run({ ...task, type: 'md5', value: EICAR_MD5 }),
+      pool.run({ ...task, type: 'sha256', value: 'f'.repeat(64) }),
     ]);
     assert.equal(found.kind, 'found');
-    assert.equal(found.kind === 'found' && found.verdict.sha256, EICAR_SHA256);
+    assert.equal(found.kind === 'found' && found.summary.sha256, EICAR_SHA256);
     assert.deepEqual(missing, { kind: 'not_found' });
     assert.equal(sim.callsFor(EICAR_SHA256), 1, 'the worker really went over HTTP');
   } finally {

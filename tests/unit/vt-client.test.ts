@@ -1,8 +1,8 @@
-import { after, before, beforeEach, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lookupFile } from '../../src/lookups/vt-client.js';
+import { lookupObject } from '../../src/lookups/vt-client.js';
 import type { LookupOutcome } from '../../src/lookups/lookup.types.js';
 import { startVtSimulator, type FaultKind, type VtSimulator } from '../../src/vt-simulator/simulator.js';
 
@@ -23,8 +23,11 @@ function remember(outcome: LookupOutcome): LookupOutcome {
   return outcome;
 }
 
+const HASH_TYPES = { 32: 'md5', 40: 'sha1', 64: 'sha256' } as const;
+
 async function lookup(hash: string, apiKey = KEY, timeoutMs = 3000, baseUrl = sim.url): Promise<LookupOutcome> {
-  return remember(await lookupFile({ baseUrl, apiKey, hash, timeoutMs }));
+  const type = HASH_TYPES[hash.length as 32 | 40 | 64] ?? 'sha256';
+  return remember(await lookupObject({ baseUrl, apiKey, type, value: hash, timeoutMs }));
 }
 
 /** A one-answer stand-in for VirusTotal, for answers the simulator has no reason to give. */
@@ -55,15 +58,15 @@ beforeEach(() => sim.reset());
 test('when a file is looked up by MD5, then it is found under its SHA-256 id', async () => {
   const outcome = await lookup(EICAR.md5);
   assert.equal(outcome.kind, 'found');
-  assert.equal(outcome.kind === 'found' && outcome.verdict.sha256, EICAR.sha256);
-  assert.equal(outcome.kind === 'found' && outcome.verdict.fortinet, 'EICAR_TEST_FILE');
+  assert.equal(outcome.kind === 'found' && outcome.summary.sha256, EICAR.sha256);
+  assert.equal(outcome.kind === 'found' && outcome.summary.fortinet, 'EICAR_TEST_FILE');
   assert.equal(sim.calls[0]?.path, `/api/v3/files/${EICAR.md5}`);
   assert.equal(sim.calls[0]?.key, KEY, 'the key travels in x-apikey');
 });
 
 test('when a file is looked up by upper-case SHA-1, then it is found', async () => {
   const outcome = await lookup(EICAR.sha1.toUpperCase());
-  assert.equal(outcome.kind === 'found' && outcome.verdict.sha256, EICAR.sha256);
+  assert.equal(outcome.kind === 'found' && outcome.summary.sha256, EICAR.sha256);
 });
 
 test('when VirusTotal does not know the hash, then the outcome is not_found', async () => {
@@ -96,7 +99,7 @@ const faultCases: Array<[FaultKind, (o: LookupOutcome) => void]> = [
   ['401', (o) => assert.equal(o.kind === 'auth' && o.code, 'WrongCredentialsError')],
 ];
 for (const [kind, check] of faultCases) {
-  test(`when the simulator injects a '${kind}' fault, then lookupFile maps it and the next call is normal again`, async () => {
+  test(`when the simulator injects a '${kind}' fault, then lookupObject maps it and the next call is normal again`, async () => {
     sim.failNext(1, kind);
     check(await lookup(EICAR.md5, KEY, kind === 'timeout' ? 300 : 3000));
     assert.equal(sim.calls[0]?.fault, kind);
@@ -137,4 +140,29 @@ test('when all the answers above were mapped, then no reason or message containe
   for (const reason of seenReasons) {
     assert.ok(!reason.includes('SECRET'), `reason leaks a key: ${reason}`);
   }
+});
+
+describe('domains and IP addresses', () => {
+  const lookupAs = async (type: 'domain' | 'ip', value: string) =>
+    remember(await lookupObject({ baseUrl: sim.url, apiKey: KEY, type, value, timeoutMs: 3000 }));
+
+  test('when a domain is looked up, then it goes to /domains/{domain} and comes back with its reputation', async () => {
+    const outcome = await lookupAs('domain', 'tawuhoju.com');
+    assert.equal(sim.calls[0]?.path, '/api/v3/domains/tawuhoju.com');
+    assert.equal(outcome.kind === 'found' && outcome.summary.reputation, -37);
+    assert.equal(outcome.kind === 'found' && outcome.summary.fortinet, 'malware');
+    assert.equal(sim.callsFor('tawuhoju.com'), 1);
+  });
+
+  test('when an IP is looked up, then it goes to /ip_addresses/{ip} and comes back with its AS owner', async () => {
+    const outcome = await lookupAs('ip', '142.251.220.110');
+    assert.equal(sim.calls[0]?.path, '/api/v3/ip_addresses/142.251.220.110');
+    assert.equal(outcome.kind === 'found' && outcome.summary.asOwner, 'GOOGLE');
+  });
+
+  test('when VirusTotal knows neither the domain nor the IPv6 address, then both are not_found', async () => {
+    assert.deepEqual(await lookupAs('domain', 'never-seen.example.org'), { kind: 'not_found' });
+    assert.deepEqual(await lookupAs('ip', '2001:db8::1'), { kind: 'not_found' });
+    assert.equal(sim.calls[1]?.path, '/api/v3/ip_addresses/2001%3Adb8%3A%3A1', 'the colons are escaped in the path');
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { normaliseFile } from '../../src/lookups/normalise-file.js';
+import { normaliseFile } from '../../src/lookups/normalise-object.js';
 import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../src/vt-simulator/simulator.js';
 
 const KEY = 'k-test';

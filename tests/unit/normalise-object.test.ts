@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { normaliseFile } from '../../src/lookups/normalise-file.js';
+import { normaliseFile, normaliseObject } from '../../src/lookups/normalise-object.js';
 
 const fixture = async (name: string): Promise<unknown> =>
   JSON.parse(await readFile(new URL(`../fixtures/virustotal/${name}`, import.meta.url), 'utf8'));
@@ -9,6 +9,8 @@ const fixture = async (name: string): Promise<unknown> =>
 test('when the real EICAR report is normalised, then hashes, counts, Fortinet and date match the capture', async () => {
   const verdict = normaliseFile(await fixture('file-eicar.json'));
   assert.deepEqual(verdict, {
+    objectType: 'file',
+    id: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
     sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
     sha1: '3395856ce81f2b7382dee72602f798b642f14140',
     md5: '44d88612fea8a8f36de82e1278abb02f',
@@ -22,6 +24,10 @@ test('when the real EICAR report is normalised, then hashes, counts, Fortinet an
     meaningfulName: 'eicar.com-32189',
     typeDescription: 'Text',
     size: 68,
+    reputation: null,
+    categories: null,
+    asOwner: null,
+    country: null,
   });
 });
 
@@ -61,4 +67,59 @@ test('when the body has no data, then normaliseFile throws a plain Error naming 
   assert.throws(() => normaliseFile(null), Error);
   assert.throws(() => normaliseFile({ data: { id: 'x'.repeat(64) } }), /data\.attributes/);
   assert.throws(() => normaliseFile({ data: { attributes: {} } }), /data\.id/);
+});
+
+test('when the real google.com answer is normalised, then reputation, distinct categories and Fortinet\'s "clean" are kept', async () => {
+  const domain = normaliseObject('domain', await fixture('domain-google.com.json'));
+  assert.deepEqual(domain, {
+    objectType: 'domain',
+    id: 'google.com',
+    sha256: null,
+    sha1: null,
+    md5: null,
+    malicious: 1,
+    suspicious: 0,
+    undetected: 9,
+    harmless: 84,
+    engines: 94,
+    fortinet: 'clean',
+    lastAnalysisDate: null,
+    meaningfulName: null,
+    typeDescription: null,
+    size: null,
+    reputation: 448,
+    categories: ['search engines and portals', 'search engines', 'searchengines', 'mobile communications', 'Search Engines/Portals'],
+    asOwner: null,
+    country: null,
+  });
+});
+
+test('when the real tawuhoju.com answer is normalised, then Fortinet\'s result is its "malware" verdict', async () => {
+  const domain = normaliseObject('domain', await fixture('domain-tawuhoju.com.json'));
+  assert.equal(domain.fortinet, 'malware');
+  assert.equal(domain.reputation, -37);
+  assert.equal(domain.malicious, 6);
+  assert.ok(domain.categories?.includes('malicious web sites'));
+});
+
+test('when the real IP answers are normalised, then AS owner and country are kept, and a missing country is null', async () => {
+  const google = normaliseObject('ip', await fixture('ip-142.251.220.110.json'));
+  assert.equal(google.objectType, 'ip_address');
+  assert.equal(google.id, '142.251.220.110');
+  assert.equal(google.asOwner, 'GOOGLE');
+  assert.equal(google.country, 'US');
+  assert.equal(google.reputation, 0);
+  assert.equal(google.categories, null, 'IPs have no categories');
+  const cloudflare = normaliseObject('ip', await fixture('ip-1.1.1.1.json'));
+  assert.equal(cloudflare.asOwner, 'CLOUDFLARENET');
+  assert.equal(cloudflare.country, null, 'the 1.1.1.1 capture has no country');
+  assert.equal(cloudflare.malicious, 4);
+  assert.equal(cloudflare.engines, 94);
+});
+
+test('when the answer is another type of object than was asked for, then normalising throws so the answer counts as garbled', async () => {
+  const domain = await fixture('domain-google.com.json');
+  const ip = await fixture('ip-1.1.1.1.json');
+  assert.throws(() => normaliseObject('ip', domain), /expected a ip_address object, got "domain"/);
+  assert.throws(() => normaliseObject('md5', ip), /expected a file object/);
 });
