@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { generatedNetworkObject, type NetworkObject } from './network-generator.js';
 import { buildFileObject, generatedSpec, type EngineInfo, type FileObject, type SimFileSpec } from './file-generator.js';
 
 export const FIXTURES_DIR = new URL('../../tests/fixtures/virustotal/', import.meta.url);
@@ -83,11 +84,22 @@ export class FileCatalogue {
     return this.#files.get(hash.toLowerCase())?.data.id;
   }
 
+  /** A captured domain; in generate mode an unknown one may come into being, shaped like the google.com capture. */
   domain(name: string): unknown {
-    return this.#domains.get(name.toLowerCase());
+    return this.#known(this.#domains, name.toLowerCase(), 'google.com');
   }
 
+  /** A captured IP; in generate mode an unknown one may come into being, shaped like the 1.1.1.1 capture. */
   ip(address: string): unknown {
-    return this.#ips.get(address);
+    return this.#known(this.#ips, address, '1.1.1.1');
+  }
+
+  #known(objects: Map<string, unknown>, id: string, templateId: string): unknown {
+    const known = objects.get(id);
+    const template = objects.get(templateId) as NetworkObject | undefined;
+    if (known || !this.#generate || !template) return known;
+    const made = generatedNetworkObject(id, template);
+    if (made) objects.set(id, made);
+    return made ?? undefined;
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { normaliseFile } from '../../src/lookups/normalise-object.js';
+import { normaliseFile, normaliseObject } from '../../src/lookups/normalise-object.js';
 import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../src/vt-simulator/simulator.js';
 
 const KEY = 'k-test';
@@ -292,5 +292,38 @@ test('when clients give up on requests hung by timeout faults, then the fake let
     assert.equal(whileWaiting, 100);
     assert.deepEqual(new Set(outcomes), new Set(['TimeoutError']));
     assert.equal(sim.hungRequests(), 0, 'no hung request outlives its client');
+  });
+});
+
+test('when generate is on, then unknown domains and IPs get stable answers shaped like the captures, a quarter of them 404', async () => {
+  await withSim({ generate: true }, async (sim) => {
+    let found = 0;
+    let suspicious = 0;
+    for (let i = 0; i < 80; i++) {
+      for (const [type, path] of [['domain', `/domains/site-${i}.example.com`], ['ip', `/ip_addresses/203.0.113.${i}`]] as const) {
+        const answer = await get(sim, path);
+        if (answer.status === 404) continue;
+        found++;
+        const body = answer.json();
+        assert.deepEqual(digestOf((await get(sim, path)).json()), digestOf(body), 'the same object again');
+        const summary = normaliseObject(type, body);
+        const results = body.data.attributes.last_analysis_results as Record<string, unknown>;
+        assert.equal(summary.engines, Object.keys(results).length, 'stats add up to the engines');
+        assert.ok(summary.fortinet, "Fortinet's result is always there for a site");
+        if (type === 'domain') assert.ok(summary.categories && summary.categories.length > 0);
+        else assert.ok(summary.asOwner && summary.country);
+        if ((summary.reputation ?? 0) < -10) suspicious++;
+      }
+    }
+    assert.ok(found > 100 && found < 140, `about three quarters of 160 found, got ${found}`);
+    assert.ok(suspicious > 10, `some have a bad reputation, got ${suspicious}`);
+  });
+});
+
+test('when generate is off, then a domain or IP without a capture is 404 NotFoundError', async () => {
+  await withSim({}, async (sim) => {
+    assert.equal((await get(sim, '/domains/site-1.example.com')).status, 404);
+    assert.equal((await get(sim, '/ip_addresses/203.0.113.1')).status, 404);
+    assert.equal((await get(sim, '/domains/google.com')).status, 200);
   });
 });
