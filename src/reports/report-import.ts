@@ -4,7 +4,7 @@ import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { enqueuePendingOfReport } from '../lookups/job.repository.js';
 import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
-import { parseHashList, unreadableReason, type ParsedLine } from './list-parser.js';
+import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
 import * as reports from './report.repository.js';
 
 export interface ImportInput {
@@ -30,7 +30,7 @@ export const newReportId = () => randomBytes(16).toString('base64url');
 /**
  * Turns an uploaded list into a report whose every row is on disk before this resolves:
  * 1. refuse unreadable input; 2. write rows in batched transactions while the report is invisible;
- * 3. in one transaction answer what the cache knows, queue one job per distinct remaining hash,
+ * 3. in one transaction answer what the cache knows, queue one job per distinct remaining value,
  *    and make the report visible. A crash before step 3 leaves an invisible report that start-up deletes.
  */
 export async function importHashList(deps: ImportDeps, input: ImportInput): Promise<{ reportId: string; completed: boolean }> {
@@ -48,11 +48,11 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     email_status: input.notify ? 'waiting' : null,
   });
   try {
-    const { hashes, rows } = await writeRows(deps.sqlite, reportId, parseHashList(input.content));
-    if (hashes === 0) {
+    const { lookups, rows } = await writeRows(deps.sqlite, reportId, parseList(input.content));
+    if (lookups === 0) {
       throw new ValidationError(
-        rows === 0 ? 'The list holds no hashes: every line is blank.' : 'No valid MD5, SHA-1 or SHA-256 hash was found in the list.',
-        { file: 'No valid hash found.' },
+        rows === 0 ? 'The list is empty: every line is blank.' : 'No valid hash, domain or IP address was found in the list.',
+        { file: 'No valid hash, domain or IP address found.' },
       );
     }
     const completed = await finalise(deps, reportId, now);
@@ -74,12 +74,12 @@ async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Itera
       else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
     }
   });
-  let hashes = 0;
+  let lookups = 0;
   let rows = 0;
   let batch: ParsedLine[] = [];
   for (const row of lines) {
     rows++;
-    if (row.kind === 'lookup') hashes++;
+    if (row.kind === 'lookup') lookups++;
     batch.push(row);
     if (batch.length >= BATCH) {
       writeBatch(batch);
@@ -88,7 +88,7 @@ async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Itera
     }
   }
   if (batch.length > 0) writeBatch(batch);
-  return { hashes, rows };
+  return { lookups, rows };
 }
 
 async function finalise(deps: ImportDeps, reportId: string, now: number): Promise<boolean> {

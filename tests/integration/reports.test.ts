@@ -328,10 +328,10 @@ describe('uploads that cannot be read', () => {
     await assertRefused({ file: { name: 'excel-export.txt', content } }, { status: 422, message: /UTF-16.*UTF-8/ });
   });
 
-  test('when a file holds no valid hash, then the form says so', async () => {
+  test('when a file holds no valid hash, domain or IP address, then the form says so', async () => {
     await assertRefused(
-      { file: { name: 'notes.txt', content: 'hello\nthis is not a hash\n1234\n' } },
-      { status: 422, message: /No valid MD5, SHA-1 or SHA-256 hash was found/ },
+      { file: { name: 'notes.txt', content: 'hello\nthis is not a hash\n1234\nnotepad.exe\n' } },
+      { status: 422, message: /No valid hash, domain or IP address was found/ },
     );
   });
 
