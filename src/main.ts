@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './shared/config.js';
-import { startRuntime } from './runtime.js';
+import { startRuntime, type Runtime } from './runtime.js';
 
 // A .env file in the working directory fills in settings the environment does not already have.
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-let config;
+let runtime: Runtime;
 try {
-  config = loadConfig();
+  // startRuntime reads CONNECTORS_FILE first, so a bad connectors.json stops the start here too.
+  runtime = await startRuntime(loadConfig());
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
@@ -16,7 +17,6 @@ try {
   throw err;
 }
 
-const runtime = await startRuntime(config);
 const { logger } = runtime;
 
 async function shutdown(reason: string, code: number): Promise<void> {

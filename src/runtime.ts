@@ -24,6 +24,9 @@ import { resolveSessionSecret } from './web/session.js';
 import { loadSecretBox } from './shared/secret-box.js';
 import { AUTH_LIMITS, type AuthLimits } from './auth/throttle.js';
 import { pruneThrottles } from './auth/throttle.service.js';
+import { loadConnectorsFile } from './connector/connector.config.js';
+import { connectorDeps } from './connector/connector-pass.js';
+import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning {
@@ -62,6 +65,8 @@ export interface Runtime {
   scheduler: LookupScheduler;
   lookups: LookupEngine;
   notifier: ReportNotifier;
+  /** The watched folders of CONNECTORS_FILE; null when it is unset. */
+  connectors: ConnectorLoop | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -77,6 +82,8 @@ const CALL_LOG_KEEP_MS = 40 * 24 * HOUR_MS;
  */
 export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuning = {}): Promise<Runtime> {
   const logger = tuning.logger ?? createLogger(config.logLevel);
+  // Before anything is opened: a bad connectors.json stops the start like a bad setting (ConfigError).
+  const connectors = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const database = openDatabase(config.databasePath);
   const { db, sqlite } = database;
   for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
@@ -168,11 +175,19 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     }
   };
   const evictTimer = setInterval(housekeeping, tuning.evictEveryMs ?? HOUR_MS).unref();
+  const connectorLoop =
+    connectors.length > 0
+      ? startConnectorLoop(
+          connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => (completed ? notifier.wake() : lookups.wake())),
+          connectors,
+        )
+      : null;
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(evictTimer);
+      await connectorLoop?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await scheduler.stop(tuning.shutdownGraceMs ?? 10_000);
@@ -186,5 +201,5 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
-  return { url, app, server, database, scheduler, lookups, notifier, logger, stop };
+  return { url, app, server, database, scheduler, lookups, notifier, connectors: connectorLoop, logger, stop };
 }

@@ -2,6 +2,7 @@ import type { AppSettingTable, AuthThrottleTable, SessionTable, UserTable } from
 import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtAnswerTable, VtCallTable } from '../lookups/lookup.table.js';
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
+import type { ConnectorFileTable } from '../connector/connector.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -17,4 +18,5 @@ export interface Database {
   vt_calls: VtCallTable;
   vt_answers: VtAnswerTable;
   user_api_keys: UserApiKeyTable;
+  connector_files: ConnectorFileTable;
 }

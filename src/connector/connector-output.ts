@@ -1,0 +1,61 @@
+import { streamCsv, streamJson } from '../reports/report-export.js';
+import { exportItems, getReportForUser } from '../reports/report.service.js';
+import type { ItemFilter } from '../reports/report.schemas.js';
+import { findImportedFile, listOutputsDue, markOutputWritten } from './connector.repository.js';
+import type { ConnectorConfig } from './connector.config.js';
+import type { ConnectorDeps } from './connector-pass.js';
+import type { ConnectorFileRow } from './connector.table.js';
+import { writeFileAtomically } from './file-placement.js';
+
+const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+
+/**
+ * Writes what is due to the output folder: each completed report's JSON and CSV (the same bytes as
+ * its export.json and export.csv downloads), and a note for each duplicate or unreadable file.
+ * Returns how many files' outputs were written; one that fails is tried again next pass.
+ */
+export async function writeDueOutputs(deps: ConnectorDeps, connector: ConnectorConfig): Promise<number> {
+  let written = 0;
+  for (const row of await listOutputsDue(deps.db, connector.name)) {
+    try {
+      if (row.status === 'imported') await writeReportFiles(deps, connector.outputFolder, row);
+      else await writeNote(deps, connector, row);
+      await markOutputWritten(deps.db, row.id, (deps.now ?? Date.now)());
+      written++;
+    } catch (err) {
+      deps.logger.error({ err, file: row.file_name }, 'connector could not write to the output folder; trying again next pass');
+    }
+  }
+  return written;
+}
+
+async function writeReportFiles(deps: ConnectorDeps, dir: string, row: ConnectorFileRow & { user_id: number | null }): Promise<void> {
+  if (row.report_id == null || row.user_id == null) return;
+  const report = await getReportForUser(deps.db, row.report_id, row.user_id);
+  const stem = row.file_name.replace(/\.txt$/i, '');
+  const json = await writeFileAtomically(dir, `${stem}.json`, (out) => streamJson(out, report, exportItems(deps.db, report.id, EVERY_ROW)));
+  const csv = await writeFileAtomically(dir, `${stem}.csv`, (out) => streamCsv(out, exportItems(deps.db, report.id, EVERY_ROW)));
+  deps.logger.info({ file: row.file_name, reportId: report.id, json, csv }, 'connector wrote a report to the output folder');
+}
+
+/** `<file>.duplicate.json` or `<file>.error.json`: why the file made no report. */
+async function writeNote(deps: ConnectorDeps, connector: ConnectorConfig, row: ConnectorFileRow): Promise<void> {
+  const earlier = row.status === 'duplicate' ? await findImportedFile(deps.db, connector.name, row.sha256) : undefined;
+  const note = {
+    file: row.file_name,
+    status: row.status,
+    message: row.message,
+    sha256: row.sha256,
+    receivedAt: new Date(row.created_at).toISOString(),
+    ...(row.status === 'duplicate'
+      ? {
+          earlierReport: earlier?.report_id
+            ? { id: earlier.report_id, file: earlier.file_name, importedAt: new Date(earlier.created_at).toISOString(), url: `${deps.appUrl}/reports/${earlier.report_id}` }
+            : null,
+        }
+      : {}),
+  };
+  await writeFileAtomically(connector.outputFolder, `${row.file_name}.${row.status}.json`, async (out) => {
+    out.write(`${JSON.stringify(note, null, 2)}\n`);
+  });
+}
