@@ -45,6 +45,8 @@ export interface RuntimeTuning {
   leaseCheckMs?: number;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
+  /** How often the email sender looks for due emails it was not woken for. */
+  emailPollMs?: number;
   poolThreads?: number;
   evictEveryMs?: number;
   shutdownGraceMs?: number;
@@ -107,6 +109,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     appUrl: config.appUrl,
     maxAttempts: tuning.emailMaxAttempts ?? 5,
     retryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
+    ...(tuning.emailPollMs !== undefined ? { pollMs: tuning.emailPollMs } : {}),
     files: reportFiles,
     attachmentMaxBytes: config.mailAttachmentMaxBytes,
   });

@@ -16,6 +16,11 @@ export interface NotifierOptions {
   files: ReportFileRenderers;
   /** A larger file is replaced by a link to the report page. */
   attachmentMaxBytes: number;
+  /**
+   * How often to look for due emails nobody woke us for: reports another process completed (the
+   * connector's `--once` run answering a list from the cache). Default 30 s; one indexed query.
+   */
+  pollMs?: number;
   now?: () => number;
 }
 
@@ -67,7 +72,7 @@ export class ReportNotifier {
         await this.sendOne(email);
       }
       const next = await outbox.findNextEmailAt(this.db);
-      if (next != null) this.schedule(next);
+      this.schedule(Math.min(next ?? Infinity, this.now() + (this.options.pollMs ?? 30_000)));
     } catch (err) {
       this.logger.error({ err }, 'email sender failed; retrying in 30 s');
       this.schedule(this.now() + 30_000);

@@ -184,3 +184,37 @@ describe('no mail server configured', () => {
     assert.ok(!page.html.includes('name="notify"'));
   });
 });
+
+describe('an email made due by another process (the connector run from cron)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ mail: true, tuning: { emailPollMs: 200 } });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('when another connection to the database marks a report\'s email due, then the app sends it without being woken', async () => {
+    // Arrange: a finished report of a user, no email asked for at upload.
+    const email = uniqueEmail('polled');
+    const client = await signedIn(app, email);
+    const response = await client.upload({ hashes: newFile(app.sim).md5, name: 'made elsewhere' });
+    const id = reportIdFrom(response);
+    await waitForCompletion(client, id);
+    await sleep(300);
+    assert.equal(mailsTo(app, email).length, 0);
+
+    // Act: a second connection, as the standalone connector process has, makes its email due.
+    const { default: Database } = await import('better-sqlite3');
+    const other = new Database(app.databasePath);
+    try {
+      other.prepare(`UPDATE reports SET notify_email = 1, email_status = 'pending', email_next_at = ? WHERE id = ?`).run(Date.now(), id);
+    } finally {
+      other.close();
+    }
+
+    // Assert
+    const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email sender to find the due email');
+    assert.match(mail?.subject ?? '', /made elsewhere/);
+  });
+});
