@@ -79,7 +79,10 @@ document.addEventListener('click', async (event) => {
     event.preventDefault();
     const status = form.querySelector('.copy-status');
     const kind = form.querySelector('select[name=kind]');
-    const label = kind && kind.selectedOptions[0] ? kind.selectedOptions[0].textContent : 'hash';
+    const option = kind && kind.selectedOptions[0];
+    // An option names what it lists in the singular and plural when "SHA-256" → "SHA-256s" does not work.
+    const one = option ? option.dataset.noun || option.textContent : 'hash';
+    const many = option ? option.dataset.nouns || `${one}s` : 'hashes';
     const url = `${form.action}?${new URLSearchParams(new FormData(form))}`;
     const text = fetch(url, { credentials: 'same-origin' }).then((response) => {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -93,7 +96,7 @@ document.addEventListener('click', async (event) => {
         await navigator.clipboard.writeText(await text);
       }
       const count = (await text).split('\n').filter(Boolean).length;
-      if (status) status.textContent = count === 0 ? `No ${label} to copy.` : `Copied ${count} ${label}${count === 1 ? '' : 's'}.`;
+      if (status) status.textContent = count === 0 ? `No ${one} to copy.` : `Copied ${count} ${count === 1 ? one : many}.`;
     } catch {
       if (status) status.textContent = 'Copying failed; the button downloads the list without JavaScript.';
     }

@@ -1,5 +1,5 @@
 /**
- * What the per-hash page shows, read from VirusTotal's whole answer for a file (as stored in
+ * What the per-row page shows for a file, read from VirusTotal's whole answer (as stored in
  * vt_answers). Missing or odd fields become null or empty, never an error: the page must open for
  * any answer VirusTotal ever gave.
  */
@@ -41,14 +41,20 @@ export interface FileDetail {
 export type EngineSort = 'detections' | 'engine' | 'category' | 'result' | 'updated';
 export const ENGINE_SORTS: readonly EngineSort[] = ['detections', 'engine', 'category', 'result', 'updated'];
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const date = (value: unknown): string | null => {
+// Readers for VirusTotal's JSON, shared with network-detail.ts: a field of the wrong type reads as missing.
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
+export const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+/** VirusTotal's dates are Unix seconds; ISO-8601 UTC here. */
+export const date = (value: unknown): string | null => {
   const seconds = num(value);
   return seconds === null ? null : new Date(seconds * 1000).toISOString();
 };
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : []);
+export const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : []);
+
+/** `total_votes`, or null when the answer has none. */
+export const votesOf = (value: unknown): { harmless: number; malicious: number } | null =>
+  isObject(value) ? { harmless: num(value['harmless']) ?? 0, malicious: num(value['malicious']) ?? 0 } : null;
 
 /** VirusTotal writes a missing engine version as null or as the string "None". */
 function version(value: unknown): string | null {
@@ -83,18 +89,28 @@ export function sortEngines(engines: EngineVerdict[], sort: EngineSort): EngineV
   return [...engines].sort(compare[sort]);
 }
 
-export function fileDetailFromAnswer(body: unknown): FileDetail | null {
-  const data = isObject(body) ? body['data'] : undefined;
-  if (!isObject(data) || str(data['id']) === null) return null;
-  const a = isObject(data['attributes']) ? data['attributes'] : {};
-  const results = isObject(a['last_analysis_results']) ? a['last_analysis_results'] : {};
+/**
+ * Every engine of `last_analysis_results`, detections first. Files, domains and IPs share the shape;
+ * domain and IP entries have no engine version or signature date, so those read as null.
+ */
+export function enginesFromResults(value: unknown): EngineVerdict[] {
+  const results = isObject(value) ? value : {};
   const engines = Object.entries(results).flatMap(([name, entry]): EngineVerdict[] =>
     isObject(entry)
       ? [{ engine: str(entry['engine_name']) ?? name, category: str(entry['category']) ?? 'unknown', result: str(entry['result']), version: version(entry['engine_version']), updated: updated(entry['engine_update']) }]
       : [],
   );
+  return sortEngines(engines, 'detections');
+}
+
+export function fileDetailFromAnswer(body: unknown): FileDetail | null {
+  const data = isObject(body) ? body['data'] : undefined;
+  if (!isObject(data) || str(data['id']) === null) return null;
+  // A domain or IP answer is read by network-detail.ts; an answer without a type is taken as a file.
+  if (data['type'] !== undefined && data['type'] !== 'file') return null;
+  const a = isObject(data['attributes']) ? data['attributes'] : {};
   const meaningfulName = str(a['meaningful_name']);
-  const votes = isObject(a['total_votes']) ? { harmless: num(a['total_votes']['harmless']) ?? 0, malicious: num(a['total_votes']['malicious']) ?? 0 } : null;
+  const votes = votesOf(a['total_votes']);
   const threat = isObject(a['popular_threat_classification']) ? str(a['popular_threat_classification']['suggested_threat_label']) : null;
   return {
     sha256: String(data['id']).toLowerCase(),
@@ -112,6 +128,6 @@ export function fileDetailFromAnswer(body: unknown): FileDetail | null {
     votes,
     tags: strings(a['tags']),
     threatLabel: threat,
-    engines: sortEngines(engines, 'detections'),
+    engines: enginesFromResults(a['last_analysis_results']),
   };
 }

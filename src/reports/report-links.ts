@@ -1,6 +1,7 @@
 import type { Counts } from './report.service.js';
 import { VERDICTS, type ItemFilter, type ReportPageQuery } from './report.schemas.js';
-import type { Verdict } from './report.table.js';
+import type { ReportItemRow, Verdict } from './report.table.js';
+import type { LookupType } from '../lookups/lookup.types.js';
 
 // The links of the report pages: every one carries the filter, so paging, downloading or copying
 // works on the rows the analyst is looking at.
@@ -15,6 +16,30 @@ export const VERDICT_LABELS: Record<Verdict, string> = {
   error: 'Error',
   pending: 'Pending',
 };
+
+export const TYPE_LABELS: Record<LookupType, string> = {
+  md5: 'MD5',
+  sha1: 'SHA-1',
+  sha256: 'SHA-256',
+  domain: 'Domain',
+  ip: 'IP address',
+};
+
+/** Domains and IPs share a row's `hash` column with hashes, but not its file facts. */
+export const isNetworkType = (type: LookupType | null): type is 'domain' | 'ip' => type === 'domain' || type === 'ip';
+
+const VT_GUI = 'https://www.virustotal.com/gui';
+
+/**
+ * The row's object on VirusTotal's site: a file once VirusTotal has named its SHA-256, a domain or
+ * an IP by the value looked up (its page exists, or says VirusTotal has nothing, either way).
+ */
+export function virusTotalUrl(row: Pick<ReportItemRow, 'hash' | 'hash_type' | 'sha256'>): string | null {
+  if (row.hash && row.hash_type === 'domain') return `${VT_GUI}/domain/${encodeURIComponent(row.hash)}`;
+  // IPv6 keeps its colons, as VirusTotal writes them in its own links.
+  if (row.hash && row.hash_type === 'ip') return `${VT_GUI}/ip-address/${encodeURIComponent(row.hash).replace(/%3A/gi, ':')}`;
+  return row.sha256 ? `${VT_GUI}/file/${encodeURIComponent(row.sha256)}` : null;
+}
 
 const COUNT_OF: Record<Verdict, keyof Counts> = {
   malicious: 'malicious',
@@ -56,7 +81,7 @@ export interface VerdictBar {
 /** One bar per verdict, each a link to its rows; `max` scales them so the longest fills the row. */
 export function verdictBars(counts: Counts, query: ReportPageQuery): { bars: VerdictBar[]; max: number } {
   const sort = query.sort === 'line' ? undefined : query.sort;
-  const bars = VERDICTS.map((verdict) => ({
+  const bars = VERDICTS.filter((verdict) => shown(verdict, counts, query)).map((verdict) => ({
     verdict,
     label: VERDICT_LABELS[verdict],
     count: counts[COUNT_OF[verdict]],
@@ -65,3 +90,7 @@ export function verdictBars(counts: Counts, query: ReportPageQuery): { bars: Ver
   }));
   return { bars, max: Math.max(1, ...bars.map((b) => b.count)) };
 }
+
+/** Only domains and IPs are ever "not suspicious": a report of hashes alone is not offered an empty bar for it. */
+const shown = (verdict: Verdict, counts: Counts, query: ReportPageQuery) =>
+  verdict !== 'not_suspicious' || counts.notSuspicious > 0 || query.verdict.includes(verdict);

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import type { ReportItemRow } from './report.table.js';
 import type { Counts, ReportSummary } from './report.service.js';
+import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from './report-links.js';
 
 /** What the PDF says about the report besides its rows. */
 export interface PdfHeader {
@@ -23,25 +24,29 @@ const FONT = 'Helvetica';
 const BOLD = 'Helvetica-Bold';
 const MONO = 'Courier';
 
+// The input column keeps room for a whole SHA-256 in Courier 8 (307 pt); the widths add up to the 760 pt between margins.
 const COLUMNS = [
-  { label: 'Line', width: 40, align: 'right' as const },
-  { label: 'Input', width: 330, font: MONO },
+  { label: 'Line', width: 35, align: 'right' as const },
+  { label: 'Input', width: 320, font: MONO },
+  { label: 'Type', width: 50 },
   { label: 'Verdict', width: 70 },
-  { label: 'Detections', width: 65, align: 'right' as const },
-  { label: 'Fortinet', width: 150 },
+  { label: 'Detections', width: 55, align: 'right' as const },
+  { label: 'Fortinet', width: 125 },
   { label: 'Last analysis', width: 105 },
 ];
+const VERDICT_COLUMN = 3;
 
 const VERDICT_COLOURS: Record<string, string> = {
-  malicious: '#b3261e', suspicious: '#a15c00', clean: '#1e7a3c', not_found: '#6b7280', invalid: '#6b7280', error: '#6b7280', pending: '#9aa3b2',
+  malicious: '#b3261e', suspicious: '#a15c00', clean: '#1e7a3c', not_suspicious: '#1e7a3c', not_found: '#6b7280', invalid: '#6b7280', error: '#6b7280', pending: '#9aa3b2',
 };
 
 /**
  * The built-in PDF fonts only cover Windows-1252: anything else would print as garbage, so it
- * becomes "?" (the CSV and JSON exports carry the exact text).
+ * becomes "?" (the CSV and JSON exports carry the exact text). Its punctuation beyond Latin-1 (dashes,
+ * quotes, the ellipsis) stays: empty cells print as "—".
  */
 function printable(text: string): string {
-  return text.replace(/[^\u0020-\u007e\u00a0-\u00ff]/g, '?');
+  return text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026]/g, '?');
 }
 
 function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
@@ -54,16 +59,23 @@ function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
 
 const day = (value: Date | string | null) => (value ? new Date(value).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');
 
+/** Only domains and IPs are ever "not suspicious": a report of hashes alone does not list it. */
 function summaryRows(counts: Counts): Array<[string, number, string]> {
   return [
     ['Malicious', counts.malicious, 'malicious'], ['Suspicious', counts.suspicious, 'suspicious'], ['Clean', counts.clean, 'clean'],
+    ...(counts.notSuspicious > 0 ? [['Not suspicious', counts.notSuspicious, 'not_suspicious'] as [string, number, string]] : []),
     ['Not found', counts.notFound, 'not_found'], ['Invalid', counts.invalid, 'invalid'], ['Error', counts.error, 'error'], ['Pending', counts.pending, 'pending'],
   ];
 }
 
+/** A domain or IP written another way (defanged, or a URL) prints as the value looked up, then as written. */
+function inputCell(row: ReportItemRow): string {
+  return isNetworkType(row.hash_type) && row.hash && row.hash !== row.input ? `${row.hash} (${row.input})` : row.input;
+}
+
 /**
  * Writes a readable, paginated PDF of a report to `out`: title, owner, dates, summary counts with a
- * bar chart, then the rows (verdict, detections, Fortinet's name, last analysis). Rows are drawn as
+ * bar chart, then the rows (type, verdict, detections, Fortinet's result, last analysis). Rows are drawn as
  * they arrive from `rows`, so a long report is never held in memory.
  */
 export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>): Promise<void> {
@@ -119,15 +131,16 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
     }
     const cells = [
       String(row.line),
-      row.input,
-      row.verdict.replace('_', ' '),
+      inputCell(row),
+      row.hash_type ? TYPE_LABELS[row.hash_type] : '—',
+      VERDICT_LABELS[row.verdict] ?? row.verdict,
       row.engines != null ? `${row.malicious ?? 0} / ${row.engines}` : '—',
       row.fortinet ?? (row.error ? `error: ${row.error}` : '—'),
       row.last_analysis_date ? day(row.last_analysis_date) : '—',
     ];
     let x = MARGIN;
     for (const [i, c] of COLUMNS.entries()) {
-      doc.font(c.font ?? FONT).fontSize(8).fillColor(i === 2 ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
+      doc.font(c.font ?? FONT).fontSize(8).fillColor(i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
       doc.text(fit(doc, cells[i] ?? '', c.width - 6), x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
       x += c.width;
     }

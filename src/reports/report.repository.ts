@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
-import type { HashKind, ItemFilter, ItemSort, ReportListFilter } from './report.schemas.js';
+import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
 
 type Executor = Db | Transaction<Database>;
@@ -9,7 +9,7 @@ type Executor = Db | Transaction<Database>;
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
 
 /** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
-const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_found', 'error'];
+const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'error'];
 
 /** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
@@ -96,15 +96,17 @@ export async function countVerdicts(db: Executor, reportIds: string[]): Promise<
 
 /**
  * A report's rows that pass the filter. SQLite reads them through (report_id, verdict) for a few
- * verdicts or (report_id, id) for reads in id order; the search is a prefix match on the input and
- * the hashes and a substring match on the file's name, over the report's own rows only.
+ * verdicts or (report_id, id) for reads in id order; the search is a prefix match on the input, the
+ * value looked up (a domain or IP as well as a hash) and the file's hashes, and a substring match on
+ * the file's name, over the report's own rows only.
  */
 function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
   if (filter.q !== '') {
     const text = likeLiteral(filter.q);
-    const prefixOf = ['input', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
+    // `hash` finds `evil.com` written as `hxxp://evil[.]com/x`; `input` finds it as written.
+    const prefixOf = ['input', 'hash', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
     conditions.push(eb.or([...prefixOf, like('meaningful_name', `%${text}%`)]));
   }
   return eb.and(conditions);
@@ -141,9 +143,13 @@ export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW,
 /**
  * One kind of hash of each row that passes the filter, in line order. A row VirusTotal did not
  * answer still has the hash it was uploaded as; rows with no hash of that kind give nothing.
+ * `value` gives the domain or IP of each domain and IP row, answered or not.
  */
-export async function* iterateHashes(db: Executor, reportId: string, filter: ItemFilter, kind: HashKind, batch = 5000): AsyncGenerator<string> {
-  const value = sql<string | null>`coalesce(${sql.ref(kind)}, CASE WHEN hash_type = ${kind} THEN hash END)`;
+export async function* iterateHashes(db: Executor, reportId: string, filter: ItemFilter, kind: ListKind, batch = 5000): AsyncGenerator<string> {
+  const value =
+    kind === 'value'
+      ? sql<string | null>`CASE WHEN hash_type IN ('domain', 'ip') THEN hash END`
+      : sql<string | null>`coalesce(${sql.ref(kind)}, CASE WHEN hash_type = ${kind} THEN hash END)`;
   const rows = inBatches(batch, (after) =>
     db
       .selectFrom('report_items')

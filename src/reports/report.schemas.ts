@@ -50,10 +50,11 @@ export type ItemSort = (typeof ITEM_SORTS)[number];
 export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), page: pageNumber });
 export type ReportPageQuery = z.infer<typeof reportPageQuery>;
 
-export const HASH_KINDS = ['sha256', 'sha1', 'md5'] as const;
-export type HashKind = (typeof HASH_KINDS)[number];
+/** What the copy button lists: one kind of file hash, or `value`, the domains and IPs looked up (they have no file hashes). */
+export const LIST_KINDS = ['sha256', 'sha1', 'md5', 'value'] as const;
+export type ListKind = (typeof LIST_KINDS)[number];
 
-export const hashListQuery = itemFilterQuery.extend({ kind: z.enum(HASH_KINDS).catch('sha256') });
+export const hashListQuery = itemFilterQuery.extend({ kind: z.enum(LIST_KINDS).catch('sha256') });
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
 

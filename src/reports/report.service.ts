@@ -6,13 +6,16 @@ import { writeReportPdf } from './report-pdf.js';
 import { findAnswerBody } from '../lookups/cache.repository.js';
 import { pendingByReport } from '../lookups/job.repository.js';
 import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
+import { networkDetailFromAnswer, type NetworkDetail } from './network-detail.js';
+import { isNetworkType, TYPE_LABELS, virusTotalUrl } from './report-links.js';
+import { categoriesOf } from './report-export.js';
 import { callsUntilDone } from '../lookups/queue-position.js';
 import { nextUtcMidnight } from '../lookups/rate-limiter.js';
 import { estimateFinish } from '../lookups/eta.js';
 import type { Pause } from '../lookups/pause.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import * as repo from './report.repository.js';
-import type { HashKind, ItemFilter, ReportListFilter, ReportPageQuery } from './report.schemas.js';
+import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow, ReportRow } from './report.table.js';
 
 export interface Counts {
@@ -118,30 +121,57 @@ export async function estimateReport(db: Db, report: ReportSummary, userId: numb
   return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
 }
 
+/** A report row with what its table cell and its page show besides the stored columns. */
+export interface ReportItemView extends ReportItemRow {
+  /** "SHA-256", "Domain", "IP address"; null for an invalid line. */
+  typeLabel: string | null;
+  /** A domain or an IP address: no file hashes, reputation and owner facts instead. */
+  isNetwork: boolean;
+  virusTotalUrl: string | null;
+  /** The domain's distinct category names; empty for files and IPs. */
+  categoryList: string[];
+}
+
+export function toItemView(row: ReportItemRow): ReportItemView {
+  return {
+    ...row,
+    typeLabel: row.hash_type ? TYPE_LABELS[row.hash_type] : null,
+    isNetwork: isNetworkType(row.hash_type),
+    virusTotalUrl: virusTotalUrl(row),
+    categoryList: categoriesOf(row.categories) ?? [],
+  };
+}
+
 export interface ItemView {
-  item: ReportItemRow;
-  /** Every engine and the file's facts, from the whole answer the row was filled from; null when there is none. */
+  item: ReportItemView;
+  /** A file's engines and facts, from the whole answer the row was filled from; null when there is none. */
   detail: FileDetail | null;
+  /** A domain's or an IP's engines and facts, likewise. */
+  network: NetworkDetail | null;
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back; 404 for anyone else's. */
 export async function getItemForUser(db: Db, reportId: string, itemId: number, userId: number, sort: EngineSort): Promise<ItemView & { report: ReportSummary }> {
   const report = await getReportForUser(db, reportId, userId);
-  const item = await repo.findItem(db, report.id, itemId);
-  if (!item) throw new NotFoundError('Row not found.');
-  const body = item.answer_id == null ? null : await findAnswerBody(db, item.answer_id);
-  const detail = body ? fileDetailFromAnswer(JSON.parse(gunzipSync(body).toString('utf8'))) : null;
+  const row = await repo.findItem(db, report.id, itemId);
+  if (!row) throw new NotFoundError('Row not found.');
+  const item = toItemView(row);
+  const body = row.answer_id == null ? null : await findAnswerBody(db, row.answer_id);
+  const answer: unknown = body ? JSON.parse(gunzipSync(body).toString('utf8')) : null;
+  const network = item.isNetwork ? networkDetailFromAnswer(answer) : null;
+  const detail = answer && !item.isNetwork ? fileDetailFromAnswer(answer) : null;
   if (detail) detail.engines = sortEngines(detail.engines, sort);
-  return { report, item, detail };
+  if (network) network.engines = sortEngines(network.engines, sort);
+  return { report, item, detail, network };
 }
 
 /** One page of the rows that pass the filter, and how many pass it in all. */
-export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number): Promise<{ items: ReportItemRow[]; matching: number }> {
+export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number): Promise<{ items: ReportItemView[]; matching: number }> {
   const [items, matching] = await Promise.all([
     repo.listItems(db, reportId, query, query.sort, perPage, (query.page - 1) * perPage),
     repo.countItems(db, reportId, query),
   ]);
-  return { items, matching };
+  return { items: items.map(toItemView), matching };
 }
 
 /** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */
@@ -150,11 +180,11 @@ export function exportItems(db: Db, reportId: string, filter: ItemFilter): Async
 }
 
 /**
- * One kind of hash of the rows that pass the filter, each once: a list holding both the MD5 and the
- * SHA-256 of a file has two rows for it, and a pasted blocklist wants it once. The set of hashes seen
- * grows with the report, the text does not.
+ * One kind of hash (or the domains and IPs) of the rows that pass the filter, each once: a list
+ * holding both the MD5 and the SHA-256 of a file has two rows for it, and a pasted blocklist wants
+ * it once. The set of values seen grows with the report, the text does not.
  */
-export async function* listMatchingHashes(db: Db, reportId: string, filter: ItemFilter, kind: HashKind): AsyncGenerator<string> {
+export async function* listMatchingHashes(db: Db, reportId: string, filter: ItemFilter, kind: ListKind): AsyncGenerator<string> {
   const seen = new Set<string>();
   for await (const hash of repo.iterateHashes(db, reportId, filter, kind)) {
     if (seen.has(hash)) continue;

@@ -49,10 +49,10 @@ describe('the shared cache and single flight', () => {
     const bySha1 = await uploadHashes(other, [file.sha1.toUpperCase()]);
 
     // Assert
-    for (const [owner, id, hashType] of [[client, bySha256, 'sha256'], [other, bySha1, 'sha1']] as const) {
+    for (const [owner, id, type] of [[client, bySha256, 'sha256'], [other, bySha1, 'sha1']] as const) {
       assert.equal((await reportStatus(owner, id)).status, 'completed');
       const [item] = (await exportJson(owner, id)).items;
-      assert.equal(item?.hashType, hashType);
+      assert.equal(item?.type, type);
       assert.equal(item?.fromCache, true);
       assert.equal(item?.verdict, 'malicious');
       assert.deepEqual([item?.md5, item?.sha1, item?.sha256], [file.md5, file.sha1, file.sha256]);

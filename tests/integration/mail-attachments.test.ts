@@ -76,7 +76,7 @@ describe('report files attached to the completion email', () => {
     assert.equal(file.contentType, 'text/csv');
     assert.equal(file.contentDisposition, 'attachment');
     assert.ok(file.content.equals(exported), 'the attachment is the export');
-    assert.match(file.content.toString('utf8'), /^line,input,hashType,status,verdict,/);
+    assert.match(file.content.toString('utf8'), /^line,input,value,type,status,verdict,/);
     assert.equal(file.content.toString('utf8').trimEnd().split('\r\n').length, 3, 'a header and two rows');
     assert.match(mail.text ?? '', /The report is attached as a CSV file\./);
     assert.match(mail.html || '', /The report is attached as a CSV file\./);

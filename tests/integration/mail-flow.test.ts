@@ -60,7 +60,7 @@ describe('the report-ready email', () => {
     const link = `http://reports.example.test/reports/${id}`;
     const text = mail.text ?? '';
     assert.ok(text.includes(link), text);
-    assert.match(text, /Results for 4 hashes/);
+    assert.match(text, /Results for 4 rows/);
     assert.match(text, /Malicious:\s+1\b/);
     assert.match(text, /Clean:\s+1\b/);
     assert.match(text, /Not found:\s+1\b/);

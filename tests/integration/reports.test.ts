@@ -61,7 +61,7 @@ describe('a hash list uploaded and looked up to the end', () => {
     assert.equal(upload.status, 303);
     assert.equal(status.status, 'completed');
     assert.equal(status.progress, 1);
-    const counts = { total: 4, malicious: 2, suspicious: 0, clean: 0, notFound: 1, invalid: 1, error: 0, pending: 0 };
+    const counts = { total: 4, malicious: 2, suspicious: 0, clean: 0, notSuspicious: 0, notFound: 1, invalid: 1, error: 0, pending: 0 };
     assert.deepEqual(status.counts, counts);
     assert.equal(json.id, id);
     assert.equal(json.name, 'incident-42.txt', 'the name defaults to the file name');
@@ -74,23 +74,26 @@ describe('a hash list uploaded and looked up to the end', () => {
     assert.ok(eicar && dll && invalid && notFound);
     assert.equal(typeof eicar.lookedUpAt, 'string');
     assert.deepEqual({ ...eicar, lookedUpAt: null }, {
-      line: 1, input: EICAR.md5, hashType: 'md5', status: 'found', verdict: 'malicious',
+      line: 1, input: EICAR.md5, value: EICAR.md5, type: 'md5', status: 'found', verdict: 'malicious',
       sha256: EICAR.sha256, sha1: EICAR.sha1, md5: EICAR.md5,
       malicious: 66, suspicious: 0, undetected: 5, harmless: 0, engines: 71,
-      fortinet: 'EICAR_TEST_FILE', lastAnalysisDate: '2024-07-17T21:12:40.000Z',
-      lookedUpAt: null, fromCache: false, error: null,
+      fortinet: 'EICAR_TEST_FILE', reputation: null, categories: null, asOwner: null, country: null,
+      lastAnalysisDate: '2024-07-17T21:12:40.000Z', lookedUpAt: null, fromCache: false,
+      virusTotalUrl: `https://www.virustotal.com/gui/file/${EICAR.sha256}`, error: null,
     });
     assert.deepEqual({ ...dll, lookedUpAt: null }, {
-      line: 3, input: DLL.sha256, hashType: 'sha256', status: 'found', verdict: 'malicious',
+      line: 3, input: DLL.sha256, value: DLL.sha256, type: 'sha256', status: 'found', verdict: 'malicious',
       sha256: DLL.sha256, sha1: DLL.sha1, md5: DLL.md5,
       malicious: 47, suspicious: 0, undetected: 18, harmless: 0, engines: 65,
-      fortinet: 'W32/Dllhijacker.DG!tr', lastAnalysisDate: '2021-11-09T06:48:26.000Z',
-      lookedUpAt: null, fromCache: false, error: null,
+      fortinet: 'W32/Dllhijacker.DG!tr', reputation: null, categories: null, asOwner: null, country: null,
+      lastAnalysisDate: '2021-11-09T06:48:26.000Z', lookedUpAt: null, fromCache: false,
+      virusTotalUrl: `https://www.virustotal.com/gui/file/${DLL.sha256}`, error: null,
     });
     assert.deepEqual(invalid, {
-      line: 4, input: 'not a hash at all', hashType: null, status: 'invalid', verdict: 'invalid',
+      line: 4, input: 'not a hash at all', value: null, type: null, status: 'invalid', verdict: 'invalid',
       sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null,
-      engines: null, fortinet: null, lastAnalysisDate: null, lookedUpAt: null, fromCache: null, error: null,
+      engines: null, fortinet: null, reputation: null, categories: null, asOwner: null, country: null,
+      lastAnalysisDate: null, lookedUpAt: null, fromCache: null, virusTotalUrl: null, error: null,
     });
     assert.equal(notFound.line, 5);
     assert.equal(notFound.input, unknown);

@@ -55,6 +55,8 @@ describe('fileDetailFromAnswer', () => {
   test('when the answer is not a file object, then there is no detail, and missing fields are empty rather than errors', () => {
     assert.equal(fileDetailFromAnswer({ error: { code: 'NotFoundError' } }), null);
     assert.equal(fileDetailFromAnswer(null), null);
+    assert.equal(fileDetailFromAnswer(fixture('domain-google.com.json')), null, 'a domain is not a file');
+    assert.equal(fileDetailFromAnswer(fixture('ip-1.1.1.1.json')), null, 'nor is an IP');
     const bare = fileDetailFromAnswer({ data: { id: 'ABC', attributes: { names: 'not a list', total_votes: 3 } } });
     assert.deepEqual(bare && { ...bare }, {
       sha256: 'abc', sha1: null, md5: null, size: null, typeDescription: null, meaningfulName: null, names: [],

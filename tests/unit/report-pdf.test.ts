@@ -65,6 +65,33 @@ describe('writeReportPdf', () => {
     assert.equal(new Set(inputs).size, 200, 'every row once');
   });
 
+  test('when a report holds domains and IPs, then each row prints its type, the value looked up and its verdict, and the summary counts "Not suspicious"', async () => {
+    // Arrange
+    const list = [
+      row(1, { input: 'hxxp://tawuhoju[.]com/x', hash: 'tawuhoju.com', hash_type: 'domain', verdict: 'suspicious', malicious: 6, engines: 82, fortinet: 'malware', last_analysis_date: null }),
+      row(2, { input: '142.251.220[.]110', hash: '142.251.220.110', hash_type: 'ip', verdict: 'not_suspicious', malicious: 0, engines: 93, fortinet: 'clean' }),
+      row(3, { hash_type: 'md5', input: '44d88612fea8a8f36de82e1278abb02f' }),
+    ];
+    const counts = { ...summary(3).counts, malicious: 1, suspicious: 1, clean: 0, notSuspicious: 1, invalid: 0 };
+
+    // Act
+    const [text = ''] = await pdfPages(await render({ report: { ...summary(3), counts }, ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date() }, list));
+
+    // Assert
+    const words = text.replace(/\s+/g, ' ');
+    for (const expected of ['Type', 'Domain', 'IP address', 'MD5', 'tawuhoju.com (hxxp://tawuhoju[.]com/x)', '142.251.220.110 (142.251.220[.]110)', 'Suspicious', 'malware', '6 / 82', 'clean']) {
+      assert.ok(words.includes(expected), `the page has "${expected}": ${words.slice(0, 600)}`);
+    }
+    assert.match(words, /tawuhoju\.com \(hxxp:\/\/tawuhoju\[\.\]com\/x\) Domain Suspicious 6 \/ 82 malware — 2 /, 'a domain\'s row, its missing analysis date as a dash');
+    assert.equal(text.split('Not suspicious').length - 1, 2, 'once in the summary, once on its row');
+  });
+
+  test('when a report has no domain or IP, then the summary does not list "Not suspicious"', async () => {
+    const [text = ''] = await pdfPages(await render({ report: summary(1), ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date() }, [row(1)]));
+    assert.ok(text.includes('Clean'));
+    assert.ok(!text.includes('Not suspicious'));
+  });
+
   test('when names and lines hold characters the PDF fonts lack, then they print as ? rather than garbage', async () => {
     const pdf = await render({ report: { ...summary(1), name: 'Отчёт 報告 ok' }, ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date() }, [row(1, { input: 'línea ✓' })]);
     const [text = ''] = await pdfPages(pdf);

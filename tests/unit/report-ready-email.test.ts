@@ -15,7 +15,7 @@ describe('reportReadyEmail', () => {
   it('when a report is rendered, then the text part has the name, every count and the absolute link', async () => {
     const { text } = await reportReadyEmail({ to: 'analyst@example.com', reportName: 'Q3 incident', reportUrl, counts });
     assert.match(text, /Q3 incident/);
-    assert.match(text, /Results for 42 hashes/);
+    assert.match(text, /Results for 42 rows/);
     assert.match(text, /Malicious:\s+7\b/);
     assert.match(text, /Suspicious:\s+3\b/);
     assert.match(text, /Clean:\s+25\b/);
@@ -29,7 +29,7 @@ describe('reportReadyEmail', () => {
   it('when a report is rendered, then the html part has the name, every count and the absolute link', async () => {
     const { html } = await reportReadyEmail({ to: 'analyst@example.com', reportName: 'Q3 incident', reportUrl, counts });
     assert.match(html, /Q3 incident/);
-    assert.match(html, /42 hashes checked/);
+    assert.match(html, /42 rows checked/);
     for (const [label, value] of [
       ['Malicious', 7],
       ['Suspicious', 3],
@@ -41,6 +41,18 @@ describe('reportReadyEmail', () => {
       assert.match(html, new RegExp(`>${label}</td><td[^>]*>${value}</td>`), `${label} = ${value}`);
     }
     assert.ok(html.includes(`href="${reportUrl}"`), 'html links to the absolute report URL');
+  });
+
+  it('when a report has not-suspicious domains or IPs, then both parts count them', async () => {
+    const { text, html } = await reportReadyEmail({ to: 'analyst@example.com', reportName: 'Mixed list', reportUrl, counts: { ...counts, notSuspicious: 5 } });
+    assert.match(text, /Not suspicious:\s+5\b/);
+    assert.match(html, />Not suspicious<\/td><td[^>]*>5<\/td>/);
+  });
+
+  it('when a report has no not-suspicious row, then neither part mentions the verdict', async () => {
+    const { text, html } = await reportReadyEmail({ to: 'analyst@example.com', reportName: 'Hashes only', reportUrl, counts });
+    assert.doesNotMatch(text, /Not suspicious/);
+    assert.doesNotMatch(html, /Not suspicious/);
   });
 
   it('when the report name contains <script>, then the html part escapes it and the text part keeps it literal', async () => {
