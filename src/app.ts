@@ -17,6 +17,7 @@ import { csrfProtection, securityHeaders } from './web/security.js';
 import { locals } from './web/locals.js';
 import { routes } from './web/routes.js';
 import { healthRoutes } from './web/health.js';
+import { apiRoutes } from './api/api.routes.js';
 import { errorHandler, notFound } from './web/error-handler.js';
 import { formatAge, formatDate, formatRelative } from './web/format.js';
 
@@ -60,7 +61,7 @@ export function createApp(deps: AppDeps) {
 
   // Static files and health probes (every few seconds from a load balancer) would drown the log.
   const quiet = (url: string | undefined) => url === '/healthz' || (url?.startsWith('/static/') ?? false);
-  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, autoLogging: { ignore: (req) => quiet(req.url) } }));
+  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, autoLogging: { ignore: (req) => quiet(req.url) }, serializers: { req: withoutBearerToken } }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
   app.use('/static', express.static(publicDir, { maxAge: '1h' }));
   // Every page below may carry someone's reports, keys or account: no browser or proxy keeps a copy.
@@ -70,6 +71,8 @@ export function createApp(deps: AppDeps) {
   });
   // Before the session: a probe every few seconds must not create sessions or get cookies.
   app.use(healthRoutes({ sqlite: deps.sqlite, lookups: deps.lookups }));
+  // Bearer tokens only: no session (a browser's cookie grants nothing), so no CSRF; JSON errors only.
+  app.use('/api', apiRoutes({ config, db: deps.db, sqlite: deps.sqlite, lookups: deps.lookups, onCompleted: deps.onReportsCompleted, logger: deps.logger }));
   const session = createSessionMiddleware({
     db: deps.db,
     sqlite: deps.sqlite,
@@ -112,6 +115,15 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   const id = typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/**
+ * API tokens never reach a log line, whichever logger the app was given (main.ts's also redacts by path):
+ * the request's log bindings are made when it arrives, with its headers.
+ */
+function withoutBearerToken(req: { headers?: Record<string, unknown> }) {
+  if (req.headers?.authorization !== undefined) req.headers = { ...req.headers, authorization: '[Redacted]' };
+  return req;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ReportTable {
   email_attempts: Generated<number>;
   email_next_at: number | null;
   email_error: string | null;
+  /** list: an upload; lookups: the user's one report of values asked for through GET /api/v1/lookup. */
+  kind: Generated<'list' | 'lookups'>;
 }
 
 export interface ReportItemTable {

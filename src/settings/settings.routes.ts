@@ -15,6 +15,9 @@ import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
 import { apiKeySchema, deleteAccountSchema, emailPreferencesSchema, settingsQuery } from './settings.schemas.js';
 import { describeOwnKey, keyFormDefaults, removeOwnKey, saveOwnKey } from './settings.service.js';
 import { deleteAccount, loadEmailPreferences, saveEmailPreferences, sendTestEmail } from './account.service.js';
+import { createApiToken, listApiTokens, revokeApiToken } from '../api/api-token.service.js';
+import { apiTokenForm, apiTokenIdParam } from '../api/api.schemas.js';
+import { NotFoundError } from '../shared/errors.js';
 
 export interface SettingsRouteDeps {
   config: Pick<Config, 'appUrl' | 'mailAttachmentMaxBytes'>;
@@ -49,12 +52,16 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.locals.preferences = await loadEmailPreferences(deps.db, userId, deps.attachmentFormats);
     res.locals.attachmentFormats = deps.attachmentFormats;
     res.locals.attachmentLimit = formatSize(deps.config.mailAttachmentMaxBytes);
+    res.locals.apiTokens = await listApiTokens(deps.db, userId);
+    // Set only in the answer to the POST that made it: the one time a token is shown.
+    res.locals.newToken = null;
     res.locals.notice = null;
     next();
   };
 
   router.get('/settings', loadPage, (req, res) => {
-    res.locals.notice = noticeFor(settingsQuery.parse(req.query), res.locals.currentUser as { email: string });
+    const revoked = req.query.token === 'revoked' ? 'The API token was revoked: calls with it are refused from now on.' : null;
+    res.locals.notice = noticeFor(settingsQuery.parse(req.query), res.locals.currentUser as { email: string }) ?? revoked;
     res.render(VIEW);
   });
 
@@ -90,6 +97,23 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.redirect(303, '/settings?test=sent');
   });
 
+  // The answer shows the new token, once; it is not a redirect, so the token never sits in a URL or the session.
+  router.post('/settings/api-tokens', formView(VIEW), loadPage, failedAt('api-token'), async (req, res) => {
+    const userId = currentUserId(res);
+    const { tokenName } = parseForm(apiTokenForm, req.body);
+    const { token, summary } = await createApiToken(deps.db, userId, tokenName);
+    res.locals.apiTokens = await listApiTokens(deps.db, userId);
+    res.locals.newToken = { token, name: summary.name };
+    res.status(201).render(VIEW);
+  });
+
+  router.post('/settings/api-tokens/:id/revoke', async (req, res) => {
+    const tokenId = apiTokenIdParam.safeParse(req.params.id);
+    if (!tokenId.success) throw new NotFoundError('Token not found.');
+    await revokeApiToken(deps.db, currentUserId(res), tokenId.data);
+    res.redirect(303, '/settings?token=revoked#api-tokens');
+  });
+
   router.post('/settings/account/delete', formView(VIEW), loadPage, failedAt('delete'), async (req, res) => {
     const userId = currentUserId(res);
     await deleteAccount(deps.db, userId, parseForm(deleteAccountSchema, req.body), attemptFrom(req, limits));
@@ -112,7 +136,7 @@ function noticeFor(query: ReturnType<typeof settingsQuery.parse>, user: { email:
 }
 
 /** Names the form a failed POST came from, so the page shows the message at that form (the key form otherwise). */
-function failedAt(form: 'password' | 'email' | 'test-email' | 'delete') {
+function failedAt(form: 'password' | 'email' | 'test-email' | 'delete' | 'api-token') {
   return (_req: Request, res: Response, next: NextFunction) => {
     res.locals.failedForm = form;
     next();

@@ -3,6 +3,7 @@ import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtAnswerTable, V
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
 import type { ConnectorFileTable } from '../connector/connector.table.js';
+import type { ApiTokenTable } from '../api/api-token.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -19,4 +20,5 @@ export interface Database {
   vt_answers: VtAnswerTable;
   user_api_keys: UserApiKeyTable;
   connector_files: ConnectorFileTable;
+  api_tokens: ApiTokenTable;
 }

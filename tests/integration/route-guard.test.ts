@@ -1,7 +1,10 @@
 /**
  * Ownership and CSRF, route by route, for every route the app's router lists: a route added
- * tomorrow is walked tomorrow, and one this file cannot fill fails until it is taught how.
+ * tomorrow is walked tomorrow, and one this file cannot fill fails until it is taught how. Routes
+ * under /api take bearer tokens only: each signed-in party calls them with a token of their own,
+ * and a browser's session (cookie and CSRF token) must get 401 there.
  */
+import { createHash } from 'node:crypto';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type SQLite from 'better-sqlite3';
@@ -19,6 +22,8 @@ interface Party {
   client: HttpClient;
   /** Null for the anonymous visitor. */
   email: string | null;
+  /** An API token of the party's own; null for the anonymous visitor. */
+  token: string | null;
 }
 
 /** One kind of data that routes with ids point at. */
@@ -43,11 +48,20 @@ let routes: AppRoute[];
 let parties: { admin: Party; owner: Party; other: Party; anonymous: Party };
 let resources: Resource[];
 
-const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\W+/g, '-'))): Promise<Party> => ({
-  label,
-  email,
-  client: await signedIn(app, email),
-});
+/** Makes an API token through Settings; returns it and its id. */
+async function createToken(client: HttpClient, name: string): Promise<{ token: string; id: string }> {
+  const answer = await client.postForm('/settings/api-tokens', { tokenName: name }, '/settings');
+  const token = /hr_[A-Za-z0-9_-]{43}/.exec(answer.html)?.[0];
+  assert.ok(token, `no token made (${answer.status})`);
+  const hash = createHash('sha256').update(token).digest('hex');
+  const row = app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?').get(hash);
+  return { token, id: String(row?.id ?? '') };
+}
+
+const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\W+/g, '-'))): Promise<Party> => {
+  const client = await signedIn(app, email);
+  return { label, email, client, token: (await createToken(client, `${label}'s script`)).token };
+};
 
 /** The id of a report's first row, for routes about one row. */
 const firstItemId = (reportId: string): string =>
@@ -63,7 +77,7 @@ before(async () => {
   const owner = await signedInParty('the owner');
   const other = await signedInParty('another user');
   const bystander = await signedInParty('a bystander');
-  const anonymous: Party = { label: 'an anonymous visitor', client: app.client(), email: null };
+  const anonymous: Party = { label: 'an anonymous visitor', client: app.client(), email: null, token: null };
   await anonymous.client.get('/login'); // a session of its own, and a token bound to it
   parties = { admin, owner, other, anonymous };
 
@@ -76,6 +90,8 @@ before(async () => {
   // Something the settings routes could change, held by the user the CSRF checks act as.
   const saved = await other.client.postForm('/settings/api-key', { key: hex(32), perMinute: '4', perDay: '500' }, '/settings');
   assert.equal(saved.status, 303, 'the API key was saved');
+  const tokenName = `Nightjar playbook ${hex(4)}`;
+  const ownerToken = await createToken(owner.client, tokenName);
 
   resources = [
     {
@@ -90,6 +106,28 @@ before(async () => {
         await waitForCompletion(owner.client, id); // settled, so no lookup writes behind later checks
         return { id, itemId: firstItemId(id) };
       },
+    },
+    {
+      label: 'report (API)',
+      routes: /^\/api\/v1\/reports\/:id$/,
+      holder: owner,
+      targets: [{ id: reportId }],
+      ownTarget: { id: reportId },
+      secrets: [name, file.md5, file.sha1, file.sha256, unknown, owner.email ?? ''],
+      async spare() {
+        const id = await uploadHashes(owner.client, [hex(20)], `Spare ${hex(4)}`);
+        await waitForCompletion(owner.client, id);
+        return { id };
+      },
+    },
+    {
+      label: 'API token',
+      routes: /^\/settings\/api-tokens\/:id\//,
+      holder: owner,
+      targets: [{ id: ownerToken.id }],
+      ownTarget: { id: ownerToken.id },
+      secrets: [tokenName, ownerToken.token],
+      spare: async () => ({ id: (await createToken(owner.client, `Spare token ${hex(4)}`)).id }),
     },
     {
       label: 'user account (admin)',
@@ -110,11 +148,22 @@ after(async () => {
 const routeName = (route: AppRoute) => `${route.method} ${route.path}`;
 const withParams = () => routes.filter((r) => r.params.length > 0);
 const resourceOf = (route: AppRoute) => resources.find((r) => r.routes.test(route.path));
+/** The JSON API: bearer tokens only, no session, no pages. */
+const isApi = (route: AppRoute) => route.path.startsWith('/api/');
 /** JSON and CSV answer 404 to visitors; only pages may send them to the login form. */
-const isPage = (route: AppRoute) => route.method === 'GET' && !/\.(json|csv)$/.test(route.path);
+const isPage = (route: AppRoute) => route.method === 'GET' && !isApi(route) && !/\.(json|csv)$/.test(route.path);
+
+/** An API call with the party's own bearer token (none for the anonymous visitor), and no cookie. */
+async function askApi(party: Party, route: AppRoute, path: string): Promise<Response & { html: string }> {
+  const headers: Record<string, string> = party.token ? { authorization: `Bearer ${party.token}` } : {};
+  const init: RequestInit = route.method === 'GET' ? { headers } : { method: route.method, headers: { ...headers, 'content-type': 'application/json' }, body: '{}' };
+  const response = await fetch(new URL(path, app.url), { ...init, redirect: 'manual' });
+  return Object.assign(response, { html: await response.text() });
+}
 
 /** What the party gets for the route: a GET, or a POST of an empty form with the party's own valid token. */
 async function ask(party: Party, route: AppRoute, path: string): Promise<Response & { html: string }> {
+  if (isApi(route)) return askApi(party, route, path);
   if (route.method === 'GET') return party.client.get(path);
   if (route.method !== 'POST') throw new Error(`${routeName(route)}: teach route-guard.test.ts how to send ${route.method}`);
   // The token of a page of the party's own session: CSRF must not be what stops them.
@@ -123,13 +172,14 @@ async function ask(party: Party, route: AppRoute, path: string): Promise<Respons
 
 /**
  * The database as rows, to compare before and after: every table, sessions reduced to who is signed
- * in where (their expiry rolls forward on every request).
+ * in where (their expiry rolls forward on every request), API tokens without when they were last used.
  */
 function databaseState(sqlite: SQLite.Database): Record<string, unknown[]> {
   const tables = sqlite.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
   return Object.fromEntries(
     tables.map(({ name }) => {
       const rows = sqlite.prepare(`SELECT * FROM "${name}"`).all() as Array<Record<string, unknown>>;
+      if (name === 'api_tokens') return [name, rows.map(({ last_used_at: _used, ...rest }) => rest)];
       if (name !== 'sessions') return [name, rows];
       return [name, rows.map((r) => ({ sid: r.sid, userId: (JSON.parse(String(r.sess)) as { userId?: number }).userId ?? null }))];
     }),
@@ -139,7 +189,7 @@ function databaseState(sqlite: SQLite.Database): Record<string, unknown[]> {
 describe('routes that take an id, enumerated from the router', () => {
   test('when the router is listed, then the known routes are there and every route with an id has data this test can fill', () => {
     // The walk itself must work, or every check below would pass on an empty list.
-    for (const known of ['GET /reports/:id', 'GET /reports/:id/export.csv', 'POST /reports/:id/delete', 'POST /admin/users/:id/disable', 'POST /logout']) {
+    for (const known of ['GET /reports/:id', 'GET /reports/:id/export.csv', 'POST /reports/:id/delete', 'POST /admin/users/:id/disable', 'POST /logout', 'GET /api/v1/reports/:id', 'POST /settings/api-tokens/:id/revoke']) {
       assert.ok(routes.some((r) => routeName(r) === known), `${known} is not in the listed routes: ${routes.map(routeName).join(', ')}`);
     }
     const unfilled = withParams()
@@ -148,7 +198,7 @@ describe('routes that take an id, enumerated from the router', () => {
     assert.deepEqual(unfilled, [], `routes with parameters nobody fills; add or extend a resource for them in route-guard.test.ts: ${unfilled.join(', ')}`);
   });
 
-  test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages) with none of the data, and nothing changes', async (t: TestContext) => {
+  test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages, 401 on /api without a token) with none of the data, and nothing changes', async (t: TestContext) => {
     const { sqlite } = app.runtime.database;
     const before = databaseState(sqlite);
 
@@ -168,7 +218,8 @@ describe('routes that take an id, enumerated from the router', () => {
             const location = answer.headers.get('location') ?? '';
             const toLogin = answer.status === 303 && location.startsWith('/login');
             const mayRedirect = party.email === null && isPage(route);
-            if (!(mayRedirect && toLogin)) assert.equal(answer.status, 404, `${where}: ${answer.status} ${location}`);
+            const expected = isApi(route) && party.token === null ? 401 : 404;
+            if (!(mayRedirect && toLogin)) assert.equal(answer.status, expected, `${where}: ${answer.status} ${location}`);
             // A redirect names the page asked for in ?next=: the visitor's own URL, not the owner's data.
             const secrets = resource.secrets.filter((s) => s !== party.email && !(toLogin && location.includes(s)));
             for (const secret of secrets) assert.ok(!answer.html.includes(secret), `${where} shows ${secret}`);
@@ -205,6 +256,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
       case 'POST /login': return { fields: { email: actor.email ?? '', password: PASSWORD } };
       case 'POST /reports': return { fields: { hashes: hex(16), name: 'Forged upload' }, multipart: true };
       case 'POST /settings/api-key': return { fields: { key: hex(32), perMinute: '9', perDay: '900' } };
+      case 'POST /settings/api-tokens': return { fields: { tokenName: 'Forged token' } };
       // Forms that would change the password or delete the account if the token were not checked.
       case 'POST /settings/password': return { fields: { currentPassword: PASSWORD, newPassword: `${PASSWORD}-changed`, confirm: `${PASSWORD}-changed` } };
       case 'POST /settings/account/delete': return { fields: { confirmation: 'DELETE', password: PASSWORD } };
@@ -228,7 +280,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
         { label: 'a made-up X-CSRF-Token header', header: hex(32) },
       ];
     };
-    const posts = routes.filter((r) => r.method === 'POST');
+    const posts = routes.filter((r) => r.method === 'POST' && !isApi(r));
     assert.ok(posts.length >= 5, `only ${posts.length} POST routes listed`);
 
     for (const route of posts) {
@@ -256,6 +308,40 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
           assert.equal(actor.client.cookie('hash_report.sid'), cookie, `${where} changed the session cookie`);
           assert.equal((await actor.client.get('/reports')).status, 200, `${where}: ${actor.label} is still signed in`);
         }
+      });
+    }
+  });
+});
+
+describe('/api takes bearer tokens only, enumerated from the router', () => {
+  /** The one route under /api that needs no token. */
+  const PUBLIC_API = 'GET /api/v1/openapi.json';
+
+  test('when a signed-in browser calls any /api route with its session cookie and a valid CSRF token but no bearer token, then 401 JSON, no cookie, and nothing changes', async (t: TestContext) => {
+    const { sqlite } = app.runtime.database;
+    const apiRoutes = routes.filter((r) => isApi(r) && routeName(r) !== PUBLIC_API);
+    assert.ok(apiRoutes.length >= 5, `only ${apiRoutes.length} API routes listed`);
+    const actor = parties.owner;
+    await actor.client.get('/reports/new');
+    const csrf = actor.client.csrfToken();
+
+    for (const route of apiRoutes) {
+      const path = fillPath(route.path, resourceOf(route)?.ownTarget ?? {});
+      await t.test(routeName(route), async () => {
+        // Arrange
+        const before = databaseState(sqlite);
+        const headers = { 'x-csrf-token': csrf };
+        const body = JSON.stringify({ _csrf: csrf, value: hex(16), values: [hex(16)] });
+        const init: RequestInit = route.method === 'GET' ? { headers } : { method: route.method, headers: { ...headers, 'content-type': 'application/json' }, body };
+
+        // Act
+        const answer = await actor.client.request(`${path}${route.method === 'GET' ? `?value=${hex(16)}` : ''}`, init);
+
+        // Assert
+        assert.equal(answer.status, 401, `${route.method} ${path}`);
+        assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'missing_token');
+        assert.equal(answer.headers.get('set-cookie'), null, 'the API set a cookie');
+        assert.deepEqual(databaseState(sqlite), before, `${route.method} ${path} changed the database`);
       });
     }
   });

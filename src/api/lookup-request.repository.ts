@@ -1,0 +1,62 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../shared/database.js';
+import type { Database } from '../shared/schema.js';
+import type { LookupType } from '../lookups/lookup.types.js';
+import type { ReportItemRow, ReportRow } from '../reports/report.table.js';
+
+type Executor = Db | Transaction<Database>;
+
+// Queries behind GET /api/v1/lookup and POST /api/v1/refresh: the user's "API lookups" report, its
+// rows, and the cache entry that answers a value.
+
+/** The user's one report of kind 'lookups' (a unique index keeps it one). */
+export async function findLookupsReport(db: Executor, userId: number): Promise<ReportRow | undefined> {
+  return db.selectFrom('reports').selectAll().where('user_id', '=', userId).where('kind', '=', 'lookups').executeTakeFirst();
+}
+
+/** The row of `value` in the user's lookups report, with the report's id. */
+export async function findLookupRow(db: Executor, userId: number, value: string): Promise<ReportItemRow | undefined> {
+  return db
+    .selectFrom('report_items as i')
+    .innerJoin('reports as r', 'r.id', 'i.report_id')
+    .selectAll('i')
+    .where('r.user_id', '=', userId)
+    .where('r.kind', '=', 'lookups')
+    .where('i.hash', '=', value)
+    .executeTakeFirst();
+}
+
+/** Appends a pending row after the report's last line. */
+export async function insertLookupRow(
+  db: Executor,
+  reportId: string,
+  row: { input: string; value: string; type: LookupType; refreshAfter: number | null },
+): Promise<void> {
+  await sql`
+    INSERT INTO report_items (report_id, line, input, hash, hash_type, status, verdict, refresh_after)
+    SELECT ${reportId}, coalesce(max(line), 0) + 1, ${row.input}, ${row.value}, ${row.type}, 'pending', 'pending', ${row.refreshAfter}
+    FROM report_items WHERE report_id = ${reportId}
+  `.execute(db);
+}
+
+/**
+ * Puts a row back to pending. With `refreshAfter` (a forced refresh) only an answer fetched at or after
+ * it may fill the row, and a later request's limit wins; without, any answer inside the TTL will do.
+ * The previous answer stays on the row until the new one overwrites it.
+ */
+export async function requeueLookupRow(db: Executor, itemId: number, refreshAfter: number | null): Promise<void> {
+  await db
+    .updateTable('report_items')
+    .set({
+      status: 'pending',
+      verdict: 'pending',
+      error: null,
+      refresh_after: refreshAfter === null ? null : sql<number>`max(coalesce(refresh_after, 0), ${refreshAfter})`,
+    })
+    .where('id', '=', itemId)
+    .execute();
+}
+
+export async function findCacheEntry(db: Executor, key: string) {
+  return db.selectFrom('cache_entries').selectAll().where('key', '=', key).executeTakeFirst();
+}
