@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { CacheEntryTable } from '../lookups/lookup.table.js';
 import type { LookupType } from '../lookups/lookup.types.js';
-import { categoriesOf } from '../reports/report-export.js';
+import { categoriesOf, type ExportItem } from '../reports/report-export.js';
 import { virusTotalUrl } from '../reports/report-links.js';
 import type { ReportItemRow } from '../reports/report.table.js';
 
@@ -16,34 +16,26 @@ export interface DetectedValue {
  * What GET /api/v1/lookup answers with 200: the fields of a report row as the exports give it (same
  * names), for one value. Fields that do not apply to the value's type are null.
  */
-export interface LookupResult {
+/** The answer's facts, named and typed as a report row's in the exports. */
+type AnswerFields = Pick<
+  ExportItem,
+  | 'malicious' | 'suspicious' | 'undetected' | 'harmless' | 'engines' | 'fortinet' | 'lastAnalysisDate'
+  | 'sha256' | 'sha1' | 'md5' | 'reputation' | 'categories' | 'asOwner' | 'country' | 'error'
+>;
+
+export interface LookupResult extends AnswerFields {
   /** found or not_found: VirusTotal's answer; error: the lookup gave up (see `error`). */
   status: 'found' | 'not_found' | 'error';
   value: string;
   type: LookupType;
   verdict: 'malicious' | 'suspicious' | 'clean' | 'not_suspicious' | 'not_found' | 'error';
-  malicious: number | null;
-  suspicious: number | null;
-  undetected: number | null;
-  harmless: number | null;
-  engines: number | null;
-  fortinet: string | null;
-  lastAnalysisDate: string | null;
-  sha256: string | null;
-  sha1: string | null;
-  md5: string | null;
   meaningfulName: string | null;
-  reputation: number | null;
-  categories: string[] | null;
-  asOwner: string | null;
-  country: string | null;
   /** The object's page on VirusTotal; null for a file VirusTotal does not know. */
   virusTotalUrl: string | null;
   /** When the answer was fetched from VirusTotal (for an error: when the lookup gave up). */
   lookedUpAt: string;
   /** True unless the answer was fetched for this user's own lookup of the value. */
   fromCache: boolean;
-  error: string | null;
   /** The user's "API lookups" report when the value has a row there. */
   reportId: string | null;
 }

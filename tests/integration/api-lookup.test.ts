@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
+import { apiCall, createApiToken } from '../helpers/api-client.js';
 
 const EICAR = { md5: '44d88612fea8a8f36de82e1278abb02f', sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f' };
 
@@ -49,22 +50,13 @@ after(async () => {
   await app?.stop();
 });
 
-async function tokenFor(client: HttpClient): Promise<string> {
-  const answer = await client.postForm('/settings/api-tokens', { tokenName: 'Lookups' }, '/settings');
-  const token = /hr_[A-Za-z0-9_-]{43}/.exec(answer.html)?.[0];
-  assert.ok(token, `no token in the answer (${answer.status})`);
-  return token;
-}
+const tokenFor = (client: HttpClient) => createApiToken(client, 'Lookups');
 
 async function newCaller(): Promise<string> {
   return tokenFor(await signedIn(app));
 }
 
-function api(token: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${token}`);
-  return fetch(new URL(path, app.url), { ...init, headers, redirect: 'manual' });
-}
+const api = (token: string, path: string, init: RequestInit = {}) => apiCall(app.url, token, path, init);
 
 const lookupPath = (value: string, type?: string) => `/api/v1/lookup?${new URLSearchParams({ value, ...(type ? { type } : {}) })}`;
 

@@ -10,6 +10,7 @@ import { signedIn } from '../helpers/factories.js';
 import { listRoutes } from '../helpers/routes.js';
 import { API_ERROR_CODES } from '../../src/api/api-errors.js';
 import { openApiDocument, type JsonSchema, type OpenApiDocument } from '../../src/api/openapi.js';
+import { createApiToken } from '../helpers/api-client.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 
@@ -20,9 +21,7 @@ let token: string;
 before(async () => {
   app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
   const client = await signedIn(app);
-  const created = await client.postForm('/settings/api-tokens', { tokenName: 'OpenAPI' }, '/settings');
-  token = /hr_[A-Za-z0-9_-]{43}/.exec(created.html)?.[0] ?? '';
-  assert.ok(token, 'a token was made');
+  token = await createApiToken(client, 'OpenAPI');
 });
 
 after(async () => {

@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn } from '../helpers/factories.js';
+import { createApiToken } from '../helpers/api-client.js';
 
 const LIMIT = 5;
 let app: TestApp;
@@ -19,12 +19,7 @@ after(async () => {
   await app?.stop();
 });
 
-async function tokenFor(client: HttpClient, name: string): Promise<string> {
-  const answer = await client.postForm('/settings/api-tokens', { tokenName: name }, '/settings');
-  const token = /hr_[A-Za-z0-9_-]{43}/.exec(answer.html)?.[0];
-  assert.ok(token, `no token in the answer (${answer.status})`);
-  return token;
-}
+const tokenFor = createApiToken;
 
 const get = (path: string, token?: string) => fetch(new URL(path, app.url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
+import { apiCall, createApiToken } from '../helpers/api-client.js';
 
 interface ReportBody {
   id: string;
@@ -42,18 +43,9 @@ after(async () => {
   await app?.stop();
 });
 
-async function tokenFor(client: HttpClient): Promise<string> {
-  const answer = await client.postForm('/settings/api-tokens', { tokenName: 'Reports' }, '/settings');
-  const token = /hr_[A-Za-z0-9_-]{43}/.exec(answer.html)?.[0];
-  assert.ok(token, `no token in the answer (${answer.status})`);
-  return token;
-}
+const tokenFor = (client: HttpClient) => createApiToken(client, 'Reports');
 
-function api(token: string | null, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (token) headers.set('authorization', `Bearer ${token}`);
-  return fetch(new URL(path, app.url), { ...init, headers, redirect: 'manual' });
-}
+const api = (token: string | null, path: string, init: RequestInit = {}) => apiCall(app.url, token, path, init);
 
 const postJson = (token: string, path: string, body: unknown) =>
   api(token, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });

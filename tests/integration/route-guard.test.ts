@@ -13,6 +13,7 @@ import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
 import { fillPath, listRoutes, type AppRoute } from '../helpers/routes.js';
+import { createApiToken } from '../helpers/api-client.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const ADMIN_EMAIL = uniqueEmail('guard-admin');
@@ -50,9 +51,7 @@ let resources: Resource[];
 
 /** Makes an API token through Settings; returns it and its id. */
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; id: string }> {
-  const answer = await client.postForm('/settings/api-tokens', { tokenName: name }, '/settings');
-  const token = /hr_[A-Za-z0-9_-]{43}/.exec(answer.html)?.[0];
-  assert.ok(token, `no token made (${answer.status})`);
+  const token = await createApiToken(client, name);
   const hash = createHash('sha256').update(token).digest('hex');
   const row = app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?').get(hash);
   return { token, id: String(row?.id ?? '') };
