@@ -4,6 +4,8 @@
  * duplicates, invalid lines and cache hits. Prints wall time, rows per second and peak RSS.
  * Lookups are not involved: the quota, not the CPU, paces them.
  *
+ * `npm run bench -- mixed [N]`: the same, with a third of the lines domains, defanged URLs and IPs.
+ *
  * `npm run bench -- export [rows]`: a report of `rows` answered rows (default 100,000) downloaded
  * through the real HTTP routes of the app (startRuntime on a temp SQLite file): CSV and JSON, whole
  * and filtered, the hash list, and a few filtered pages. Prints time, size and peak RSS for each; the
@@ -25,7 +27,15 @@ import { startRuntime } from '../src/runtime.js';
 import { HttpClient } from '../tests/helpers/http-client.js';
 
 const mode = process.argv[2] === 'export' ? 'export' : 'import';
-const sizes = process.argv.slice(mode === 'export' ? 3 : 2).map(Number).filter((n) => n > 0);
+const mixed = process.argv[2] === 'mixed';
+const sizes = process.argv.slice(mode === 'export' || mixed ? 3 : 2).map(Number).filter((n) => n > 0);
+
+/** A domain, a defanged URL or an IPv4 address, one in three lines of a mixed list, all distinct. */
+function networkLine(i: number): string {
+  if (i % 3 === 0) return `host-${i}.example${i % 7}.com`;
+  if (i % 3 === 1) return `hxxps://cdn-${i}[.]evil${i % 5}[.]net/payload-${i}.exe`;
+  return `${10 + (i >> 16) % 200}.${(i >> 8) & 255}.${i & 255}[.]${1 + (i % 250)}`;
+}
 
 function buildList(lines: number): { content: Buffer; cached: string[] } {
   const parts: string[] = [];
@@ -33,6 +43,7 @@ function buildList(lines: number): { content: Buffer; cached: string[] } {
   for (let i = 0; i < lines; i++) {
     if (i % 50 === 49) parts.push('not a hash, line ' + i);
     else if (i % 20 === 19 && i > 0) parts.push(parts[i - 7] ?? '');
+    else if (mixed && i % 3 === 1) parts.push(networkLine(i));
     else {
       const hash = randomBytes(32).toString('hex');
       if (i % 10 === 3) cached.push(hash);
