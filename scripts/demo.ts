@@ -35,7 +35,8 @@ const runtime = await startRuntime(config, {
 console.log(`
   Hash Report DEMO: ${runtime.url}
   Lookups go to a local VirusTotal simulator at ${sim.url}: every result is SIMULATED.
-  Try the EICAR MD5 44d88612fea8a8f36de82e1278abb02f (a real captured answer) and any other hashes.
+  Try the EICAR MD5 44d88612fea8a8f36de82e1278abb02f, tawuhoju[.]com or 1.1.1.1 (real captured answers),
+  and any other hashes, domains or IPs.
   Simulated key allows ${perMinute} lookups/minute (DEMO_RATE_PER_MINUTE). Ctrl+C stops.
 `);
 const stop = async () => {
