@@ -1,32 +1,19 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, watchConsole } from '../helpers/browser.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, watchConsole } from '../helpers/browser.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const DLL_SHA256 = '4bc00f7d638e042da764e8648c03c0db46700599dd4f08d117e3e9e8b538519b';
 const PASSWORD = 'a long enough passphrase';
 
-let app: TestApp;
-let browser: Browser;
-
-before(async () => {
-  // The fake answers slowly so the page is seen while running, then completing on its own.
-  app = await startTestApp({ generate: true });
-  app.sim.setLatency(400);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+// The fake answers slowly so the page is seen while running, then completing on its own.
+const suite = browserSuite({ generate: true }, (app) => app.sim.setLatency(400));
 
 async function register(page: Page, email: string): Promise<void> {
-  await page.goto(`${app.url}/register`);
+  await page.goto(`${suite.app.url}/register`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Confirm password').fill(PASSWORD);
@@ -35,7 +22,7 @@ async function register(page: Page, email: string): Promise<void> {
 }
 
 test('when a new analyst uploads a hash file, then the report completes in the browser and the CSV downloads', async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await suite.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const problems = watchConsole(page);
 
@@ -68,7 +55,7 @@ test('when a new analyst uploads a hash file, then the report completes in the b
   assert.deepEqual(problems, []);
 
   // A second analyst cannot open the first one's report.
-  const other = await browser.newContext();
+  const other = await suite.browser.newContext();
   const otherPage = await other.newPage();
   await register(otherPage, uniqueEmail('e2e-other'));
   const response = await otherPage.goto(reportUrl);
@@ -82,7 +69,7 @@ test('when a new analyst uploads a hash file, then the report completes in the b
 });
 
 test('when the analyst logs out, then the report page asks for a login again', async () => {
-  const context = await browser.newContext();
+  const context = await suite.browser.newContext();
   const page = await context.newPage();
   await register(page, uniqueEmail('e2e-logout'));
   await page.getByLabel('Hashes').fill(EICAR_MD5);

@@ -2,37 +2,24 @@
  * An analyst changes their password in the browser: the form takes the current and the new one, the
  * page says so, another browser signed in as them is signed out, and only the new password works.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, watchConsole } from '../helpers/browser.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { browserSuite, watchConsole } from '../helpers/browser.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 
 /** What HttpClient.register signs up with. */
 const PASSWORD = 'correct horse battery';
 import { signedIn } from '../helpers/factories.js';
 
-let app: TestApp;
-let browser: Browser;
-
-before(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = browserSuite();
 
 test('when an analyst changes their password in Settings, then other sessions end and only the new password signs in', async () => {
   // Arrange: signed in in the browser, and in a second client (another device)
   const email = uniqueEmail('browser-password');
-  const elsewhere = await signedIn(app, email);
-  const page = await (await browser.newContext()).newPage();
+  const elsewhere = await signedIn(suite.app, email);
+  const page = await (await suite.browser.newContext()).newPage();
   const problems = watchConsole(page);
-  await page.goto(`${app.url}/login`);
+  await page.goto(`${suite.app.url}/login`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -2,27 +2,16 @@
  * The nastiest inputs of the bad-input corpus, in a real browser: a report named by a hostile file
  * name and full of script and attribute-breaking lines must show all of it as text, and run none of it.
  */
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite, signedInContext } from '../helpers/browser.js';
+import { waitForCompletion } from '../helpers/test-app.js';
 import { signedIn } from '../helpers/factories.js';
 import { corpusCase, expand, readCorpus } from '../helpers/bad-input.js';
 
-let app: TestApp;
-let browser: Browser;
-
-before(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = browserSuite();
 
 const lines = readCorpus('hostile-lines.txt').toString('utf8').split('\n').map((l) => l.trim());
 const HOSTILE_LINES = lines.filter((l) => l !== '' && !/^[0-9a-f]{32,64}\b/.test(l));
@@ -61,17 +50,15 @@ async function downloadText(page: Page, link: string): Promise<string> {
 
 test('when a report built from hostile inputs is opened in the browser, then every string shows as text and nothing runs', async (t: TestContext) => {
   // Arrange: upload through the browser's own form, so Chromium encodes the file name.
-  const client = await signedIn(app);
-  const session = { name: 'hash_report.sid', value: client.cookie('hash_report.sid') ?? '', url: app.url };
-  const uploader = await browser.newContext();
-  await uploader.addCookies([session]);
+  const client = await signedIn(suite.app);
+  const uploader = await signedInContext(suite, client);
   const form = await uploader.newPage();
-  await form.goto(`${app.url}/reports/new`);
+  await form.goto(`${suite.app.url}/reports/new`);
   await form.getByLabel('Hash file').setInputFiles({ name: FILE_NAME, mimeType: 'text/plain', buffer: readCorpus('hostile-lines.txt') });
   await form.getByRole('button', { name: 'Upload' }).click();
   await form.waitForURL(/\/reports\/[A-Za-z0-9_-]+$/);
   const reportUrl = form.url();
-  await form.goto(`${app.url}/reports/new`);
+  await form.goto(`${suite.app.url}/reports/new`);
   await form.getByLabel('Hashes').fill(lines[0] ?? '');
   await form.getByLabel('Report name').fill(FIELD_NAME);
   await form.getByRole('button', { name: 'Upload' }).click();
@@ -81,8 +68,7 @@ test('when a report built from hostile inputs is opened in the browser, then eve
 
   // With the CSP on, an injected handler would be blocked and logged; with it bypassed, it would run and open a dialog.
   for (const bypassCSP of [false, true]) {
-    const context: BrowserContext = await browser.newContext({ bypassCSP, acceptDownloads: true });
-    await context.addCookies([session]);
+    const context: BrowserContext = await signedInContext(suite, client, { bypassCSP, acceptDownloads: true });
     const page = await context.newPage();
     const seen = watch(page);
     const csp = bypassCSP ? 'CSP bypassed' : 'CSP on';
@@ -106,7 +92,7 @@ test('when a report built from hostile inputs is opened in the browser, then eve
     for (const line of HOSTILE_LINES) assert.ok(json.items.some((i) => i.input === line), `${csp}: "${line}" is in the JSON`);
 
     // The list: both hostile names as link text.
-    await page.goto(`${app.url}/reports`);
+    await page.goto(`${suite.app.url}/reports`);
     await assertNoInjectedElements(page, `${csp}: report list`);
     const links = await page.locator('table.reports a').allTextContents();
     assert.deepEqual(links.sort(), [FILE_NAME, FIELD_NAME].sort(), `${csp}: both names are link text`);

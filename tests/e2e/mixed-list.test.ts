@@ -3,40 +3,25 @@
  * and the report in the browser gives each its right verdict and facts from VirusTotal's real
  * captured answers (served by the fake).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, watchConsole } from '../helpers/browser.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { browserSuite, signedInContext, watchConsole } from '../helpers/browser.js';
 import { signedIn } from '../helpers/factories.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 
-let app: TestApp;
-let browser: Browser;
-
-before(async () => {
-  app = await startTestApp();
-  app.sim.setLatency(200);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = browserSuite({}, (app) => app.sim.setLatency(200));
 
 test('when an analyst pastes hashes, domains, IPs and defanged URLs, then the report shows each with its verdict and facts', async () => {
   // Arrange: a signed-in browser on the upload form.
-  const client = await signedIn(app);
-  const context = await browser.newContext();
-  await context.addCookies([{ name: 'hash_report.sid', value: client.cookie('hash_report.sid') ?? '', url: app.url }]);
+  const client = await signedIn(suite.app);
+  const context = await signedInContext(suite, client);
   const page = await context.newPage();
   const problems = watchConsole(page);
   const list = [EICAR_MD5, 'google.com', 'hxxp://tawuhoju[.]com/invoice.exe', '1.1.1[.]1', '[2001:db8::1]', 'notepad.exe'].join('\n');
 
   // Act: paste and upload, then let the live page run to completion.
-  await page.goto(`${app.url}/reports/new`);
+  await page.goto(`${suite.app.url}/reports/new`);
   await page.getByLabel('Hashes').fill(list);
   await page.getByLabel('Report name').fill('Mixed indicators');
   await page.getByRole('button', { name: 'Upload' }).click();

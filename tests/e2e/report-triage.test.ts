@@ -2,43 +2,30 @@
  * An analyst triaging a finished report in the browser: opens a row's page and comes back, narrows
  * the report to the malicious rows with the filter form, downloads them as CSV and copies their hashes.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, watchConsole } from '../helpers/browser.js';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { browserSuite, signedInContext, watchConsole } from '../helpers/browser.js';
+import { waitForCompletion } from '../helpers/test-app.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
 
-let app: TestApp;
-let browser: Browser;
-
-before(async () => {
-  app = await startTestApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = browserSuite();
 
 test('when an analyst opens a row, comes back, filters to malicious and exports, then the CSV and the copied hashes hold only the malicious rows', async () => {
   // Arrange: a finished report with mixed verdicts, and a browser signed in as its owner.
-  const client = await signedIn(app);
-  const dropper = newFile(app.sim, { malicious: 7, meaningfulName: 'dropper.exe' });
-  const loader = newFile(app.sim, { malicious: 2, meaningfulName: 'loader.dll' });
-  const clean = newFile(app.sim, { malicious: 0, meaningfulName: 'notepad.exe' });
+  const client = await signedIn(suite.app);
+  const dropper = newFile(suite.app.sim, { malicious: 7, meaningfulName: 'dropper.exe' });
+  const loader = newFile(suite.app.sim, { malicious: 2, meaningfulName: 'loader.dll' });
+  const clean = newFile(suite.app.sim, { malicious: 0, meaningfulName: 'notepad.exe' });
   const unknown = hex(32);
   const id = await uploadHashes(client, [clean.md5, dropper.sha256, 'not a hash', unknown, loader.sha1], 'Triage in the browser');
   await waitForCompletion(client, id);
-  const context = await browser.newContext({ acceptDownloads: true });
-  await context.addCookies([{ name: 'hash_report.sid', value: client.cookie('hash_report.sid') ?? '', url: app.url }]);
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+  const context = await signedInContext(suite, client, { acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.app.url });
   const page = await context.newPage();
   const problems = watchConsole(page);
-  const reportUrl = `${app.url}/reports/${id}`;
+  const reportUrl = `${suite.app.url}/reports/${id}`;
   const table = page.locator('table.items');
 
   // Act: open a row's own page from the report, then go back.

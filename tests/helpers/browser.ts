@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
+import type { HttpClient } from './http-client.js';
 
 /**
  * Launches the system (Debian) Chromium headless. Playwright's own browser download is
@@ -39,4 +42,29 @@ export function watchConsole(page: Page): string[] {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
   return problems;
+}
+
+/**
+ * The app and Chromium for one browser test file: started once before its tests, stopped after them.
+ * `ready` runs once both are up (e.g. to slow the fake down so a running report is seen).
+ */
+export function browserSuite(options: TestAppOptions = {}, ready?: (app: TestApp) => void): { app: TestApp; browser: Browser } {
+  const suite = {} as { app: TestApp; browser: Browser };
+  before(async () => {
+    suite.app = await startTestApp(options);
+    suite.browser = await launchBrowser();
+    ready?.(suite.app);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.app?.stop();
+  });
+  return suite;
+}
+
+/** A browser context signed in as `client`'s user: its session cookie, nothing else. */
+export async function signedInContext(suite: { app: TestApp; browser: Browser }, client: HttpClient, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await suite.browser.newContext(options);
+  await context.addCookies([{ name: 'hash_report.sid', value: client.cookie('hash_report.sid') ?? '', url: suite.app.url }]);
+  return context;
 }
