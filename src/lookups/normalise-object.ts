@@ -43,7 +43,7 @@ function objectOf(body: unknown, expected: ObjectSummary['objectType']): { id: s
   if (id === null) throw new Error(`${expected} object has no "data.id"`);
   const attributes = data['attributes'];
   if (!isObject(attributes)) throw new Error(`${expected} object has no "data.attributes"`);
-  // Older captures of file objects omit nothing here, but a domain answer to a file lookup would be a bug upstream.
+  // Some answers carry no data.type; when one does, it must be what was asked for (a proxy or cache mixing answers up).
   const type = str(data['type']);
   if (type !== null && type !== expected) throw new Error(`expected a ${expected} object, got "${type}"`);
   return { id, attributes };
