@@ -9,7 +9,8 @@ import { ConfigError, loadConfig, type Config } from '../src/shared/config.js';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { createLogger } from '../src/shared/logger.js';
 import { loadConnectorsFile, type ConnectorConfig } from '../src/connector/connector.config.js';
-import { connectorDeps, describePass, runConnectorPass } from '../src/connector/connector-pass.js';
+import { connectorDeps } from '../src/connector/connector-deps.js';
+import { describePass, runConnectorPass } from '../src/connector/connector-pass.js';
 import { startConnectorLoop } from '../src/connector/connector-loop.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');

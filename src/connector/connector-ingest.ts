@@ -6,7 +6,7 @@ import { importHashList } from '../reports/report-import.js';
 import { deleteReportForUser } from '../reports/report.service.js';
 import { findImportedFile, insertConnectorFile } from './connector.repository.js';
 import type { ConnectorConfig } from './connector.config.js';
-import type { ConnectorDeps } from './connector-pass.js';
+import type { ConnectorDeps } from './connector-deps.js';
 import type { ConnectorFileStatus } from './connector.table.js';
 import { moveWithoutOverwrite } from './file-placement.js';
 import { listTextFiles, readWhole, settleFiles, sha256Of, sha256OfFile, type SettledFile } from './folder-files.js';
@@ -68,7 +68,7 @@ async function ingestFile(deps: ConnectorDeps, connector: ConnectorConfig, userI
   let created: { reportId: string; completed: boolean };
   try {
     created = await importHashList(
-      { db: deps.db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs, now: deps.now },
+      { db: deps.db, cacheTtlMs: deps.cacheTtlMs, now: deps.now },
       { userId, name: reportName(file.name), notify: connector.emailOnCompletion && deps.mailEnabled, content },
     );
   } catch (err) {

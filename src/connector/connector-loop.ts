@@ -1,5 +1,6 @@
 import type { ConnectorConfig } from './connector.config.js';
-import { runConnectorPass, type ConnectorDeps, type PassSummary } from './connector-pass.js';
+import type { ConnectorDeps } from './connector-deps.js';
+import { runConnectorPass, type PassSummary } from './connector-pass.js';
 
 export interface ConnectorLoop {
   /** One pass of every connector now, after any pass already running (tests, and a manual nudge). */

@@ -3,7 +3,7 @@ import { exportItems, getReportForUser } from '../reports/report.service.js';
 import type { ItemFilter } from '../reports/report.schemas.js';
 import { findImportedFile, listOutputsDue, markOutputWritten } from './connector.repository.js';
 import type { ConnectorConfig } from './connector.config.js';
-import type { ConnectorDeps } from './connector-pass.js';
+import type { ConnectorDeps } from './connector-deps.js';
 import type { ConnectorFileRow } from './connector.table.js';
 import { writeFileAtomically } from './file-placement.js';
 

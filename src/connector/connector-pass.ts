@@ -1,45 +1,12 @@
-import type SQLite from 'better-sqlite3';
-import type { Config } from '../shared/config.js';
-import type { Db, OpenDatabase } from '../shared/database.js';
-import type { Logger } from '../shared/logger.js';
 import type { ConnectorConfig } from './connector.config.js';
+import type { ConnectorDeps } from './connector-deps.js';
 import { ingestFolder, type IngestCounts } from './connector-ingest.js';
 import { writeDueOutputs } from './connector-output.js';
-
-export interface ConnectorDeps {
-  db: Db;
-  sqlite: SQLite.Database;
-  cacheTtlMs: number;
-  /** Larger files are reported as errors, as the upload form refuses them. */
-  maxFileBytes: number;
-  /** Without SMTP no completion email is asked for, whatever connectors.json says. */
-  mailEnabled: boolean;
-  /** For the report link in a duplicate note. */
-  appUrl: string;
-  logger: Logger;
-  /** Inside the app: a new report wants lookups, or (all answered from the cache) its email. */
-  onReportCreated?: (completed: boolean) => void;
-  now?: () => number;
-}
 
 export interface PassSummary extends IngestCounts {
   connector: string;
   /** Files whose report files or note reached the output folder in this pass. */
   outputs: number;
-}
-
-/** The connector dependencies of an app or script process, from its config and open database. */
-export function connectorDeps(config: Readonly<Config>, database: OpenDatabase, logger: Logger, onReportCreated?: (completed: boolean) => void): ConnectorDeps {
-  return {
-    db: database.db,
-    sqlite: database.sqlite,
-    cacheTtlMs: config.cacheTtlMs,
-    maxFileBytes: config.maxUploadBytes,
-    mailEnabled: Boolean(config.smtpUrl),
-    appUrl: config.appUrl,
-    logger,
-    ...(onReportCreated ? { onReportCreated } : {}),
-  };
 }
 
 /**
