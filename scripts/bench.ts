@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { importHashList } from '../src/reports/report-import.js';
 import { upsertNotFoundEntry } from '../src/lookups/cache.repository.js';
-import type SQLite from 'better-sqlite3';
+import SQLite from 'better-sqlite3';
 import { pino } from 'pino';
 import { loadConfig } from '../src/shared/config.js';
 import { startRuntime } from '../src/runtime.js';
@@ -65,7 +65,7 @@ clearInterval(sampler);
 async function benchImport(runs: number[]): Promise<void> {
   for (const lines of runs) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-    const { db, sqlite } = openDatabase(join(dir, 'bench.sqlite'));
+    const { db } = openDatabase(join(dir, 'bench.sqlite'));
     await migrateToLatest(db);
     await db.insertInto('users').values({ email: 'bench@example.test', password_hash: 'x', created_at: Date.now() }).execute();
     const { content, cached } = buildList(lines);
@@ -75,7 +75,7 @@ async function benchImport(runs: number[]): Promise<void> {
     peakRss = process.memoryUsage().rss;
     const baseRss = peakRss;
     const started = process.hrtime.bigint();
-    const { reportId } = await importHashList({ db, sqlite, cacheTtlMs: 86_400_000 }, { userId: 1, name: 'bench', notify: false, content });
+    const { reportId } = await importHashList({ db, cacheTtlMs: 86_400_000 }, { userId: 1, name: 'bench', notify: false, content });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const rows = await db.selectFrom('report_items').select((eb) => eb.fn.countAll<number>().as('n')).where('report_id', '=', reportId).executeTakeFirstOrThrow();
@@ -94,9 +94,10 @@ async function benchImport(runs: number[]): Promise<void> {
 /**
  * Seeds the shared cache with an answer for every hash of the list, so the upload completes from the
  * cache: 10 % malicious, 5 % suspicious, 15 % unknown to VirusTotal, the rest clean, 2 % invalid lines.
- * Written with raw statements: this is set-up, not what is measured.
+ * Written with raw statements on a connection of its own: this is set-up, not what is measured.
  */
-function seededList(sqlite: SQLite.Database, rows: number): Buffer {
+function seededList(databasePath: string, rows: number): Buffer {
+  const sqlite = new SQLite(databasePath);
   const entry = sqlite.prepare(
     `INSERT INTO cache_entries (key, verdict, sha256, sha1, md5, malicious, suspicious, undetected, harmless, engines, fortinet, last_analysis_date, meaningful_name, fetched_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -126,6 +127,7 @@ function seededList(sqlite: SQLite.Database, rows: number): Buffer {
       alias.run(sha256, sha256);
     }
   })();
+  sqlite.close();
   return Buffer.from(lines.join('\n'));
 }
 
@@ -145,7 +147,7 @@ async function benchExport(rows: number): Promise<void> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.sqlite'), LOG_LEVEL: 'silent' });
   const runtime = await startRuntime(config, { logger: pino({ level: 'silent' }) });
   try {
-    const content = seededList(runtime.database.sqlite, rows);
+    const content = seededList(config.databasePath, rows);
     const client = new HttpClient(runtime.url);
     await client.register('bench@example.test');
     const started = process.hrtime.bigint();

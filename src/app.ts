@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import type SQLite from 'better-sqlite3';
 import type { Config } from './shared/config.js';
 import type { Db } from './shared/database.js';
 import type { Logger } from './shared/logger.js';
@@ -24,14 +23,11 @@ import { formatAge, formatDate, formatRelative } from './web/format.js';
 export interface AppDeps {
   config: Readonly<Config>;
   db: Db;
-  sqlite: SQLite.Database;
   logger: Logger;
   sessionSecret: string;
   lookups: LookupEngine;
   /** Seals users' own API keys. */
   secretBox: SecretBox;
-  /** Nudges the completion-email sender. */
-  onReportsCompleted: () => void;
   /** The SMTP mailer (settings' test email); null when SMTP_URL is unset. */
   mailer: Mailer | null;
   /** The files the completion email can attach; Settings offers only these. */
@@ -70,12 +66,11 @@ export function createApp(deps: AppDeps) {
     next();
   });
   // Before the session: a probe every few seconds must not create sessions or get cookies.
-  app.use(healthRoutes({ sqlite: deps.sqlite, lookups: deps.lookups }));
+  app.use(healthRoutes({ db: deps.db, lookups: deps.lookups }));
   // Bearer tokens only: no session (a browser's cookie grants nothing), so no CSRF; JSON errors only.
-  app.use('/api', apiRoutes({ config, db: deps.db, sqlite: deps.sqlite, lookups: deps.lookups, onCompleted: deps.onReportsCompleted, logger: deps.logger }));
+  app.use('/api', apiRoutes({ config, db: deps.db, lookups: deps.lookups, logger: deps.logger }));
   const session = createSessionMiddleware({
     db: deps.db,
-    sqlite: deps.sqlite,
     secret: deps.sessionSecret,
     secure: config.secureCookies,
     idleMs: config.sessionIdleMs,
@@ -91,11 +86,9 @@ export function createApp(deps: AppDeps) {
       secretBox: deps.secretBox,
       authLimits: deps.authLimits,
       db: deps.db,
-      sqlite: deps.sqlite,
       cacheTtlMs: config.cacheTtlMs,
       maxUploadBytes: config.maxUploadBytes,
       lookups: deps.lookups,
-      onCompleted: deps.onReportsCompleted,
       mailer: deps.mailer,
       attachmentFormats: deps.attachmentFormats,
     }),

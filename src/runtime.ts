@@ -25,7 +25,7 @@ import { loadSecretBox } from './shared/secret-box.js';
 import { AUTH_LIMITS, type AuthLimits } from './auth/throttle.js';
 import { pruneThrottles } from './auth/throttle.service.js';
 import { loadConnectorsFile } from './connector/connector.config.js';
-import { connectorDeps } from './connector/connector-pass.js';
+import { connectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
@@ -87,13 +87,13 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   // Before anything is opened: a bad connectors.json stops the start like a bad setting (ConfigError).
   const connectors = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const database = openDatabase(config.databasePath);
-  const { db, sqlite } = database;
+  const { db } = database;
   for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
   const abandoned = await deleteUnfinishedImports(db);
   if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
 
   const runner: LookupRunner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
-  const callLog = createCallLog(sqlite);
+  const callLog = createCallLog(db);
   const windowMs = tuning.rateWindowMs ?? 60_000;
   const keys = new KeyRing(
     callLog,
@@ -137,18 +137,16 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   );
 
   const secretBox = loadSecretBox(config);
-  const lookups = await assembleLookupEngine({ db, runner, keys, breaker, scheduler, secretBox, logger });
+  const lookups = await assembleLookupEngine({ db, runner, keys, breaker, scheduler, secretBox, logger, onReportsCompleted: () => notifier.wake() });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const authLimits = tuning.authLimits ?? AUTH_LIMITS;
   const { app, sessionStore } = createApp({
     config,
     db,
-    sqlite,
     logger,
     sessionSecret,
     lookups,
     secretBox,
-    onReportsCompleted: () => notifier.wake(),
     mailer,
     attachmentFormats: offeredFormats(reportFiles),
     siteNotice: tuning.siteNotice ?? null,
@@ -169,7 +167,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const housekeeping = async () => {
     try {
       const evicted = await evictExpiredCache(db, config.cacheTtlMs);
-      const pruned = callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
+      const pruned = await callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
       const orphans = await deleteOrphanJobs(db);
       const throttles = await pruneThrottles(db, authLimits);
       logger.info({ evicted, pruned, orphans, throttles }, 'hourly housekeeping');
@@ -181,7 +179,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const connectorLoop =
     connectors.length > 0
       ? startConnectorLoop(
-          connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => (completed ? notifier.wake() : lookups.wake())),
+          connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => lookups.queued(completed)),
           connectors,
         )
       : null;
@@ -194,13 +192,15 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await scheduler.stop(tuning.shutdownGraceMs ?? 10_000);
+      // Restamps of the last answers; every call sent was already on disk before it went.
+      await keys.callsSaved().catch((err: unknown) => logger.error({ err }, 'could not save the last VirusTotal call times'));
       await notifier.stop();
       await runner.close();
       server.closeAllConnections();
       await closed;
       sessionStore.close();
       mailer?.close();
-      await db.destroy();
+      await database.close();
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');

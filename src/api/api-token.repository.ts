@@ -1,9 +1,6 @@
-import type { Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import type { Executor } from '../shared/database.js';
 import type { ApiTokenRow, NewApiTokenRow } from './api-token.table.js';
 
-type Executor = Db | Transaction<Database>;
 
 export async function insertApiToken(db: Executor, row: NewApiTokenRow): Promise<number> {
   const inserted = await db.insertInto('api_tokens').values(row).returning('id').executeTakeFirstOrThrow();

@@ -1,8 +1,8 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type SQLite from 'better-sqlite3';
 import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { NotFoundError } from '../shared/errors.js';
 import { detectValue } from '../reports/list-parser.js';
 import { importHashList } from '../reports/report-import.js';
@@ -19,10 +19,7 @@ import { apiReportPath, itemsJson, pageOf, reportJson } from './report-json.js';
 export interface ApiRouteDeps {
   config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl'>;
   db: Db;
-  sqlite: SQLite.Database;
-  lookups: { wake(): void };
-  /** Called when a report completed at once from the cache (its email may be due). */
-  onCompleted: () => void;
+  lookups: Pick<LookupEngine, 'queued'>;
   logger: Logger;
 }
 
@@ -62,7 +59,7 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
       res.json(lookupJson(outcome.result));
       return;
     }
-    deps.lookups.wake();
+    deps.lookups.queued(false);
     queued(res, wanted, outcome.reportId);
   });
 
@@ -70,7 +67,7 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     const body = parseApi(refreshBody, req.body, 'invalid_body');
     const wanted = detected(body.value, body.type);
     const reportId = await refreshValue(db, apiCaller(res).userId, wanted);
-    deps.lookups.wake();
+    deps.lookups.queued(false);
     queued(res, wanted, reportId);
   });
 
@@ -94,11 +91,10 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     const list = req.is('application/json') ? fromJson(req.body) : fromText(req);
     const name = list.name || `API upload, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId, completed } = await importHashList(
-      { db, sqlite: deps.sqlite, cacheTtlMs: config.cacheTtlMs },
+      { db, cacheTtlMs: config.cacheTtlMs },
       { userId, name, notify: mailEnabled && list.notify, content: list.content },
     );
-    if (completed) deps.onCompleted();
-    else deps.lookups.wake();
+    deps.lookups.queued(completed);
     const report = await reports.getReportForUser(db, reportId, userId);
     res.status(201).location(apiReportPath(reportId)).json(reportJson(report, 'list', config.appUrl));
   });

@@ -1,10 +1,8 @@
-import { sql, type Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../shared/database.js';
 import type { LookupType } from '../lookups/lookup.types.js';
 import type { ReportItemRow, ReportRow } from '../reports/report.table.js';
 
-type Executor = Db | Transaction<Database>;
 
 // Queries behind GET /api/v1/lookup and POST /api/v1/refresh: the user's "API lookups" report, its
 // rows, and the cache entry that answers a value.
@@ -55,8 +53,4 @@ export async function requeueLookupRow(db: Executor, itemId: number, refreshAfte
     })
     .where('id', '=', itemId)
     .execute();
-}
-
-export async function findCacheEntry(db: Executor, key: string) {
-  return db.selectFrom('cache_entries').selectAll().where('key', '=', key).executeTakeFirst();
 }

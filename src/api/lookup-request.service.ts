@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
-import { findFreshEntryKey } from '../lookups/cache.repository.js';
-import { enqueueForcedJob, enqueuePendingOfReport } from '../lookups/job.repository.js';
+import { findFreshAnswer, queueForcedLookup, queueWaitingRows } from '../lookups/lookup-queue.js';
 import { MAX_INPUT_CHARS } from '../reports/list-parser.js';
 import { newReportId } from '../reports/report-import.js';
 import * as reports from '../reports/report.repository.js';
@@ -32,7 +31,7 @@ export async function lookupValue(db: Db, userId: number, wanted: DetectedValue 
   const row = await repo.findLookupRow(db, userId, wanted.value);
   if (row?.status === 'pending') return { kind: 'queued', reportId: row.report_id };
   const freshAfter = Math.max(now - cacheTtlMs, (row?.looked_up_at ?? 0) - 1);
-  const entry = await freshEntry(db, wanted.value, freshAfter);
+  const entry = await findFreshAnswer(db, wanted.value, freshAfter);
   if (entry) return { kind: 'answer', result: resultFromEntry(wanted, entry, row) };
   if (row?.status === 'error' && (row.looked_up_at ?? 0) > now - cacheTtlMs) return { kind: 'answer', result: resultFromError(wanted, row) };
   const reportId = await db.transaction().execute((trx) => queueValue(trx, userId, wanted, null, now));
@@ -46,7 +45,7 @@ export async function lookupValue(db: Db, userId: number, wanted: DetectedValue 
 export async function refreshValue(db: Db, userId: number, wanted: DetectedValue & { input: string }, now = Date.now()): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const reportId = await queueValue(trx, userId, wanted, now, now);
-    await enqueueForcedJob(trx, { hash: wanted.value, hashType: wanted.type, freshAfter: now }, now);
+    await queueForcedLookup(trx, { hash: wanted.value, hashType: wanted.type }, now);
     return reportId;
   });
 }
@@ -63,7 +62,7 @@ async function queueValue(trx: Transaction<Database>, userId: number, wanted: De
   const input = wanted.input.length > MAX_INPUT_CHARS ? `${wanted.input.slice(0, MAX_INPUT_CHARS)}…` : wanted.input;
   if (!row) await repo.insertLookupRow(trx, reportId, { input, value: wanted.value, type: wanted.type, refreshAfter });
   else if (refreshAfter !== null || row.status !== 'pending') await repo.requeueLookupRow(trx, row.id, refreshAfter);
-  await enqueuePendingOfReport(trx, reportId, now);
+  await queueWaitingRows(trx, reportId, now);
   // Running again, so the scheduler serves it and it completes again; it never sends email.
   await reports.updateReport(trx, reportId, { state: 'active', completed_at: null, total: await reports.countItems(trx, reportId) });
   return reportId;
@@ -75,9 +74,4 @@ async function findOrCreateLookupsReport(trx: Transaction<Database>, userId: num
   const id = newReportId();
   await reports.insertReport(trx, { id, user_id: userId, name: LOOKUPS_REPORT_NAME, kind: 'lookups', state: 'active', created_at: now, notify_email: 0, email_status: null });
   return id;
-}
-
-async function freshEntry(db: Db, value: string, freshAfter: number) {
-  const key = await findFreshEntryKey(db, value, freshAfter);
-  return key === null ? null : ((await repo.findCacheEntry(db, key)) ?? null);
 }

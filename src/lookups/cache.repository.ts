@@ -1,10 +1,7 @@
-import type { Db } from '../shared/database.js';
-import type { Transaction } from 'kysely';
-import type { Database } from '../shared/schema.js';
+import type { Executor } from '../shared/database.js';
 import type { ObjectSummary } from './lookup.types.js';
 import { verdictOf, type Thresholds } from './verdict.js';
 
-type Executor = Db | Transaction<Database>;
 
 /**
  * Stores a found object under VirusTotal's id (a file's SHA-256, the domain, the IP). A file's MD5,
@@ -87,6 +84,10 @@ export async function findFreshEntryKey(db: Executor, hash: string, freshAfter: 
 }
 
 /** All hashes that lead to an entry. */
+export async function findEntry(db: Executor, key: string) {
+  return db.selectFrom('cache_entries').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
 export async function aliasesOf(db: Executor, entryKey: string): Promise<string[]> {
   const rows = await db.selectFrom('cache_aliases').select('hash').where('entry_key', '=', entryKey).execute();
   return rows.map((r) => r.hash);

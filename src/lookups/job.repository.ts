@@ -1,10 +1,8 @@
-import { sql, type Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../shared/database.js';
 import type { LookupJobRow } from './lookup.table.js';
 import type { LookupType } from './lookup.types.js';
 
-type Executor = Db | Transaction<Database>;
 
 /**
  * Queues one job per distinct hash still pending in a report. A hash already queued by anyone

@@ -127,6 +127,11 @@ export class KeyRing {
     return best ? { ok: true, slot: best.slot } : { ok: false, retryAt };
   }
 
+  /** Resolves once every call taken so far is recorded on disk: no call is sent that a restart would forget. */
+  callsSaved(): Promise<void> {
+    return this.log.saved();
+  }
+
   /** The call came back (with any answer): count it from now and free its place. */
   answered(key: ApiKey, callId: number): void {
     // Restamped even when the key was replaced meanwhile: the call still happened.

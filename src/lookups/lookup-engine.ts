@@ -60,6 +60,11 @@ export interface LookupEngine {
   poolAlive(): boolean;
   /** Something was queued or changed: look for work now. */
   wake(): void;
+  /**
+   * Rows were queued (an upload, a refresh, an API lookup) and their transaction committed. A report the
+   * cache answered completely is done: its email may be due. Otherwise there is work to look for.
+   */
+  queued(completed: boolean): void;
   /** A user's personal key was saved or removed (or the account disabled): reload it. */
   personalKeyChanged(userId: number): Promise<void>;
 }
@@ -72,6 +77,8 @@ export interface LookupEngineParts {
   scheduler: LookupScheduler;
   secretBox: SecretBox;
   logger: Logger;
+  /** Reports completed: the completion-email sender has work. */
+  onReportsCompleted: () => void;
 }
 
 /** Users' own keys, opened with the secret box; a key that no longer opens is left out and logged. */
@@ -114,6 +121,7 @@ export async function assembleLookupEngine(parts: LookupEngineParts): Promise<Lo
     recentFailures: () => scheduler.recentFailures(),
     poolAlive: () => parts.runner.alive(),
     wake: () => scheduler.wake(),
+    queued: (completed) => (completed ? parts.onReportsCompleted() : scheduler.wake()),
     async personalKeyChanged(userId) {
       await loadPersonalKey(parts, userId);
       scheduler.wake();

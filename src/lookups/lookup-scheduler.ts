@@ -254,8 +254,9 @@ export class LookupScheduler {
 
   private async run(flight: Flight): Promise<void> {
     const { job, key } = flight;
-    const outcome = await this.deps.runner
-      .run({ baseUrl: this.options.apiUrl, apiKey: key.secret, type: job.hash_type, value: job.hash, timeoutMs: this.options.timeoutMs })
+    const outcome = await this.deps.keys
+      .callsSaved()
+      .then(() => this.deps.runner.run({ baseUrl: this.options.apiUrl, apiKey: key.secret, type: job.hash_type, value: job.hash, timeoutMs: this.options.timeoutMs }))
       .catch((err: unknown): LookupOutcome => ({ kind: 'transient', reason: `lookup worker failed: ${err instanceof Error ? err.message : String(err)}` }));
     try {
       this.deps.keys.answered(key, flight.callId);

@@ -1,8 +1,6 @@
-import { sql, type Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../shared/database.js';
 
-type Executor = Db | Transaction<Database>;
 
 // Where an answer from VirusTotal (or the cache) lands in the reports waiting for it.
 

@@ -1,21 +1,18 @@
 import { Router, type Response } from 'express';
-import type SQLite from 'better-sqlite3';
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
 import { refreshSchema } from './refresh.schemas.js';
 import { itemIdParam, reportIdParam } from './report.schemas.js';
-import type { LookupStatus } from './report.service.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
+import type { LookupStatus } from '../lookups/lookup-queue.js';
 import * as refresh from './report-refresh.js';
 
 export interface RefreshRouteDeps {
   db: Db;
-  sqlite: SQLite.Database;
   cacheTtlMs: number;
-  lookups: LookupStatus & { wake(): void };
-  /** Called when a report completed at once from the cache (its email may be due). */
-  onCompleted: () => void;
+  lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
 }
 
 // An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
@@ -53,8 +50,7 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
     const form = parseForm(refreshSchema, req.body);
     const notify = mailEnabled(res) && form.notify === 'on';
     const { completed } = await refresh.refreshReport(db, reportId, currentUserId(res), { cacheTtlMs: deps.cacheTtlMs, notify });
-    if (completed) deps.onCompleted();
-    else deps.lookups.wake();
+    deps.lookups.queued(completed);
     res.redirect(303, `/reports/${reportId}`);
   });
 
@@ -66,15 +62,14 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
 
   router.post('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
     const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
-    if (await refresh.forceRefreshItem(db, reportId, itemId, currentUserId(res))) deps.lookups.wake();
+    if (await refresh.forceRefreshItem(db, reportId, itemId, currentUserId(res))) deps.lookups.queued(false);
     res.redirect(303, `/reports/${reportId}/items/${itemId}`);
   });
 
   router.post('/reports/:id/rerun', requireUser, async (req, res) => {
     const reportId = reportIdOf(req.params.id);
-    const rerun = await refresh.rerunReport({ db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs }, reportId, currentUserId(res), mailEnabled(res));
-    if (rerun.completed) deps.onCompleted();
-    else deps.lookups.wake();
+    const rerun = await refresh.rerunReport({ db, cacheTtlMs: deps.cacheTtlMs }, reportId, currentUserId(res), mailEnabled(res));
+    deps.lookups.queued(rerun.completed);
     res.redirect(303, `/reports/${rerun.reportId}`);
   });
 

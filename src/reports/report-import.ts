@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type SQLite from 'better-sqlite3';
 import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
-import { enqueuePendingOfReport } from '../lookups/job.repository.js';
-import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
+import { queueReportRows } from '../lookups/lookup-queue.js';
 import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
+import { insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
 
 export interface ImportInput {
@@ -16,7 +15,6 @@ export interface ImportInput {
 
 export interface ImportDeps {
   db: Db;
-  sqlite: SQLite.Database;
   cacheTtlMs: number;
   now?: () => number;
 }
@@ -48,7 +46,7 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     email_status: input.notify ? 'waiting' : null,
   });
   try {
-    const { lookups, rows } = await writeRows(deps.sqlite, reportId, parseList(input.content));
+    const { lookups, rows } = await writeRows(deps.db, reportId, parseList(input.content));
     if (lookups === 0) {
       throw new ValidationError(
         rows === 0 ? 'The list is empty: every line is blank.' : 'No valid hash, domain or IP address was found in the list.',
@@ -63,17 +61,7 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
   }
 }
 
-async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Iterable<ParsedLine>) {
-  const insert = sqlite.prepare(
-    `INSERT OR IGNORE INTO report_items (report_id, line, input, hash, hash_type, status, verdict)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const writeBatch = sqlite.transaction((batch: ParsedLine[]) => {
-    for (const row of batch) {
-      if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
-      else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
-    }
-  });
+async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>) {
   let lookups = 0;
   let rows = 0;
   let batch: ParsedLine[] = [];
@@ -82,27 +70,26 @@ async function writeRows(sqlite: SQLite.Database, reportId: string, lines: Itera
     if (row.kind === 'lookup') lookups++;
     batch.push(row);
     if (batch.length >= BATCH) {
-      writeBatch(batch);
+      await insertParsedLines(db, reportId, batch);
       batch = [];
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (batch.length > 0) writeBatch(batch);
+  if (batch.length > 0) await insertParsedLines(db, reportId, batch);
   return { lookups, rows };
 }
 
 async function finalise(deps: ImportDeps, reportId: string, now: number): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
-    await resolvePendingFromCache(trx, { reportId, freshAfter: now - deps.cacheTtlMs, fromCache: true, now });
-    await enqueuePendingOfReport(trx, reportId, now);
+    await queueReportRows(trx, reportId, deps.cacheTtlMs, now);
     const total = await reports.countItems(trx, reportId);
     const pending = await reports.hasPendingItems(trx, reportId);
-    const row = await trx.selectFrom('reports').select('notify_email').where('id', '=', reportId).executeTakeFirstOrThrow();
+    const notify = await wantsCompletionEmail(trx, reportId);
     await reports.updateReport(trx, reportId, {
       total,
       state: pending ? 'active' : 'completed',
       completed_at: pending ? null : now,
-      ...(row.notify_email && !pending ? { email_status: 'pending' as const, email_next_at: now } : {}),
+      ...(notify && !pending ? { email_status: 'pending' as const, email_next_at: now } : {}),
     });
     return !pending;
   });

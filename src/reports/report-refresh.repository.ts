@@ -1,9 +1,7 @@
-import { sql, type Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import { sql } from 'kysely';
+import type { Executor } from '../shared/database.js';
 import type { ReportItemRow } from './report.table.js';
 
-type Executor = Db | Transaction<Database>;
 
 // Queries behind "Refresh" and "Force refresh". The caller has already checked the report is the user's.
 

@@ -1,16 +1,10 @@
-import type { Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
-import type { Database } from '../shared/schema.js';
+import type { Db, Executor } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
-import { estimateFinish } from '../lookups/eta.js';
-import { enqueueForcedJob, enqueuePendingOfReport, pendingByReport } from '../lookups/job.repository.js';
-import type { Pause } from '../lookups/pause.js';
-import { callsUntilDone, withMorePending } from '../lookups/queue-position.js';
-import { resolvePendingFromCache } from '../lookups/row-resolution.repository.js';
+import { estimateReport, queueForcedLookup, queueReportRows, type Estimate, type LookupStatus } from '../lookups/lookup-queue.js';
 import { importHashList, type ImportDeps } from './report-import.js';
 import { countStaleRows, requeueItemForced, requeueStaleRows } from './report-refresh.repository.js';
 import * as reports from './report.repository.js';
-import { completeFinishedReports, type LookupStatus } from './report.service.js';
+import { completeFinishedReports } from './report.service.js';
 import type { ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
 
 // Refresh (rows older than the cache TTL, and failures), Force refresh (one row, even inside the TTL)
@@ -20,14 +14,6 @@ import type { ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
 // the scheduler, fair share, the limiter, the ETA and completion all work on pending rows. The row
 // keeps its previous answer (detections, fetch time, whole answer) until the new one overwrites it.
 
-export interface QueueEstimate {
-  /** When the report's last waiting row should be answered; null when lookups cannot run. */
-  finishAt: Date | null;
-  /** Calls until then, this report's and, by fair share, other analysts' turns. */
-  callsAhead: number;
-  pause: Pause | null;
-}
-
 export interface RefreshPlan {
   report: Pick<ReportRow, 'id' | 'name'>;
   /** Rows that would go back to the queue. */
@@ -36,7 +22,7 @@ export interface RefreshPlan {
   fromCache: number;
   /** VirusTotal lookups it costs. */
   calls: number;
-  estimate: QueueEstimate;
+  estimate: Estimate;
 }
 
 export interface ItemRefreshPlan extends RefreshPlan {
@@ -47,7 +33,7 @@ export interface ItemRefreshPlan extends RefreshPlan {
 export async function planRefresh(db: Db, reportId: string, userId: number, lookups: LookupStatus, cacheTtlMs: number, now = Date.now()): Promise<RefreshPlan> {
   const report = await ownReport(db, reportId, userId);
   const stale = await countStaleRows(db, report.id, now - cacheTtlMs);
-  return { report, ...stale, estimate: await estimateWith(db, report, stale.calls, lookups, now) };
+  return { report, ...stale, estimate: await estimateReport(db, lookups, { reportId: report.id, userId, addedCalls: stale.calls }, now) };
 }
 
 /**
@@ -64,8 +50,7 @@ export async function refreshReport(db: Db, reportId: string, userId: number, op
     const report = await ownReport(trx, reportId, userId);
     const rows = await requeueStaleRows(trx, report.id, staleAt);
     if (rows === 0) return { id: report.id, requeued: 0 };
-    await resolvePendingFromCache(trx, { reportId: report.id, freshAfter: staleAt, fromCache: true, now });
-    await enqueuePendingOfReport(trx, report.id, now);
+    await queueReportRows(trx, report.id, options.cacheTtlMs, now);
     await reports.updateReport(trx, report.id, reopened(report, options.notify));
     return { id: report.id, requeued: rows };
   });
@@ -79,7 +64,7 @@ export async function planForceRefresh(db: Db, reportId: string, itemId: number,
   const item = await reports.findItem(db, report.id, itemId);
   if (!item) throw new NotFoundError('Row not found.');
   const calls = canForce(item) ? 1 : 0;
-  return { report, item, rows: calls, fromCache: 0, calls, estimate: await estimateWith(db, report, calls, lookups, now) };
+  return { report, item, rows: calls, fromCache: 0, calls, estimate: await estimateReport(db, lookups, { reportId: report.id, userId, addedCalls: calls }, now) };
 }
 
 /**
@@ -96,7 +81,7 @@ export async function forceRefreshItem(db: Db, reportId: string, itemId: number,
       return false;
     }
     if (row.hash === null || row.hash_type === null) throw new Error(`report row ${itemId} was answered without a hash`);
-    await enqueueForcedJob(trx, { hash: row.hash, hashType: row.hash_type, freshAfter: now }, now);
+    await queueForcedLookup(trx, { hash: row.hash, hashType: row.hash_type }, now);
     await reports.updateReport(trx, report.id, reopened(report, false));
     return true;
   });
@@ -133,7 +118,7 @@ export function describeDuration(ms: number): string {
   return `${shown} ${unit}${shown === 1 ? '' : 's'}`;
 }
 
-async function ownReport(db: Db | Transaction<Database>, reportId: string, userId: number): Promise<ReportRow> {
+async function ownReport(db: Executor, reportId: string, userId: number): Promise<ReportRow> {
   const report = await reports.findReportForUser(db, reportId, userId);
   if (!report) throw new NotFoundError('Report not found.');
   return report;
@@ -151,14 +136,4 @@ function reopened(report: ReportRow, notify: boolean): ReportUpdate {
   const change: ReportUpdate = { state: 'active', completed_at: null };
   if (notify) return { ...change, notify_email: 1, email_status: 'waiting', email_attempts: 0, email_error: null, email_next_at: null };
   return report.state === 'completed' ? { ...change, notify_email: 0 } : change;
-}
-
-/** When the report would be done with `calls` more rows waiting, under fair share and the owner's quota. */
-async function estimateWith(db: Db, report: ReportRow, calls: number, lookups: LookupStatus, now: number): Promise<QueueEstimate> {
-  const pause = lookups.bannerFor(report.user_id);
-  const queue = withMorePending(await pendingByReport(db), { reportId: report.id, userId: report.user_id }, calls);
-  const callsAhead = callsUntilDone(queue, report.id, lookups.servesOnlyOwnKey(report.user_id), lookups.shares());
-  // As on the report page: with no usable key, or a key VirusTotal refused, there is no time to give.
-  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause };
-  return { finishAt: new Date(estimateFinish(callsAhead, lookups.quotaFor(report.user_id), now, pause?.until ?? now)), callsAhead, pause };
 }

@@ -1,10 +1,9 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
-import type { Db } from '../shared/database.js';
+import type { Executor } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
 
-type Executor = Db | Transaction<Database>;
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
 

@@ -1,10 +1,11 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../shared/database.js';
-import type SQLite from 'better-sqlite3';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
+import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList } from './report-import.js';
 import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
@@ -14,12 +15,9 @@ import { uploadParser } from './upload.js';
 
 export interface ReportRouteDeps {
   db: Db;
-  sqlite: SQLite.Database;
   cacheTtlMs: number;
   maxUploadBytes: number;
-  lookups: service.LookupStatus & { wake(): void };
-  /** Called when an upload completed entirely from the cache (its email may be due). */
-  onCompleted: () => void;
+  lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
 }
 
 const REPORTS_PER_PAGE = 20;
@@ -39,6 +37,9 @@ function noStore(res: Response): void {
 export function reportRoutes(deps: ReportRouteDeps): Router {
   const { db } = deps;
   const router = Router();
+  // A completed report has nothing left to estimate.
+  const reportEstimate = (report: service.ReportSummary, userId: number) =>
+    report.status === 'completed' ? null : estimateReport(db, deps.lookups, { reportId: report.id, userId });
 
   // Multipart: multer must read the body before the CSRF token in it can be checked.
   router.post('/reports', requireUser, formView('reports/new'), uploadParser(deps.maxUploadBytes), csrfProtection, async (req, res) => {
@@ -52,11 +53,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
-      { db, sqlite: deps.sqlite, cacheTtlMs: deps.cacheTtlMs },
+      { db, cacheTtlMs: deps.cacheTtlMs },
       { userId: currentUserId(res), name, notify: wantsEmail(res, form.notify), content },
     );
-    if (completed) deps.onCompleted();
-    else deps.lookups.wake();
+    deps.lookups.queued(completed);
     res.redirect(303, `/reports/${id}`);
   });
 
@@ -76,7 +76,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
       service.listReportItems(db, report.id, query, ITEMS_PER_PAGE),
-      service.estimateReport(db, report, currentUserId(res), deps.lookups),
+      reportEstimate(report, currentUserId(res)),
     ]);
     noStore(res);
     res.render('reports/show', {
@@ -104,7 +104,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   router.get('/reports/:id/status.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
-    const estimate = await service.estimateReport(db, report, currentUserId(res), deps.lookups);
+    const estimate = await reportEstimate(report, currentUserId(res));
     noStore(res);
     res.json({
       id: report.id,

@@ -1,19 +1,12 @@
 import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import { PassThrough, type Writable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { writeReportPdf } from './report-pdf.js';
-import { findAnswerBody } from '../lookups/cache.repository.js';
-import { pendingByReport } from '../lookups/job.repository.js';
+import { readWholeAnswer } from '../lookups/lookup-queue.js';
 import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
 import { networkDetailFromAnswer, type NetworkDetail } from './network-detail.js';
 import { isNetworkType, TYPE_LABELS, virusTotalUrl } from './report-links.js';
 import { categoriesOf } from './report-export.js';
-import { callsUntilDone } from '../lookups/queue-position.js';
-import { nextUtcMidnight } from '../lookups/rate-limiter.js';
-import { estimateFinish } from '../lookups/eta.js';
-import type { Pause } from '../lookups/pause.js';
-import type { LookupEngine } from '../lookups/lookup-engine.js';
 import * as repo from './report.repository.js';
 import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow, ReportRow } from './report.table.js';
@@ -44,18 +37,6 @@ export interface ReportSummary {
   progress: number;
   email: { status: 'waiting' | 'pending' | 'sent' | 'failed'; error: string | null; attempts: number } | null;
 }
-
-export interface Estimate {
-  /** Expected finish, or null when lookups cannot run (no key, key refused). */
-  finishAt: Date | null;
-  callsAhead: number;
-  pause: Pause | null;
-  /** Every key serving the owner has spent its day (or month): rows wait until then. */
-  waitingForQuotaUntil: Date | null;
-}
-
-/** What the report pages need to know about the lookup engine. */
-export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey' | 'shares'>;
 
 export function toCounts(byVerdict: repo.VerdictCounts): Counts {
   const c = (k: keyof repo.VerdictCounts) => byVerdict[k] ?? 0;
@@ -104,23 +85,6 @@ export async function getReportForUser(db: Db, id: string, userId: number): Prom
   return summarise(row, toCounts(counts.get(row.id) ?? {}));
 }
 
-/**
- * When the report's last row should be answered: its place under fair share (see queue-position.ts),
- * paced by the quota of the keys that serve its owner. While the day's quota is spent, rows wait for
- * 00:00 UTC and the estimate says so.
- */
-export async function estimateReport(db: Db, report: ReportSummary, userId: number, lookups: LookupStatus, now = Date.now()): Promise<Estimate | null> {
-  if (report.status === 'completed') return null;
-  const pause = lookups.bannerFor(userId);
-  const callsAhead = callsUntilDone(await pendingByReport(db), report.id, lookups.servesOnlyOwnKey(userId), lookups.shares());
-  const quota = lookups.quotaFor(userId);
-  // Only when the quota is why rows wait: with no usable key at all, the pause says so instead.
-  const waitingForQuotaUntil = pause?.reason === 'quota' && quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
-  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
-  const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
-  return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
-}
-
 /** A report row with what its table cell and its page show besides the stored columns. */
 export interface ReportItemView extends ReportItemRow {
   /** "SHA-256", "Domain", "IP address"; null for an invalid line. */
@@ -156,8 +120,7 @@ export async function getItemForUser(db: Db, reportId: string, itemId: number, u
   const row = await repo.findItem(db, report.id, itemId);
   if (!row) throw new NotFoundError('Row not found.');
   const item = toItemView(row);
-  const body = row.answer_id == null ? null : await findAnswerBody(db, row.answer_id);
-  const answer: unknown = body ? JSON.parse(gunzipSync(body).toString('utf8')) : null;
+  const answer = await readWholeAnswer(db, row.answer_id);
   const network = item.isNetwork ? networkDetailFromAnswer(answer) : null;
   const detail = answer && !item.isNetwork ? fileDetailFromAnswer(answer) : null;
   if (detail) detail.engines = sortEngines(detail.engines, sort);

@@ -4,16 +4,25 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { FileMigrationProvider, Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely';
+import { FileMigrationProvider, Kysely, Migrator, SqliteDialect, type MigrationResultSet, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+/** What a repository function runs on: the database, or the transaction its caller opened. */
+export type Executor = Db | Transaction<Database>;
 
 export interface OpenDatabase {
   db: Db;
-  /** The raw handle, for the few hot paths that want prepared statements (session store, bulk import). */
-  sqlite: SQLite.Database;
+  /** Waits for open transactions, then closes the file. */
+  close(): Promise<void>;
 }
+
+/**
+ * Every Kysely instance this module opened, with its raw handle. The handle never leaves the data
+ * layer: repositories that keep prepared statements for a measured hot path reach it through
+ * `withRawConnection`, which takes Kysely's one connection first.
+ */
+const rawHandles = new WeakMap<Db, SQLite.Database>();
 
 const migrationFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
@@ -29,7 +38,31 @@ export function openDatabase(file: string): OpenDatabase {
   // 64 MB of page cache: the hash indexes of a million-row upload are random inserts that thrash a small cache.
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, sqlite };
+  rawHandles.set(db, sqlite);
+  return { db, close: () => db.destroy() };
+}
+
+/**
+ * Runs `work` on the raw better-sqlite3 handle while holding Kysely's single connection. Kysely keeps
+ * the connection for the whole of a transaction, across its awaits; a raw write made meanwhile would
+ * join that transaction and vanish with its rollback. Waiting for the connection makes raw work happen
+ * between transactions, never inside one. `work` is synchronous, so nothing else runs while it holds it.
+ */
+export async function withRawConnection<T>(db: Db, work: (sqlite: SQLite.Database) => T): Promise<T> {
+  if (db.isTransaction) throw new Error('withRawConnection needs the database, not a transaction (it would wait for itself)');
+  const sqlite = rawHandles.get(db);
+  if (!sqlite) throw new Error('withRawConnection: this Kysely instance was not opened by openDatabase');
+  return db.connection().execute(async () => work(sqlite));
+}
+
+/**
+ * The raw handle for synchronous reads that must answer in the same tick (the rate limiter's call
+ * counts). Reads only: a write here could land inside another caller's open transaction.
+ */
+export function rawReader(db: Db): Pick<SQLite.Database, 'prepare'> {
+  const sqlite = rawHandles.get(db);
+  if (!sqlite) throw new Error('rawReader: this Kysely instance was not opened by openDatabase');
+  return sqlite;
 }
 
 export function createMigrator(db: Db): Migrator {

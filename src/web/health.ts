@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import type SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Db } from '../shared/database.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { Pause } from '../lookups/pause.js';
 
 export interface HealthDeps {
-  sqlite: SQLite.Database;
+  db: Db;
   lookups: Pick<LookupEngine, 'pause' | 'poolAlive'>;
 }
 
@@ -17,8 +18,11 @@ type Check = 'ok' | 'fail';
  */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    const database = check(() => deps.sqlite.prepare('SELECT 1').get() !== undefined);
+  router.get('/healthz', async (_req, res) => {
+    const database = await sql`SELECT 1`.execute(deps.db).then(
+      (): Check => 'ok',
+      (): Check => 'fail',
+    );
     const pool = check(() => deps.lookups.poolAlive());
     const lookups = lookupState(deps.lookups);
     const status: Check = database === 'ok' && pool === 'ok' ? 'ok' : 'fail';

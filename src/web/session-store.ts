@@ -1,5 +1,6 @@
-import type SQLite from 'better-sqlite3';
 import session from 'express-session';
+import type { Db } from '../shared/database.js';
+import * as sessions from './session.repository.js';
 
 const DAY_MS = 86_400_000;
 
@@ -14,30 +15,22 @@ export interface SessionStoreOptions {
 }
 
 /**
- * express-session store on our own SQLite file. Written here rather than taken from npm: the
+ * express-session store on our own database. Written here rather than taken from npm: the
  * available SQLite stores are unmaintained, GPL, or pull in a second native SQLite build.
  */
 export class SqliteSessionStore extends session.Store {
-  private readonly statements;
   private readonly pruneTimer: NodeJS.Timeout;
-
   private readonly ttlMs: number;
   private readonly keepSignedInMs: number;
 
-  constructor(sqlite: SQLite.Database, options: SessionStoreOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    options: SessionStoreOptions = {},
+  ) {
     super();
     this.ttlMs = options.ttlMs ?? DAY_MS;
     this.keepSignedInMs = options.keepSignedInMs ?? 0;
-    this.statements = {
-      get: sqlite.prepare<[string, number], { sess: string }>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?'),
-      set: sqlite.prepare<[string, string, number]>(
-        'INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?) ON CONFLICT(sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires',
-      ),
-      touch: sqlite.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?'),
-      destroy: sqlite.prepare<[string]>('DELETE FROM sessions WHERE sid = ?'),
-      prune: sqlite.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?'),
-    };
-    this.pruneTimer = setInterval(() => this.prune(), 15 * 60_000).unref();
+    this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), 15 * 60_000).unref();
   }
 
   private expiry(sess: session.SessionData): number {
@@ -48,46 +41,40 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
-    try {
-      const row = this.statements.get.get(sid, Date.now());
-      cb(null, row ? (JSON.parse(row.sess) as session.SessionData) : null);
-    } catch (err) {
-      cb(err);
-    }
+    sessions
+      .findLiveSession(this.db, sid, Date.now())
+      .then((sess) => (sess ? (JSON.parse(sess) as session.SessionData) : null))
+      .then(
+        (sess) => cb(null, sess),
+        (err: unknown) => cb(err),
+      );
   }
 
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    try {
-      this.statements.set.run(sid, JSON.stringify(sess), this.expiry(sess));
-      cb?.();
-    } catch (err) {
-      cb?.(err);
-    }
+    done(sessions.upsertSession(this.db, sid, JSON.stringify(sess), this.expiry(sess)), cb);
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    try {
-      this.statements.touch.run(this.expiry(sess), sid);
-      cb?.();
-    } catch (err) {
-      cb?.(err);
-    }
+    done(sessions.touchSession(this.db, sid, this.expiry(sess)), cb);
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    try {
-      this.statements.destroy.run(sid);
-      cb?.();
-    } catch (err) {
-      cb?.(err);
-    }
+    done(sessions.deleteSession(this.db, sid), cb);
   }
 
-  prune(): number {
-    return this.statements.prune.run(Date.now()).changes;
+  prune(): Promise<number> {
+    return sessions.deleteExpiredSessions(this.db, Date.now());
   }
 
   close(): void {
     clearInterval(this.pruneTimer);
   }
+}
+
+/** express-session's callback style over a promise. */
+function done(work: Promise<void>, cb?: (err?: unknown) => void): void {
+  work.then(
+    () => cb?.(),
+    (err: unknown) => cb?.(err),
+  );
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type SQLite from 'better-sqlite3';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../shared/database.js';
@@ -21,7 +20,6 @@ export const SESSION_COOKIE = 'hash_report.sid';
 
 export interface SessionOptions {
   db: Db;
-  sqlite: SQLite.Database;
   secret: string;
   secure: boolean;
   /** A signed-in session ends after this long without a request. */
@@ -37,7 +35,7 @@ export async function resolveSessionSecret(db: Db, configured: string | undefine
 }
 
 export function createSessionMiddleware(options: SessionOptions): { middleware: RequestHandler[]; store: SqliteSessionStore } {
-  const store = new SqliteSessionStore(options.sqlite, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
+  const store = new SqliteSessionStore(options.db, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
   const middleware = session({
     name: SESSION_COOKIE,
     store,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/shared/config.js';
 import { startRuntime, type Runtime, type RuntimeTuning } from '../../src/runtime.js';
@@ -45,6 +46,11 @@ export interface TestApp {
   sim: VtSimulator;
   smtp: SmtpCapture | null;
   databasePath: string;
+  /**
+   * A connection of the test's own to the app's database file, for arranging and asserting what the
+   * pages cannot show. Never the app's connection: a test must not take part in its transactions.
+   */
+  readonly sqlite: SQLite.Database;
   client(): HttpClient;
   /** Stops the app only (the fake and SMTP stay up, e.g. for a restart). */
   stopApp(): Promise<void>;
@@ -97,9 +103,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.tuning,
   });
   let appStopped = false;
+  let own: SQLite.Database | null = null;
   const stopApp = async () => {
     if (appStopped) return;
     appStopped = true;
+    own?.close();
     await runtime.stop();
   };
   return {
@@ -108,6 +116,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sim,
     smtp,
     databasePath,
+    get sqlite() {
+      if (!own) {
+        own = new SQLite(databasePath);
+        own.pragma('busy_timeout = 5000');
+      }
+      return own;
+    },
     client: () => new HttpClient(runtime.url),
     stopApp,
     async stop() {

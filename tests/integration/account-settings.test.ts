@@ -40,7 +40,7 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 
 describe('account settings with SMTP configured', () => {
   let app: TestApp;
-  const sqlite = () => app.runtime.database.sqlite;
+  const sqlite = () => app.sqlite;
   const userRow = (email: string) =>
     sqlite().prepare<[string], { id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?').get(email);
   const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];

@@ -29,13 +29,13 @@ function hasAdminLink(html: string): boolean {
 }
 
 function userId(app: TestApp, email: string): number {
-  const row = app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email);
+  const row = app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email);
   assert.ok(row, `no user ${email}`);
   return row.id;
 }
 
 function disabledAt(app: TestApp, email: string): number | null {
-  return app.runtime.database.sqlite.prepare<[string], { disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?').get(email)?.disabled_at ?? null;
+  return app.sqlite.prepare<[string], { disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?').get(email)?.disabled_at ?? null;
 }
 
 /** A signed-in client and its address. */

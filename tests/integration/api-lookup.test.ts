@@ -249,7 +249,7 @@ describe('GET /api/v1/lookup', () => {
 
   test('when a bad refresh body is sent, then 400 or 415, and nothing is queued', async () => {
     const token = await newCaller();
-    const jobs = () => app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM lookup_jobs').get();
+    const jobs = () => app.sqlite.prepare('SELECT count(*) AS n FROM lookup_jobs').get();
     const before = jobs();
 
     const badJson = await api(token, '/api/v1/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value": ' });

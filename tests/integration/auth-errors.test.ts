@@ -25,7 +25,7 @@ describe('error pages', () => {
     const client = app.client();
     const email = uniqueEmail('errors');
     assert.equal((await client.register(email)).status, 303);
-    const sqlite = app.runtime.database.sqlite;
+    const sqlite = app.sqlite;
     // Every signed-in request reads the user first: without the table, that read throws.
     sqlite.exec('ALTER TABLE users RENAME TO users_hidden_by_test');
     let page;

@@ -17,7 +17,7 @@ function signedWith(cookieValue: string, secret: string): boolean {
 }
 
 function storedSecret(app: TestApp): string | undefined {
-  return app.runtime.database.sqlite
+  return app.sqlite
     .prepare<[string], { value: string }>('SELECT value FROM app_settings WHERE key = ?')
     .get('session_secret')?.value;
 }

@@ -68,16 +68,16 @@ const login = (app: TestApp, email: string, password: string, address?: string) 
 const register = (app: TestApp, email: string, address?: string) => post(app, '/register', { email, password: PASSWORD, confirm: PASSWORD }, address);
 
 function throttleRow(app: TestApp, key: string): ThrottleRow | undefined {
-  return app.runtime.database.sqlite.prepare<[string], ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?').get(key);
+  return app.sqlite.prepare<[string], ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?').get(key);
 }
 
 function userCount(app: TestApp, email: string): number {
-  return app.runtime.database.sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE email = ?').get(email)?.n ?? -1;
+  return app.sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE email = ?').get(email)?.n ?? -1;
 }
 
 /** As if the counter's current wait (not its lock) had run out. */
 function passWait(app: TestApp, key: string): void {
-  app.runtime.database.sqlite.prepare('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?').run(Date.now() - 1, key);
+  app.sqlite.prepare('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?').run(Date.now() - 1, key);
 }
 
 function median(values: number[]): number {
@@ -224,7 +224,7 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
   test('when housekeeping prunes counters, then only those whose window and waits are over go', async () => {
     // Arrange
     const now = Date.now();
-    const insert = app.runtime.database.sqlite.prepare('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)');
+    const insert = app.sqlite.prepare('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)');
     const old = now - 61 * MINUTE_MS;
     insert.run('login-account:stale@example.test', 2, old, 0, 0);
     insert.run('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);

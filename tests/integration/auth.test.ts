@@ -14,7 +14,7 @@ let sqlite: SQLite.Database;
 
 before(async () => {
   app = await startTestApp();
-  sqlite = app.runtime.database.sqlite;
+  sqlite = app.sqlite;
 });
 
 after(async () => {

@@ -85,7 +85,7 @@ describe('the bad-input corpus sent to POST /reports', () => {
   let token: string;
   let privateTmp: string;
   const savedTmpdir = process.env.TMPDIR;
-  const count = (table: string) => app.runtime.database.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
+  const count = (table: string) => app.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
   // The repo: names only, as others may edit files in it meanwhile. The temp dir is this file's own
   // (os.tmpdir() follows TMPDIR), and holds the app's database directory: there, sizes and times count too.
   const snapshot = () => ({ repo: listing(REPO_ROOT, false), tmp: listing(privateTmp, true) });

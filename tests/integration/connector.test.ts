@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
-import { runConnectorPass, type ConnectorDeps } from '../../src/connector/connector-pass.js';
+import type { ConnectorDeps } from '../../src/connector/connector-deps.js';
+import { runConnectorPass } from '../../src/connector/connector-pass.js';
 import type { ConnectorConfig } from '../../src/connector/connector.config.js';
 import { readWhole, settleFiles } from '../../src/connector/folder-files.js';
 
@@ -55,7 +56,6 @@ describe('the watched-folder connector, one pass at a time', () => {
     });
     return {
       db: app.runtime.database.db,
-      sqlite: app.runtime.database.sqlite,
       cacheTtlMs: 24 * 3_600_000,
       maxFileBytes: 10 * 1024 * 1024,
       mailEnabled: false,

@@ -117,7 +117,7 @@ describe('an unexpected error in production', () => {
   test('when a page fails inside, then the user sees a plain page with a reference, and the log has the error under that reference', async () => {
     // Arrange: a table the report list needs goes missing, as a broken deployment might
     const owner = await signedIn(app);
-    const { sqlite } = app.runtime.database;
+    const { sqlite } = app;
     sqlite.exec('ALTER TABLE reports RENAME TO reports_hidden');
 
     // Act

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import SQLite from 'better-sqlite3';
+import { openDatabase } from '../../src/shared/database.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { healthRoutes, type HealthDeps } from '../../src/web/health.js';
 
@@ -40,7 +40,7 @@ describe('GET /healthz on a running app with a key', () => {
 
   test('when probed, then no session is created and no cookie is set', async () => {
     // Arrange
-    const sqlite = app.runtime.database.sqlite;
+    const sqlite = app.sqlite;
     const sessionsBefore = sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()?.n;
 
     // Act
@@ -86,10 +86,10 @@ describe('GET /healthz when a part is gone', () => {
 
   test('when the database cannot be reached, then it answers 503 with database fail and lookups unknown', async () => {
     // Arrange
-    const sqlite = new SQLite(':memory:');
-    sqlite.close();
+    const { db, close } = openDatabase(':memory:');
+    await close();
     const app = await serve({
-      sqlite,
+      db,
       lookups: {
         poolAlive: () => true,
         pause: () => {
@@ -113,10 +113,10 @@ describe('GET /healthz when a part is gone', () => {
 
   test('when the worker pool is dead, then it answers 503 with pool fail', async () => {
     // Arrange
-    const sqlite = new SQLite(':memory:');
+    const { db } = openDatabase(':memory:');
     const until = Date.UTC(2026, 10, 22);
     const app = await serve({
-      sqlite,
+      db,
       lookups: { poolAlive: () => false, pause: () => ({ reason: 'quota', message: 'Daily quota used up.', until }) },
     });
 
@@ -134,7 +134,7 @@ describe('GET /healthz when a part is gone', () => {
       });
     } finally {
       await app.close();
-      sqlite.close();
+      await db.destroy();
     }
   });
 });

@@ -24,7 +24,7 @@ after(async () => {
   await app?.stop();
 });
 
-const sqlite = () => app.runtime.database.sqlite;
+const sqlite = () => app.sqlite;
 
 function userRow(email: string): UserRow {
   const row = sqlite().prepare<[string], UserRow>('SELECT id, password_hash, password_changed_at FROM users WHERE email = ?').get(email);

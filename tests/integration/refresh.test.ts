@@ -22,7 +22,7 @@ interface Row {
 }
 
 const rows = (app: TestApp, reportId: string): Row[] =>
-  app.runtime.database.sqlite.prepare('SELECT * FROM report_items WHERE report_id = ? ORDER BY line').all(reportId) as Row[];
+  app.sqlite.prepare('SELECT * FROM report_items WHERE report_id = ? ORDER BY line').all(reportId) as Row[];
 
 function rowOf(app: TestApp, reportId: string, input: string): Row {
   const row = rows(app, reportId).find((r) => r.input === input);
@@ -32,7 +32,7 @@ function rowOf(app: TestApp, reportId: string, input: string): Row {
 
 /** Moves rows' fetch times (and, with `cache`, their cache entries') `ms` into the past. */
 function age(app: TestApp, reportId: string, inputs: string[], ms: number, options: { cache: boolean }): void {
-  const { sqlite } = app.runtime.database;
+  const { sqlite } = app;
   const marks = inputs.map(() => '?').join(', ');
   sqlite.prepare(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`).run(ms, reportId, ...inputs);
   if (!options.cache) return;
@@ -40,7 +40,7 @@ function age(app: TestApp, reportId: string, inputs: string[], ms: number, optio
 }
 
 const stateOf = (app: TestApp, reportId: string) =>
-  (app.runtime.database.sqlite.prepare('SELECT state FROM reports WHERE id = ?').get(reportId) as { state: string } | undefined)?.state;
+  (app.sqlite.prepare('SELECT state FROM reports WHERE id = ?').get(reportId) as { state: string } | undefined)?.state;
 
 async function waitForCompleted(app: TestApp, reportId: string, timeoutMs = 15_000): Promise<void> {
   await waitFor(async () => stateOf(app, reportId) === 'completed', `report ${reportId} to complete`, timeoutMs);
@@ -280,7 +280,7 @@ describe('refresh, force refresh and re-run', () => {
 
     // Assert
     assert.notEqual(rerun, id);
-    const report = app.runtime.database.sqlite.prepare('SELECT name, state FROM reports WHERE id = ?').get(rerun) as { name: string; state: string };
+    const report = app.sqlite.prepare('SELECT name, state FROM reports WHERE id = ?').get(rerun) as { name: string; state: string };
     assert.deepEqual(report, { name: `${name} (re-run)`, state: 'completed' }, 'complete at once from the cache');
     const lines = (r: string) => rows(app, r).map(({ line, input, status, verdict }) => ({ line, input, status, verdict }));
     assert.deepEqual(lines(rerun), lines(id));
@@ -298,7 +298,7 @@ describe('refresh, force refresh and re-run', () => {
     age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
     const item = rowOf(app, id, file.sha256);
     const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.id}/refresh`, `/reports/${id}/rerun`];
-    const reportCount = () => (app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
+    const reportCount = () => (app.sqlite.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
     const reportsBefore = reportCount();
     const mark = app.sim.calls.length;
     await other.get('/reports/new');

@@ -53,7 +53,7 @@ let resources: Resource[];
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; id: string }> {
   const token = await createApiToken(client, name);
   const hash = createHash('sha256').update(token).digest('hex');
-  const row = app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?').get(hash);
+  const row = app.sqlite.prepare<[string], { id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?').get(hash);
   return { token, id: String(row?.id ?? '') };
 }
 
@@ -64,10 +64,10 @@ const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\
 
 /** The id of a report's first row, for routes about one row. */
 const firstItemId = (reportId: string): string =>
-  String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?').get(reportId)?.id ?? '');
+  String(app.sqlite.prepare<[string], { id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?').get(reportId)?.id ?? '');
 
 const userId = (email: string | null): string =>
-  String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
+  String(app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
 
 before(async () => {
   app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL } });
@@ -198,7 +198,7 @@ describe('routes that take an id, enumerated from the router', () => {
   });
 
   test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages, 401 on /api without a token) with none of the data, and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app.runtime.database;
+    const { sqlite } = app;
     const before = databaseState(sqlite);
 
     for (const route of withParams()) {
@@ -267,7 +267,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
   const actorFor = (route: AppRoute) => resourceOf(route)?.holder ?? (route.path.startsWith('/admin') ? parties.admin : parties.other);
 
   test('when a signed-in user POSTs to any route without a valid token, then 403 "Form expired" and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app.runtime.database;
+    const { sqlite } = app;
     /** What a forger has: nothing, a guess, or the valid token of a session of their own. */
     const forgeriesAgainst = async (actor: Party): Promise<Array<{ label: string; token?: string; header?: string }>> => {
       const forger = actor === parties.owner ? parties.other : parties.owner;
@@ -317,7 +317,7 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
   const PUBLIC_API = 'GET /api/v1/openapi.json';
 
   test('when a signed-in browser calls any /api route with its session cookie and a valid CSRF token but no bearer token, then 401 JSON, no cookie, and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app.runtime.database;
+    const { sqlite } = app;
     const apiRoutes = routes.filter((r) => isApi(r) && routeName(r) !== PUBLIC_API);
     assert.ok(apiRoutes.length >= 5, `only ${apiRoutes.length} API routes listed`);
     const actor = parties.owner;

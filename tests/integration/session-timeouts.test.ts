@@ -15,7 +15,7 @@ function sidOf(cookieValue: string | undefined): string {
 }
 
 function sessionRow(app: TestApp, sid: string): { sess: string } | undefined {
-  return app.runtime.database.sqlite.prepare<[string], { sess: string }>('SELECT sess FROM sessions WHERE sid = ?').get(sid);
+  return app.sqlite.prepare<[string], { sess: string }>('SELECT sess FROM sessions WHERE sid = ?').get(sid);
 }
 
 /** The session cookie's Expires, as epoch milliseconds. */

@@ -44,9 +44,9 @@ describe('a personal VirusTotal key on /settings', () => {
   const logLines: string[] = [];
 
   const userId = (email: string) =>
-    app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
+    app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
   const keyRow = (id: number) =>
-    app.runtime.database.sqlite.prepare<[number], KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?').get(id);
+    app.sqlite.prepare<[number], KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?').get(id);
 
   before(async () => {
     // Every log line is kept, at the most verbose level, to show the key never reaches them.

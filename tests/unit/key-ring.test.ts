@@ -24,12 +24,12 @@ after(async () => {
 
 /** A KeyRing over a migrated SQLite call log, with a clock the test moves. */
 async function ringWith(shared: ApiKey[], start = T0) {
-  const { db, sqlite } = openDatabase(join(mkdtempSync(join(tmpdir(), 'key-ring-')), 'test.sqlite'));
+  const { db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'key-ring-')), 'test.sqlite'));
   await migrateToLatest(db);
   databases.push(db);
   let t = start;
   const now = () => t;
-  const ring = new KeyRing(createCallLog(sqlite), shared, AUTH_RETRY_MS, WINDOW_MS, now);
+  const ring = new KeyRing(createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now);
   return { ring, now, set: (at: number) => void (t = at), advance: (ms: number) => void (t += ms) };
 }
 

@@ -9,9 +9,9 @@ import { RateLimiter, nextUtcMidnight } from '../../src/lookups/rate-limiter.js'
 import { estimateFinish } from '../../src/lookups/eta.js';
 
 async function freshLog() {
-  const { db, sqlite } = openDatabase(join(mkdtempSync(join(tmpdir(), 'limiter-')), 'test.sqlite'));
+  const { db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'limiter-')), 'test.sqlite'));
   await migrateToLatest(db);
-  return { log: createCallLog(sqlite), db };
+  return { log: createCallLog(db), db };
 }
 
 test('when the minute allowance is used, then the next slot opens 60 s after the oldest call in the window', async () => {

@@ -1,0 +1,47 @@
+import type { Executor } from '../shared/database.js';
+import { estimateFinish } from './eta.js';
+import { pendingByReport } from './job.repository.js';
+import type { LookupEngine } from './lookup-engine.js';
+import type { Pause } from './pause.js';
+import { callsUntilDone, withMorePending } from './queue-position.js';
+import { nextUtcMidnight } from './rate-limiter.js';
+
+/** What an estimate needs to know of the engine: pauses, the owner's quota and the turns served. */
+export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey' | 'shares'>;
+
+export interface Estimate {
+  /** Expected finish, or null when lookups cannot run (no key, key refused). */
+  finishAt: Date | null;
+  /** Calls until then, this report's and, by fair share, other analysts' turns. */
+  callsAhead: number;
+  pause: Pause | null;
+  /** Every key serving the owner has spent its day (or month): rows wait until then. */
+  waitingForQuotaUntil: Date | null;
+}
+
+export interface EstimateTarget {
+  reportId: string;
+  userId: number;
+  /** Rows about to be queued (a refresh priced before it is made); 0 for the report as it stands. */
+  addedCalls?: number;
+}
+
+/**
+ * When the report's last waiting row should be answered: its place under fair share (see
+ * queue-position.ts), paced by the quota of the keys that serve its owner. While the day's quota is
+ * spent, rows wait for 00:00 UTC and the estimate says so. With no usable key, or a key VirusTotal
+ * refused, there is no time to give.
+ */
+export async function estimateReport(db: Executor, lookups: LookupStatus, target: EstimateTarget, now = Date.now()): Promise<Estimate> {
+  const { reportId, userId, addedCalls = 0 } = target;
+  const pause = lookups.bannerFor(userId);
+  const queue = withMorePending(await pendingByReport(db), { reportId, userId }, addedCalls);
+  const callsAhead = callsUntilDone(queue, reportId, lookups.servesOnlyOwnKey(userId), lookups.shares());
+  const quota = lookups.quotaFor(userId);
+  // Only when the quota is why rows wait: with no usable key at all, the pause says so instead.
+  const waitingForQuotaUntil =
+    pause?.reason === 'quota' && quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
+  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
+  const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
+  return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
+}

@@ -1,0 +1,30 @@
+import type { Executor } from '../shared/database.js';
+
+// The express-session rows. Through Kysely like every other query, so a session write waits for an
+// open transaction to end instead of joining it.
+
+export async function findLiveSession(db: Executor, sid: string, now: number): Promise<string | undefined> {
+  const row = await db.selectFrom('sessions').select('sess').where('sid', '=', sid).where('expires', '>', now).executeTakeFirst();
+  return row?.sess;
+}
+
+export async function upsertSession(db: Executor, sid: string, sess: string, expires: number): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({ sid, sess, expires })
+    .onConflict((oc) => oc.column('sid').doUpdateSet({ sess, expires }))
+    .execute();
+}
+
+export async function touchSession(db: Executor, sid: string, expires: number): Promise<void> {
+  await db.updateTable('sessions').set({ expires }).where('sid', '=', sid).execute();
+}
+
+export async function deleteSession(db: Executor, sid: string): Promise<void> {
+  await db.deleteFrom('sessions').where('sid', '=', sid).execute();
+}
+
+export async function deleteExpiredSessions(db: Executor, now: number): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
