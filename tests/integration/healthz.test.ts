@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Kysely, SqliteDialect } from 'kysely';
 import { openDatabase } from '../../src/shared/database.js';
+import type { Database } from '../../src/shared/schema.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { healthRoutes, type HealthDeps } from '../../src/web/health.js';
 
@@ -86,8 +88,8 @@ describe('GET /healthz when a part is gone', () => {
 
   test('when the database cannot be reached, then it answers 503 with database fail and lookups unknown', async () => {
     // Arrange
-    const { db, close } = openDatabase(':memory:');
-    await close();
+    // A database whose file cannot be opened: every query fails as it would with the disk gone.
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('unable to open database file')) }) });
     const app = await serve({
       db,
       lookups: {
