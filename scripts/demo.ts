@@ -14,7 +14,7 @@ const DEMO_KEY = 'demo-key-simulated';
 const perMinute = Number(process.env.DEMO_RATE_PER_MINUTE ?? 60);
 
 const sim = await startVtSimulator({ keys: { [DEMO_KEY]: { perMinute, perDay: 100_000 } }, generate: true });
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig({
     ...process.env,
