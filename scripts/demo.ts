@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../src/shared/config.js';
 import { startRuntime } from '../src/runtime.js';
-import { startVtSimulator } from '../src/vt-simulator/simulator.js';
+import { startVtSimulator } from './vt-simulator/simulator.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const DEMO_KEY = 'demo-key-simulated';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normaliseFile, normaliseObject } from '../../src/lookups/normalise-object.js';
-import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../scripts/vt-simulator/simulator.js';
 
 const KEY = 'k-test';
 const roomy = { [KEY]: { perMinute: 10_000, perDay: 10_000 } };
