@@ -31,8 +31,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadConfig } from '../src/shared/config.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
-import { startVtSimulator, type KeyLimits, type VtSimulator } from '../src/vt-simulator/simulator.js';
-import { mulberry32 } from '../src/vt-simulator/prng.js';
+import { startVtSimulator, type KeyLimits, type VtSimulator } from './vt-simulator/simulator.js';
+import { mulberry32 } from './vt-simulator/prng.js';
 import { keyFingerprint } from '../src/lookups/api-key.js';
 
 type HashType = 'md5' | 'sha1' | 'sha256';

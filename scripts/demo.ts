@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../src/shared/config.js';
 import { startRuntime } from '../src/runtime.js';
-import { startVtSimulator } from '../src/vt-simulator/simulator.js';
+import { startVtSimulator } from './vt-simulator/simulator.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const DEMO_KEY = 'demo-key-simulated';
 const perMinute = Number(process.env.DEMO_RATE_PER_MINUTE ?? 60);
 
 const sim = await startVtSimulator({ keys: { [DEMO_KEY]: { perMinute, perDay: 100_000 } }, generate: true });
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig({
     ...process.env,

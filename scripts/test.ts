@@ -1,19 +1,22 @@
 /**
  * `npm test`: runs the test suite with node:test + tsx.
  *
- *   npm test                          all tiers: unit, then integration, then e2e
+ *   npm test                          typecheck, lint, then all tiers: unit, integration, e2e
  *   npm test -- unit                  one tier
  *   npm test -- integration e2e       several tiers
  *   npm test -- tests/unit/x.test.ts  explicit files (mixable with tiers)
  *   npm test -- e2e --test-name-pattern=login   extra `--` flags go to node --test
  *
- * Browser (e2e) tests need a system Chromium. It is looked up here (CHROMIUM_PATH, then
- * /usr/bin/chromium, then /usr/lib/chromium/chromium), installed with apt when running as
- * root on Debian, and handed to the tests as CHROMIUM_PATH. Browser tests are never skipped:
- * without Chromium this script fails.
+ * Only the full run (no tier or file named) runs `npm run typecheck` and `npm run lint` first, so
+ * CI checks both while a developer's `npm test -- tests/unit/x.test.ts` stays fast.
+ *
+ * Browser tests (the files that use tests/helpers/browser.ts or playwright) need a system
+ * Chromium. It is looked up here (CHROMIUM_PATH, then /usr/bin/chromium, then
+ * /usr/lib/chromium/chromium), installed with apt when running as root on Debian, and handed to
+ * the tests as CHROMIUM_PATH. Browser tests are never skipped: without Chromium this script fails.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,10 +70,8 @@ for (const arg of process.argv.slice(2)) {
   }
 }
 
-const tiersToRun: Tier[] =
-  selectedTiers.length === 0 && explicitFiles.length === 0
-    ? [...TIERS]
-    : TIERS.filter((t) => selectedTiers.includes(t)); // keep unit → integration → e2e order
+const fullRun = selectedTiers.length === 0 && explicitFiles.length === 0;
+const tiersToRun: Tier[] = fullRun ? [...TIERS] : TIERS.filter((t) => selectedTiers.includes(t)); // keep unit → integration → e2e order
 
 const files: string[] = [];
 for (const tier of tiersToRun) files.push(...collectTier(tier));
@@ -84,6 +85,18 @@ for (const tier of [...TIERS, 'other'] as const) {
   if (selected) console.log(`[test]   ${tier.padEnd(12)}${counts.get(tier) ?? 0}`);
 }
 if (files.length === 0) fail('No test files found (looked for tests/<tier>/**/*.test.ts).');
+
+// ---------------------------------------------------------------- typecheck and lint
+
+if (fullRun) {
+  for (const script of ['typecheck', 'lint']) {
+    console.log(`[test] $ npm run ${script}`);
+    const result = spawnSync('npm', ['run', '--silent', script], { cwd: repoRoot, stdio: 'inherit' });
+    if (result.error || result.status !== 0) {
+      fail(`npm run ${script} failed (${result.error?.message ?? `exit code ${result.status}`}); no tests were run.`);
+    }
+  }
+}
 
 // ---------------------------------------------------------------- Chromium
 
@@ -111,9 +124,10 @@ function aptInstallChromium(): void {
   }
 }
 
-// Unit tests never start a browser, so a unit-only run does not need (or install) Chromium.
-// Any run that includes integration, e2e or other files does.
-const needsChromium = files.some((f) => tierOf(f) !== 'unit');
+// Only the browser tests start Chromium; they all go through tests/helpers/browser.ts (playwright-core).
+// A run without them (unit, integration) neither needs nor installs it.
+const launchesBrowser = (file: string) => /helpers\/browser\.js|playwright/.test(readFileSync(file, 'utf8'));
+const needsChromium = files.some(launchesBrowser);
 let chromiumPath: string | undefined;
 if (needsChromium) {
   chromiumPath = findChromium();

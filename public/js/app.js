@@ -1,4 +1,5 @@
 // Progressive enhancement only: every page works without this file.
+// biome-ignore lint/suspicious/noRedundantUseStrict: false positive, this is a classic <script defer> (views/partials/top.ejs), not a module, so the directive does make it strict.
 'use strict';
 
 // Forms that destroy something ask first.

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { SimFileSpec, VtSimulator } from '../../src/vt-simulator/simulator.js';
+import type { SimFileSpec, VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { reportIdFrom, type TestApp } from './test-app.js';
 import { uniqueEmail, type HttpClient } from './http-client.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { VtSimulator } from '../../src/vt-simulator/simulator.js';
+import type { VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import type { exportJson } from './test-app.js';
 
 type ExportItem = Awaited<ReturnType<typeof exportJson>>['items'][number];

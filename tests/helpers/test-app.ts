@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/shared/config.js';
 import { startRuntime, type Runtime, type RuntimeTuning } from '../../src/runtime.js';
 import { AUTH_LIMITS, type AuthLimits } from '../../src/auth/throttle.js';
-import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { HttpClient } from './http-client.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { keyFingerprint } from '../../src/lookups/api-key.js';
-import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 

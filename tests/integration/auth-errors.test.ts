@@ -28,7 +28,7 @@ describe('error pages', () => {
     const sqlite = app.sqlite;
     // Every signed-in request reads the user first: without the table, that read throws.
     sqlite.exec('ALTER TABLE users RENAME TO users_hidden_by_test');
-    let page;
+    let page: Awaited<ReturnType<typeof client.get>>;
     try {
       page = await client.get('/reports');
     } finally {

@@ -9,8 +9,8 @@ import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { freePort, startChildApp, type ChildApp } from '../helpers/child-app.js';
 import { newFile, sleep, uploadHashes } from '../helpers/factories.js';
 import { assertRowMatchesFake, fileKey } from '../helpers/fake-answers.js';
-import { mulberry32 } from '../../src/vt-simulator/prng.js';
-import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { mulberry32 } from '../../scripts/vt-simulator/prng.js';
+import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 const KILLS = 10;
 /** Below this many jobs left at a kill, more is uploaded, so every kill lands on work in flight. */

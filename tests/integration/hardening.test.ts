@@ -121,7 +121,7 @@ describe('an unexpected error in production', () => {
     sqlite.exec('ALTER TABLE reports RENAME TO reports_hidden');
 
     // Act
-    let page;
+    let page: Awaited<ReturnType<typeof owner.get>>;
     try {
       page = await owner.get('/reports');
     } finally {

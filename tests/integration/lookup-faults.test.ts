@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { assertRowMatchesFake, fileKey } from '../helpers/fake-answers.js';
-import type { FaultKind } from '../../src/vt-simulator/simulator.js';
+import type { FaultKind } from '../../scripts/vt-simulator/simulator.js';
 
 const MAX_ATTEMPTS = 4;
 const MIXED: FaultKind[] = ['500', '503', 'reset', 'garbled', 'timeout'];

@@ -11,7 +11,7 @@ import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { startChildApp } from '../helpers/child-app.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
-import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLookupPool } from '../../src/lookups/lookup-pool.js';
-import { startVtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 // With a public key the pool sits idle most of every minute. The server closes idle keep-alive
 // connections after 5 s (Node's default, and what the simulator runs); a worker that cannot see

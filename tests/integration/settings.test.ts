@@ -8,7 +8,7 @@ import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { loadSecretBox, type SecretBox } from '../../src/shared/secret-box.js';
 import { keyHint } from '../../src/lookups/api-key.js';
-import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 interface KeyRow {
   key_encrypted: string;

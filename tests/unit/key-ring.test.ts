@@ -30,7 +30,7 @@ async function ringWith(shared: ApiKey[], start = T0) {
   let t = start;
   const now = () => t;
   const ring = new KeyRing(createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now);
-  return { ring, now, set: (at: number) => void (t = at), advance: (ms: number) => void (t += ms) };
+  return { ring, now, set: (at: number) => { t = at; }, advance: (ms: number) => { t += ms; } };
 }
 
 /** A shared key as src/runtime.ts builds it from VT_API_KEY / VT_API_KEYS. */

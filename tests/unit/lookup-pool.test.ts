@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLookupPool } from '../../src/lookups/lookup-pool.js';
-import { startVtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const EICAR_SHA256 = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lookupObject } from '../../src/lookups/vt-client.js';
 import type { LookupOutcome } from '../../src/lookups/lookup.types.js';
-import { startVtSimulator, type FaultKind, type VtSimulator } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type FaultKind, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 
 const KEY = 'sim-key-0123456789-SECRET';
 const TIGHT_KEY = 'sim-key-tight-SECRET';

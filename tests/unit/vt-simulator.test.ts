@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normaliseFile, normaliseObject } from '../../src/lookups/normalise-object.js';
-import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../src/vt-simulator/simulator.js';
+import { startVtSimulator, type VtSimulator, type VtSimulatorOptions } from '../../scripts/vt-simulator/simulator.js';
 
 const KEY = 'k-test';
 const roomy = { [KEY]: { perMinute: 10_000, perDay: 10_000 } };
@@ -21,15 +21,18 @@ async function withSim(options: Partial<VtSimulatorOptions>, body: (sim: VtSimul
 async function get(sim: VtSimulator, path: string, headers: Record<string, string> = { 'x-apikey': KEY }) {
   const res = await fetch(`${sim.url}${path}`, { headers });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) as any };
+  return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) };
 }
+
+/** The part of a file answer the alias test reads. */
+interface FileAnswer { data: { id: string; attributes: { md5: string; sha1: string; sha256: string } } }
 
 const digestOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 const md5Of = (i: number) => createHash('md5').update(`sample-${i}`).digest('hex');
 
 test('when generate is on and a hash is asked by md5, then its sha1 and sha256 aliases return the same object and callsFor counts all', async () => {
   await withSim({ generate: true }, async (sim) => {
-    let first;
+    let first: FileAnswer | undefined;
     let md5 = '';
     for (let i = 0; !first; i++) {
       md5 = md5Of(i);
