@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findUserByEmail } from '../auth/user.repository.js';
 import { ValidationError } from '../shared/errors.js';
@@ -8,7 +7,7 @@ import { findImportedFile, insertConnectorFile } from './connector.repository.js
 import type { ConnectorConfig } from './connector.config.js';
 import type { ConnectorDeps } from './connector-deps.js';
 import type { ConnectorFileStatus } from './connector.table.js';
-import { moveWithoutOverwrite } from './file-placement.js';
+import { ensureRealDirectory, moveWithoutOverwrite } from './file-placement.js';
 import { listTextFiles, readWhole, settleFiles, sha256Of, sha256OfFile, type SettledFile } from './folder-files.js';
 
 /** Where each file of a pass went; `waiting` ones are still being written, `failed` ones stay for the next pass. */
@@ -38,7 +37,10 @@ export async function ingestFolder(deps: ConnectorDeps, connector: ConnectorConf
     deps.logger.error({ owner: connector.ownerEmail, files: names.length }, 'connector owner has no account; files left in the folder');
     return { ...counts, ownerMissing: true };
   }
-  await mkdir(join(connector.folder, 'processed'), { recursive: true });
+  if (!(await ensureRealDirectory(join(connector.folder, 'processed')))) {
+    deps.logger.error({ folder: connector.folder }, 'processed/ in the watched folder is not a directory (a link?); files left in the folder');
+    return { ...counts, failed: names.length };
+  }
   const { settled, waiting } = await settleFiles(connector.folder, names, connector.settleMs, signal);
   counts.waiting = waiting.length;
   for (const file of settled) {
@@ -55,7 +57,9 @@ export async function ingestFolder(deps: ConnectorDeps, connector: ConnectorConf
 async function ingestFile(deps: ConnectorDeps, connector: ConnectorConfig, userId: number, file: SettledFile): Promise<Outcome> {
   if (file.size > deps.maxFileBytes) {
     const message = `The file is larger than the ${megabytes(deps.maxFileBytes)} limit. Split it and drop the parts into the folder.`;
-    return settle(deps, connector, file, { sha256: await sha256OfFile(file.path), status: 'error', message });
+    const sha256 = await sha256OfFile(file);
+    if (!sha256) return 'waiting';
+    return settle(deps, connector, file, { sha256, status: 'error', message });
   }
   const content = await readWhole(file);
   if (!content) return 'waiting';

@@ -1,13 +1,15 @@
 import { streamCsv, streamJson } from '../reports/report-export.js';
 import { exportItems, getReportForUser } from '../reports/report.service.js';
 import type { ItemFilter } from '../reports/report.schemas.js';
-import { findImportedFile, listOutputsDue, markOutputWritten } from './connector.repository.js';
+import { countOutputFailure, findImportedFile, listOutputsDue, markOutputWritten } from './connector.repository.js';
 import type { ConnectorConfig } from './connector.config.js';
 import type { ConnectorDeps } from './connector-deps.js';
 import type { ConnectorFileRow } from './connector.table.js';
-import { writeFileAtomically } from './file-placement.js';
+import { ensureRealDirectory, writeFileAtomically } from './file-placement.js';
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+/** Passes a file's output may fail (a full disk, a permission) before the connector gives up on it. */
+export const MAX_OUTPUT_ATTEMPTS = 5;
 
 /**
  * Writes what is due to the output folder: each completed report's JSON and CSV (the same bytes as
@@ -15,18 +17,38 @@ const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
  * Returns how many files' outputs were written; one that fails is tried again next pass.
  */
 export async function writeDueOutputs(deps: ConnectorDeps, connector: ConnectorConfig): Promise<number> {
+  const due = await listOutputsDue(deps.db, connector.name);
+  if (due.length === 0) return 0;
+  if (!(await ensureRealDirectory(connector.outputFolder))) {
+    deps.logger.error({ folder: connector.outputFolder }, 'the output folder is not a directory (a link?); nothing written');
+    return 0;
+  }
   let written = 0;
-  for (const row of await listOutputsDue(deps.db, connector.name)) {
+  for (const row of due) {
     try {
       if (row.status === 'imported') await writeReportFiles(deps, connector.outputFolder, row);
       else await writeNote(deps, connector, row);
       await markOutputWritten(deps.db, row.id, (deps.now ?? Date.now)());
       written++;
     } catch (err) {
-      deps.logger.error({ err, file: row.file_name }, 'connector could not write to the output folder; trying again next pass');
+      await outputFailed(deps, connector, row, err);
     }
   }
   return written;
+}
+
+/** Tries again next pass, up to MAX_OUTPUT_ATTEMPTS; then leaves an error note (if it can) and stops. */
+async function outputFailed(deps: ConnectorDeps, connector: ConnectorConfig, row: ConnectorFileRow, err: unknown): Promise<void> {
+  const attempts = await countOutputFailure(deps.db, row.id);
+  if (attempts < MAX_OUTPUT_ATTEMPTS) {
+    deps.logger.error({ err, file: row.file_name, attempts }, 'connector could not write to the output folder; trying again next pass');
+    return;
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  const message = `The output could not be written to the output folder after ${attempts} attempts (${reason}); the connector gave up on it.`;
+  await writeNote(deps, connector, { ...row, status: 'error', message }).catch(() => undefined);
+  await markOutputWritten(deps.db, row.id, (deps.now ?? Date.now)());
+  deps.logger.error({ err, file: row.file_name, attempts }, 'connector gave up writing this file\'s output');
 }
 
 async function writeReportFiles(deps: ConnectorDeps, dir: string, row: ConnectorFileRow & { user_id: number | null }): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, lstatSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/config.js';
@@ -103,7 +103,7 @@ function folderProblems(raw: unknown, base: string): string[] {
       const value = entry?.[key];
       if (typeof value !== 'string' || value.trim() === '') continue;
       const dir = resolve(base, value.trim());
-      if (!isDirectory(dir)) problems.push(`${where}.${key}: ${dir} is not an existing folder`);
+      if (!isDirectory(dir)) problems.push(`${where}.${key}: ${dir} is not an existing folder (a link is not followed: give the folder's real path)`);
       // Two connectors on one folder would race each other for every file.
       if (key === 'folder') noteRepeat(watched, dir, index, (first) => problems.push(`${where}.folder: ${dir} is already watched by connectors[${first}]`));
     }
@@ -121,9 +121,10 @@ function noteRepeat(seen: Map<string, number>, key: string, index: number, repor
   else report(first);
 }
 
+/** A real directory, not a link to one: the connector refuses to read or write through links. */
 function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return lstatSync(path).isDirectory();
   } catch {
     return false;
   }

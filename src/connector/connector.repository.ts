@@ -43,6 +43,17 @@ export async function listOutputsDue(db: Db, connector: string): Promise<Array<C
     .execute();
 }
 
+/** One more failed try to write the file's output; returns how many there have been. */
+export async function countOutputFailure(db: Db, id: number): Promise<number> {
+  const row = await db
+    .updateTable('connector_files')
+    .set((eb) => ({ output_attempts: eb('output_attempts', '+', 1) }))
+    .where('id', '=', id)
+    .returning('output_attempts')
+    .executeTakeFirst();
+  return row?.output_attempts ?? 0;
+}
+
 export async function markOutputWritten(db: Db, id: number, at: number): Promise<void> {
   await db.updateTable('connector_files').set({ output_written_at: at }).where('id', '=', id).execute();
 }

@@ -16,6 +16,8 @@ export interface ConnectorFileTable {
   created_at: number;
   /** When the report's JSON and CSV (or the note) reached the output folder. */
   output_written_at: number | null;
+  /** Failed tries to write it; the connector gives up after a few (see connector-output.ts). */
+  output_attempts: Generated<number>;
 }
 
 export type ConnectorFileRow = Selectable<ConnectorFileTable>;

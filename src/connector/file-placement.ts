@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { link, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -8,6 +8,19 @@ import { finished } from 'node:stream/promises';
 /** Errors of file systems without hard links (some network and FUSE mounts): fall back to check-then-rename. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 const MAX_SUFFIX = 10_000;
+/** Bytes in one file name on the common file systems (ext4, XFS, btrfs, APFS, NTFS in UTF-16 units). */
+const NAME_MAX = 255;
+
+/**
+ * `dir` as a real directory, made when missing. False when something else has the name: a link
+ * there would move dropped files, or write reports, wherever it points.
+ */
+export async function ensureRealDirectory(dir: string): Promise<boolean> {
+  await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  return (await lstat(dir)).isDirectory();
+}
 
 /**
  * Moves `source` into `dir` as `name`, or as `stem-1.ext`, `stem-2.ext`… when the name is taken: an
@@ -26,7 +39,8 @@ export async function moveWithoutOverwrite(source: string, dir: string, name: st
  * moveWithoutOverwrite): a reader of the folder sees the whole file or none of it.
  */
 export async function writeFileAtomically(dir: string, name: string, write: (out: Writable) => Promise<void>): Promise<string> {
-  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  // Named apart from `name`: a long file name plus a suffix would pass the file system's limit.
+  const temp = join(dir, `.hash-report-${randomBytes(6).toString('hex')}.tmp`);
   try {
     // flush: fsync before close, so the name never points at data a power cut could lose.
     const out = createWriteStream(temp, { flags: 'wx', flush: true });
@@ -43,11 +57,29 @@ export async function writeFileAtomically(dir: string, name: string, write: (out
   }
 }
 
+/** `name`, then `stem-1.ext`, `stem-2.ext`…, each shortened to fit in NAME_MAX bytes. */
 function* candidateNames(name: string): Generator<string> {
-  yield name;
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  for (let n = 1; n <= MAX_SUFFIX; n++) yield `${stem}-${n}${ext}`;
+  const { stem, ext } = splitName(name);
+  yield fitName(stem, '', ext);
+  for (let n = 1; n <= MAX_SUFFIX; n++) yield fitName(stem, `-${n}`, ext);
+}
+
+/**
+ * The extensions are everything from the first dot (`incident.txt.error.json` keeps
+ * `.txt.error.json`), unless that is long itself; then only the last one is.
+ */
+function splitName(name: string): { stem: string; ext: string } {
+  const dot = name.indexOf('.', 1);
+  const ext = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 64 ? name.slice(dot) : extname(name);
+  return { stem: name.slice(0, name.length - ext.length), ext };
+}
+
+/** stem + suffix + ext, with the stem cut (by characters, marked `~`) until it fits in NAME_MAX bytes. */
+function fitName(stem: string, suffix: string, ext: string): string {
+  if (Buffer.byteLength(stem + suffix + ext) <= NAME_MAX) return stem + suffix + ext;
+  const chars = [...stem];
+  while (chars.length > 0 && Buffer.byteLength(`${chars.join('')}~${suffix}${ext}`) > NAME_MAX) chars.pop();
+  return `${chars.join('')}~${suffix}${ext}`;
 }
 
 /** True when `source` now lives at `target`; false when `target` was taken. */
