@@ -1,4 +1,4 @@
-import type { Db } from '../shared/database.js';
+import { checkpointAfterDeletion, type Db } from '../shared/database.js';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../shared/errors.js';
 import { confirmPassword, type Attempt } from '../auth/auth.service.js';
 import type { ThrottlePolicy } from '../auth/throttle.js';
@@ -75,4 +75,5 @@ export async function deleteAccount(db: Db, userId: number, input: DeleteAccount
     await users.deleteSessionsOfUser(trx, userId);
     await users.deleteUser(trx, userId);
   });
+  await checkpointAfterDeletion(db);
 }

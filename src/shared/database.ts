@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -26,14 +26,20 @@ const rawHandles = new WeakMap<Db, SQLite.Database>();
 
 const migrationFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
-/** Opens (creating when missing) the SQLite file with WAL, foreign keys and a busy timeout. */
+/**
+ * Opens (creating when missing) the SQLite file with WAL, foreign keys and a busy timeout. The file
+ * holds password hashes, the session secret and everyone's reports: its folder is made 0700 and the
+ * file 0600 (SQLite gives its -wal and -shm files the database file's mode).
+ */
 export function openDatabase(file: string): OpenDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') restrictFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a row acknowledged to the user (an upload, a paid-for answer) survives a power cut, not just a crash.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted rows (an account, a report) are overwritten with zeros, not left readable in free pages.
+  sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
   // 64 MB of page cache: the hash indexes of a million-row upload are random inserts that thrash a small cache.
   sqlite.pragma('cache_size = -65536');
@@ -63,6 +69,21 @@ export function rawReader(db: Db): Pick<SQLite.Database, 'prepare'> {
   const sqlite = rawHandles.get(db);
   if (!sqlite) throw new Error('rawReader: this Kysely instance was not opened by openDatabase');
   return sqlite;
+}
+
+/** Creates the database file 0600 in a 0700 folder, and takes existing ones (and their WAL) back to 0600. */
+function restrictFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
+}
+
+/**
+ * After a deletion: copies the WAL into the database file and empties it, so the deleted rows'
+ * old pages are no longer readable in the WAL (secure_delete already zeroed them in the file).
+ */
+export async function checkpointAfterDeletion(db: Db): Promise<void> {
+  await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'));
 }
 
 export function createMigrator(db: Db): Migrator {
