@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './shared/config.js';
+import { ConfigError, loadConfig, type Config } from './shared/config.js';
+import { exposureWarnings } from './shared/exposure.js';
 import { startRuntime, type Runtime } from './runtime.js';
 
 // A .env file in the working directory fills in settings the environment does not already have.
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let runtime: Runtime;
+let config: Readonly<Config>;
 try {
+  config = loadConfig();
   // startRuntime reads CONNECTORS_FILE first, so a bad connectors.json stops the start here too.
-  runtime = await startRuntime(loadConfig());
+  runtime = await startRuntime(config);
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
@@ -18,6 +21,7 @@ try {
 }
 
 const { logger } = runtime;
+for (const warning of exposureWarnings(config)) logger.warn(warning);
 
 async function shutdown(reason: string, code: number): Promise<void> {
   logger.info({ reason }, 'shutting down');

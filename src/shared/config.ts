@@ -12,8 +12,11 @@ const optionalString = z.string().trim().min(1).optional().catch(undefined);
 const schema = z.object({
   /** HTTP port. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Interface to bind; unset binds all interfaces (as Node does by default). */
-  HOST: optionalString,
+  /**
+   * Interface to bind. Loopback by default: a fresh install is not reachable from the network (where
+   * the first stranger to register would be its first user) until HOST says so, e.g. 0.0.0.0 or ::.
+   */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** SQLite file; created with its folder when missing. */
   DATABASE_PATH: z.string().min(1).default('db/data/app.sqlite'),
   /** Signs session cookies; when unset one is generated once and kept in the database. */
@@ -80,7 +83,7 @@ const schema = z.object({
 
 export interface Config {
   port: number;
-  host: string | undefined;
+  host: string;
   databasePath: string;
   sessionSecret: string | undefined;
   vt: {

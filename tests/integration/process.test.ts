@@ -57,3 +57,14 @@ test('when a setting is invalid, then the app refuses to start and names every b
   assert.match(output(), /PORT/);
   assert.match(output(), /VT_RATE_PER_DAY/);
 });
+
+test('when the app trusts a proxy while listening on every interface, then start-up warns that forwarded addresses can be forged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hash-report-proc-'));
+  const { child, output } = startMain({ PORT: '0', HOST: '0.0.0.0', APP_URL: 'https://reports.example.test', DATABASE_PATH: join(dir, 'app.sqlite') });
+  await waitForOutput(output, /Hash Report is listening/);
+  await waitForOutput(output, /TRUST_PROXY trusts forwarded addresses while the app listens on 0\.0\.0\.0/);
+
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  rmSync(dir, { recursive: true, force: true });
+});
