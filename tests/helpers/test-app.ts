@@ -8,6 +8,7 @@ import { AUTH_LIMITS, type AuthLimits } from '../../src/auth/throttle.js';
 import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../src/vt-simulator/simulator.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { HttpClient } from './http-client.js';
+import { openTestDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
 
@@ -45,6 +46,8 @@ export interface TestApp {
   sim: VtSimulator;
   smtp: SmtpCapture | null;
   databasePath: string;
+  /** The test's own connections to the database file (not the app's): rows to assert, rarely a write to arrange. */
+  db: TestDatabase;
   client(): HttpClient;
   /** Stops the app only (the fake and SMTP stay up, e.g. for a restart). */
   stopApp(): Promise<void>;
@@ -96,10 +99,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     authLimits: TEST_AUTH_LIMITS,
     ...options.tuning,
   });
+  const db = openTestDatabase(databasePath);
   let appStopped = false;
   const stopApp = async () => {
     if (appStopped) return;
     appStopped = true;
+    db.close();
     await runtime.stop();
   };
   return {
@@ -108,10 +113,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sim,
     smtp,
     databasePath,
+    db,
     client: () => new HttpClient(runtime.url),
     stopApp,
     async stop() {
       await stopApp();
+      db.close();
       if (ownsSim) await sim.close();
       await smtp?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
