@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -39,18 +40,12 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 }
 
 describe('account settings with SMTP configured', () => {
-  let app: TestApp;
   const sqlite = () => app.runtime.database.sqlite;
   const userRow = (email: string) =>
     sqlite().prepare<[string], { id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?').get(email);
   const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
 
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   describe('the email section', () => {
     test('when a new user opens /settings, then the email section shows the box unticked, "no file" chosen, CSV and PDF offered', async () => {
@@ -362,13 +357,7 @@ describe('account settings with SMTP configured', () => {
 });
 
 describe('account settings without SMTP', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when SMTP_URL is unset, then /settings has no email section and no test email button, and the delete section is there', async () => {
     const client = await signedIn(app);
@@ -393,9 +382,8 @@ describe('account settings without SMTP', () => {
 describe('the test email when the SMTP server repeats the password in its refusal', () => {
   const SMTP_PASSWORD = `pw-${hex(8)}`;
   let server: SMTPServer;
-  let app: TestApp;
 
-  before(async () => {
+  const app = appSuite(async () => {
     // A server that refuses every login and quotes the password back, as a careless one might.
     server = new SMTPServer({
       authOptional: false,
@@ -409,10 +397,9 @@ describe('the test email when the SMTP server repeats the password in its refusa
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     server.on('error', () => {});
     const { port } = server.server.address() as AddressInfo;
-    app = await startTestApp({ env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' } });
+    return { env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' } };
   });
   after(async () => {
-    await app?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 

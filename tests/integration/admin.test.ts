@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
+import { TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
@@ -58,14 +59,10 @@ async function assertSignedOut(client: HttpClient): Promise<void> {
 // ------------------------------------------------------------------ who is an admin
 
 describe('admin access when ADMIN_EMAILS is unset: the first registered user is the admin', () => {
-  let app: TestApp;
   let admin: { client: HttpClient; email: string };
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     admin = await account(app, 'first');
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the first user opens /admin, then the dashboard is shown, linked in the menu and never cached', async () => {
@@ -221,15 +218,9 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
 });
 
 describe('admin access when ADMIN_EMAILS names the admins', () => {
-  let app: TestApp;
   const boss = uniqueEmail('boss');
-  before(async () => {
-    // Upper case in the setting: addresses are compared lowercased.
-    app = await startTestApp({ env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // Upper case in the setting: addresses are compared lowercased.
+  const app = appSuite({ env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
 
   test('when the first user is not listed and a later one is, then only the listed one is an admin', async () => {
     // Arrange
@@ -251,13 +242,7 @@ describe('admin access when ADMIN_EMAILS names the admins', () => {
 // ------------------------------------------------------------------ what the dashboard counts
 
 describe('the dashboard\'s cache and activity numbers', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a hash is looked up once and then uploaded again, then the hit rate is 50 %, one call was saved, and the chart counts one call', async () => {
     // Arrange
@@ -290,13 +275,7 @@ describe('the dashboard\'s cache and activity numbers', () => {
 });
 
 describe('the dashboard\'s queue on an install without a key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ noKey: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ noKey: true });
 
   test('when a user\'s rows wait for lookups, then the queue shows their address and how many rows wait', async () => {
     // Arrange
@@ -319,14 +298,10 @@ describe('the dashboard\'s queue on an install without a key', () => {
 // ------------------------------------------------------------------ what the lookup engine reports
 
 describe('the dashboard\'s keys and failed calls', () => {
-  let app: TestApp;
   let admin: HttpClient;
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     admin = await signedIn(app);
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the shared key has made one call, then its row shows the hint, shared, usage against the allowance and sending', async () => {

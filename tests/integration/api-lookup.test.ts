@@ -4,7 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
 import { apiCall, createApiToken } from '../helpers/api-client.js';
@@ -39,16 +40,8 @@ interface QueuedBody {
   report: string;
 }
 
-let app: TestApp;
-
-before(async () => {
-  // Polling below is quick; the per-minute limit has its own suite.
-  app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+// Polling below is quick; the per-minute limit has its own suite.
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
 
 const tokenFor = (client: HttpClient) => createApiToken(client, 'Lookups');
 

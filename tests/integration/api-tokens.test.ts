@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
 
@@ -28,18 +28,10 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-let app: TestApp;
 const logLines: string[] = [];
-
-before(async () => {
-  // Every log line, at the most verbose level, to show no token ever reaches one.
-  const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+// Every log line, at the most verbose level, to show no token ever reaches one.
+const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
 
 const tokenRows = (userId: number) =>
   app.runtime.database.sqlite.prepare<[number], TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id').all(userId);

@@ -1,18 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 
 /** Error pages show a message, never internals. This file breaks its own database on purpose. */
-let app: TestApp;
 
-before(async () => {
-  app = await startTestApp();
-});
-
-after(async () => {
-  await app.stop();
-});
+const app = appSuite();
 
 function assertNoInternals(html: string): void {
   assert.doesNotMatch(html, /\bat [\w.<>]+ \(.*:\d+:\d+\)/, 'a stack trace is on the page');

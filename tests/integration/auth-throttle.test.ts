@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import type { AuthLimits } from '../../src/auth/throttle.js';
@@ -86,14 +87,8 @@ function median(values: number[]): number {
 }
 
 describe('sign-in and registration limits (behind a trusted proxy, tight limits)', () => {
-  let app: TestApp;
 
-  before(async () => {
-    app = await startTestApp({ env: { TRUST_PROXY: 'loopback' }, tuning: { authLimits: TIGHT } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { TRUST_PROXY: 'loopback' }, tuning: { authLimits: TIGHT } });
 
   test('when an account gets wrong passwords past the free ones, then each further try waits longer, a refused one is 429 and not counted, and the right password clears the count', async () => {
     // Arrange: each try from a new address, so only the account's count is in play.
@@ -247,14 +242,8 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
 });
 
 describe('sign-in without a trusted proxy (default settings)', () => {
-  let app: TestApp;
 
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a client sends its own X-Forwarded-For, then it is ignored and the connection address is counted', async () => {
     // Act

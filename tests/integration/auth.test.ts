@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type SQLite from 'better-sqlite3';
-import { startTestApp, reportIdFrom, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { cspDirectives } from '../helpers/headers.js';
 
@@ -9,16 +10,11 @@ const COOKIE = 'hash_report.sid';
 const PASSWORD = 'Correct-Horse-Battery-42';
 const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
-let app: TestApp;
 let sqlite: SQLite.Database;
 
+const app = appSuite();
 before(async () => {
-  app = await startTestApp();
   sqlite = app.runtime.database.sqlite;
-});
-
-after(async () => {
-  await app.stop();
 });
 
 // ------------------------------------------------------------------ helpers

@@ -3,9 +3,10 @@
  * serves the real domain and IP answers in tests/fixtures/virustotal, and the report as the analyst
  * sees it: the report page, each row's page, the exports, the search and the copied list of values.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, uploadHashes } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
@@ -36,17 +37,13 @@ async function itemLinks(client: HttpClient, reportId: string): Promise<Map<stri
 }
 
 describe('a list of hashes, domains and IP addresses', () => {
-  let app: TestApp;
   let client: HttpClient;
   let id: string;
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     client = await signedIn(app);
     id = await uploadHashes(client, LINES, 'Mixed indicators');
     await waitForCompletion(client, id);
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the report completes, then its JSON export carries each row\'s type, value, verdict and the domain and IP facts', async () => {

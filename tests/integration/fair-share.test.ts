@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { exportJson, reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, reportStatus, waitForCompletion, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 // The app's and the fake's "minute" is one second here; 20 calls fit in each.
@@ -22,23 +23,15 @@ function callsUntilLastOf(app: TestApp, mark: number, hashes: string[]): number 
   return last + 1;
 }
 
-async function startPacedApp(): Promise<TestApp> {
-  return startTestApp({
-    generate: true,
-    minuteMs: WINDOW_MS,
-    simKey: { perMinute: PER_WINDOW, perDay: 100_000 },
-    env: { VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '100000' },
-  });
-}
+const PACED: TestAppOptions = {
+  generate: true,
+  minuteMs: WINDOW_MS,
+  simKey: { perMinute: PER_WINDOW, perDay: 100_000 },
+  env: { VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '100000' },
+};
 
 describe('fair share between users and reports', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startPacedApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite(PACED);
 
   test("when A queues 1,000 uncached hashes and then B queues 10, then B's report completes within about 10 + in-flight calls", async () => {
     // Arrange
@@ -85,13 +78,7 @@ describe('fair share between users and reports', () => {
 });
 
 describe('queue position estimates', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startPacedApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite(PACED);
 
   test("when a small list is queued behind a colleague's large one, then its estimate is its own turns, not the large list's", async () => {
     // Arrange
@@ -119,12 +106,8 @@ describe('queue position estimates', () => {
 });
 
 describe('one file, several names', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
+  const app = appSuite();
   after(async () => {
-    await app?.stop();
     app.sim.setLatency(0);
   });
 

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const DAY_MS = 86_400_000;
 
 describe("VirusTotal's whole answer", () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   /** The stored answer behind a report's row for `hash`, unzipped, or null. */
   function storedAnswer(reportId: string, hash: string): Record<string, unknown> | null {

@@ -1,9 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import SQLite from 'better-sqlite3';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { healthRoutes, type HealthDeps } from '../../src/web/health.js';
 
 interface Health {
@@ -19,13 +19,7 @@ async function getHealth(app: { url: string }) {
 }
 
 describe('GET /healthz on a running app with a key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when probed without a session, then it answers 200 with database, pool and lookups all fine', async () => {
     // Act
@@ -54,13 +48,7 @@ describe('GET /healthz on a running app with a key', () => {
 });
 
 describe('GET /healthz on an install without a VirusTotal key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ noKey: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ noKey: true });
 
   test('when probed, then it is healthy (200) and says lookups are paused for want of a key', async () => {
     // Act

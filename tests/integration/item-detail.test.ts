@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import type { HttpClient } from '../helpers/http-client.js';
 
@@ -19,13 +20,7 @@ async function itemLinks(client: HttpClient, reportId: string): Promise<Map<stri
 const engineRows = (html: string) => [...html.matchAll(/<tr class="c-[^"]*">\s*<td>([^<]*)<\/td>/g)].map((m) => m[1]!);
 
 describe('the per-hash page', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a found file is opened from its report, then every engine and the file facts from the real answer are shown, detections first', async () => {
     // Arrange

@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
 import { pdfPages } from '../helpers/pdf-text.js';
@@ -38,26 +39,20 @@ async function reportEmail(app: TestApp, attachment: string, files: number, name
 }
 
 describe('report files attached to the completion email', () => {
-  let app: TestApp;
   let pdfFails = false;
   const pdfCalls: string[] = [];
 
-  before(async () => {
-    app = await startTestApp({
-      mail: true,
-      env: { MAIL_ATTACHMENT_MAX_MB: LIMIT_MB },
-      tuning: {
-        // The shape reports/report-pdf.ts renderReportPdf will have.
-        renderPdf: async (_db, reportId) => {
-          pdfCalls.push(reportId);
-          if (pdfFails) throw new Error('the PDF renderer broke');
-          return FAKE_PDF;
-        },
+  const app = appSuite({
+    mail: true,
+    env: { MAIL_ATTACHMENT_MAX_MB: LIMIT_MB },
+    tuning: {
+      // The shape reports/report-pdf.ts renderReportPdf will have.
+      renderPdf: async (_db, reportId) => {
+        pdfCalls.push(reportId);
+        if (pdfFails) throw new Error('the PDF renderer broke');
+        return FAKE_PDF;
       },
-    });
-  });
-  after(async () => {
-    await app?.stop();
+    },
   });
 
   test('when the user chose CSV, then the email carries the report\'s CSV export byte for byte, under the download\'s file name', async () => {
@@ -142,13 +137,7 @@ describe('report files attached to the completion email', () => {
 });
 
 describe('the real PDF attached to the completion email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   test('when the user chose PDF, then the email carries the report as a PDF a reader can open, with its name, owner and rows', async () => {
     // Act

@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, reportStatus, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep } from '../helpers/factories.js';
 
@@ -16,13 +17,7 @@ function mailsTo(app: TestApp, email: string): ParsedMail[] {
 const emailStatusOf = (html: string) => /<p class="email-status[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
 
 describe('the report-ready email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   test('when mail is configured, then the upload form offers the email checkbox', async () => {
     // Arrange
@@ -130,13 +125,7 @@ describe('the report-ready email', () => {
 });
 
 describe('the report-ready email when SMTP keeps failing', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, tuning: { emailMaxAttempts: 3, emailRetryBaseMs: 50 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true, tuning: { emailMaxAttempts: 3, emailRetryBaseMs: 50 } });
 
   test('when every send fails, then the report is completed and its page shows the email failure', async () => {
     // Arrange
@@ -163,13 +152,7 @@ describe('the report-ready email when SMTP keeps failing', () => {
 });
 
 describe('no mail server configured', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when SMTP_URL is unset, then the upload form has no email checkbox', async () => {
     // Arrange
@@ -186,13 +169,7 @@ describe('no mail server configured', () => {
 });
 
 describe('an email made due by another process (the connector run from cron)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, tuning: { emailPollMs: 200 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true, tuning: { emailPollMs: 200 } });
 
   test('when another connection to the database marks a report\'s email due, then the app sends it without being woken', async () => {
     // Arrange: a finished report of a user, no email asked for at upload.

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import argon2 from 'argon2';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hashPassword } from '../../src/auth/password.js';
 
@@ -15,14 +15,7 @@ interface UserRow {
   password_changed_at: number | null;
 }
 
-let app: TestApp;
-
-before(async () => {
-  app = await startTestApp();
-});
-after(async () => {
-  await app?.stop();
-});
+const app = appSuite();
 
 const sqlite = () => app.runtime.database.sqlite;
 

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -60,13 +61,7 @@ function etaOf(html: string): number {
 }
 
 describe('refresh, force refresh and re-run', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: TTL_ENV });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: TTL_ENV });
 
   test('when a report has answers older than the TTL, then Refresh prices and re-asks exactly those, and they get the new answer and fetch time', async () => {
     // Arrange
@@ -328,13 +323,7 @@ describe('refresh, force refresh and re-run', () => {
 
 describe('refresh within a small quota', () => {
   const PER_WINDOW = 4;
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ minuteMs: 1000, simKey: { perMinute: PER_WINDOW, perDay: 10_000 }, env: { ...TTL_ENV, VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '10000' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ minuteMs: 1000, simKey: { perMinute: PER_WINDOW, perDay: 10_000 }, env: { ...TTL_ENV, VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '10000' } });
 
   test('when a refresh needs more calls than a window allows, then the confirm page says it takes windows and no call is refused', async () => {
     // Arrange
@@ -365,13 +354,7 @@ describe('refresh within a small quota', () => {
 });
 
 describe('refresh and the completion email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, env: TTL_ENV });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true, env: TTL_ENV });
 
   const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
   const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type SQLite from 'better-sqlite3';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
@@ -44,7 +45,6 @@ interface Resource {
   spare(): Promise<Record<string, string>>;
 }
 
-let app: TestApp;
 let routes: AppRoute[];
 let parties: { admin: Party; owner: Party; other: Party; anonymous: Party };
 let resources: Resource[];
@@ -69,8 +69,8 @@ const firstItemId = (reportId: string): string =>
 const userId = (email: string | null): string =>
   String(app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
 
+const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL } });
 before(async () => {
-  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL } });
   routes = listRoutes(app.runtime.app);
   const admin = await signedInParty('the admin', ADMIN_EMAIL);
   const owner = await signedInParty('the owner');
@@ -138,10 +138,6 @@ before(async () => {
       spare: async () => ({ id: userId(bystander.email) }),
     },
   ];
-});
-
-after(async () => {
-  await app?.stop();
 });
 
 const routeName = (route: AppRoute) => `${route.method} ${route.path}`;

@@ -1,6 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, sleep } from '../helpers/factories.js';
 
@@ -45,13 +46,7 @@ async function assertExpiredOnNextPage(app: TestApp, client: HttpClient): Promis
 }
 
 describe('idle limit (SESSION_IDLE_MINUTES=0.02, 1.2 s)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { SESSION_IDLE_MINUTES: '0.02' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { SESSION_IDLE_MINUTES: '0.02' } });
 
   test('when a signed-in user keeps making requests inside the idle limit, then they stay signed in past it', async () => {
     // Arrange
@@ -90,13 +85,7 @@ describe('idle limit (SESSION_IDLE_MINUTES=0.02, 1.2 s)', () => {
 });
 
 describe('absolute limit (SESSION_MAX_HOURS=0.001, 3.6 s; idle limit 60 minutes)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { SESSION_MAX_HOURS: '0.001' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { SESSION_MAX_HOURS: '0.001' } });
 
   test('when a signed-in user stays active past the absolute limit, then the session ends anyway with the same message', async () => {
     // Arrange

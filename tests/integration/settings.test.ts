@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
-import { startTestApp, TEST_KEY, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { loadSecretBox, type SecretBox } from '../../src/shared/secret-box.js';
@@ -39,24 +40,20 @@ function inputTag(html: string, id: string): string {
 }
 
 describe('a personal VirusTotal key on /settings', () => {
-  let app: TestApp;
   let box: SecretBox;
   const logLines: string[] = [];
+  // Every log line is kept, at the most verbose level, to show the key never reaches them.
+  const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+  const app = appSuite({ tuning: { logger } });
 
   const userId = (email: string) =>
     app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
   const keyRow = (id: number) =>
     app.runtime.database.sqlite.prepare<[number], KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?').get(id);
 
-  before(async () => {
-    // Every log line is kept, at the most verbose level, to show the key never reaches them.
-    const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-    app = await startTestApp({ tuning: { logger } });
+  before(() => {
     // No SECRET_KEY in the test environment: the app generated its key into a file beside the database.
     box = loadSecretBox({ secretKey: undefined, secretKeyFile: join(dirname(app.databasePath), 'secret.key') });
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when an anonymous visitor opens /settings, then they are sent to the login form', async () => {
@@ -225,18 +222,16 @@ describe('a personal VirusTotal key on /settings', () => {
 describe('lookups with a personal key (needs the real lookup engine)', () => {
   const PERSONAL = hex(32);
   let sim: VtSimulator;
-  let app: TestApp;
 
-  before(async () => {
+  const app = appSuite(async () => {
     sim = await startVtSimulator({
       keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 }, [PERSONAL]: { perMinute: 1000, perDay: 100_000 } },
       generate: true,
       minuteMs: 1000,
     });
-    app = await startTestApp({ sim, minuteMs: 1000 });
+    return { sim, minuteMs: 1000 };
   });
   after(async () => {
-    await app?.stop();
     await sim?.close();
   });
 
