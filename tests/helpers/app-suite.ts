@@ -6,10 +6,12 @@ export type SuiteOptions = TestAppOptions | (() => TestAppOptions | Promise<Test
 
 /**
  * The app for one describe block (or file): registers node:test `before` (start) and `after`
- * (stop) and returns a stand-in whose properties reach the started app. Hooks registered after
- * this call run once the app is up, so `before(async () => { client = await signedIn(app) })` works.
+ * (stop) and returns a stand-in whose properties reach the started app. `ready` runs in the same
+ * hook once the app is up (arrangement shared by the suite's tests). Inside a describe, a later
+ * `before` would do as well; at a file's top level it would not: Node 20 starts root hooks without
+ * waiting for the one before.
  */
-export function appSuite(options: SuiteOptions = {}): TestApp {
+export function appSuite(options: SuiteOptions = {}, ready?: (app: TestApp) => void | Promise<void>): TestApp {
   let current: TestApp | null = null;
   const app = (): TestApp => {
     if (!current) throw new Error('the suite app was used before its before() hook started it');
@@ -17,6 +19,7 @@ export function appSuite(options: SuiteOptions = {}): TestApp {
   };
   before(async () => {
     current = await startTestApp(typeof options === 'function' ? await options() : options);
+    await ready?.(current);
   });
   after(async () => {
     await current?.stop();

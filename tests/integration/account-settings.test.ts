@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import type { ParsedMail } from 'mailparser';
 import { reportIdFrom, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { formAlert, recipient } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
@@ -12,10 +12,6 @@ const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const COOKIE = 'hash_report.sid';
 const NOTIFY_BOX = /<input type="checkbox" name="notify" value="on"\s*(checked)?>/;
 const PREFERENCE_BOX = /<input type="checkbox" name="notifyDefault" value="on"\s*(checked)?>/;
-
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
 
 function notice(html: string): string | undefined {
   return /<p class="notice" role="status">([\s\S]*?)<\/p>/.exec(html)?.[1]?.trim();
@@ -29,8 +25,6 @@ function alertIsAt(html: string, heading: string, nextHeading?: string): boolean
   return at > start && start >= 0 && at < end;
 }
 
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
-
 function savePreferences(client: HttpClient, fields: Record<string, string>) {
   return client.postForm('/settings/email', fields, '/settings');
 }
@@ -40,9 +34,8 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 }
 
 describe('account settings with SMTP configured', () => {
-  const sqlite = () => app.runtime.database.sqlite;
   const userRow = (email: string) =>
-    sqlite().prepare<[string], { id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?').get(email);
+    app.db.row<{ id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?', email);
   const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
 
   const app = appSuite({ mail: true });
@@ -232,11 +225,11 @@ describe('account settings with SMTP configured', () => {
     }
 
     const counts = (userId: number, reportId: string) => ({
-      users: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM users WHERE id = ?').get(userId)?.n,
-      reports: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?').get(userId)?.n,
-      reportItems: sqlite().prepare<[string], { n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?').get(reportId)?.n,
-      apiKeys: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?').get(userId)?.n,
-      sessions: sqlite().prepare<[number], { n: number }>("SELECT count(*) AS n FROM sessions WHERE json_extract(sess, '$.userId') = ?").get(userId)?.n,
+      users: app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE id = ?', userId)?.n,
+      reports: app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId)?.n,
+      reportItems: app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId)?.n,
+      apiKeys: app.db.row<{ n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?', userId)?.n,
+      sessions: app.db.row<{ n: number }>("SELECT count(*) AS n FROM sessions WHERE json_extract(sess, '$.userId') = ?", userId)?.n,
     });
 
     test('when the page is shown, then the delete section is last, asking for the email or DELETE and the password', async () => {

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
+import { textOf, assertSignedOut, assertSignedInAs } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -8,8 +9,6 @@ import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 const PASSWORD = 'correct horse battery';
 
 // ------------------------------------------------------------------ helpers
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
 
 /** The inner HTML of the dashboard section with this id. */
 function section(html: string, id: string): string {
@@ -30,13 +29,13 @@ function hasAdminLink(html: string): boolean {
 }
 
 function userId(app: TestApp, email: string): number {
-  const row = app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email);
+  const row = app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
   assert.ok(row, `no user ${email}`);
   return row.id;
 }
 
 function disabledAt(app: TestApp, email: string): number | null {
-  return app.runtime.database.sqlite.prepare<[string], { disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?').get(email)?.disabled_at ?? null;
+  return app.db.row<{ disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?', email)?.disabled_at ?? null;
 }
 
 /** A signed-in client and its address. */
@@ -48,12 +47,6 @@ async function account(app: TestApp, prefix = 'analyst'): Promise<{ client: Http
 /** POSTs to an admin action with the token from the dashboard. */
 async function adminPost(admin: HttpClient, path: string) {
   return admin.postForm(path, {}, '/admin');
-}
-
-async function assertSignedOut(client: HttpClient): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 303);
-  assert.equal(page.headers.get('location'), '/login?next=%2Freports');
 }
 
 // ------------------------------------------------------------------ who is an admin
@@ -364,12 +357,6 @@ describe('the dashboard\'s keys and failed calls', () => {
 function keyRows(page: { html: string }): string[] {
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(section(page.html, 'admin-keys'))?.[1] ?? '';
   return [...body.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((m) => textOf(m[0]));
-}
-
-async function assertSignedInAs(client: HttpClient, email: string): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 200);
-  assert.ok(page.html.includes(email));
 }
 
 async function textOfResponse(response: Response & { html?: string }): Promise<string> {

@@ -242,7 +242,7 @@ describe('GET /api/v1/lookup', () => {
 
   test('when a bad refresh body is sent, then 400 or 415, and nothing is queued', async () => {
     const token = await newCaller();
-    const jobs = () => app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM lookup_jobs').get();
+    const jobs = () => app.db.row('SELECT count(*) AS n FROM lookup_jobs');
     const before = jobs();
 
     const badJson = await api(token, '/api/v1/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value": ' });

@@ -3,7 +3,7 @@
  * is in it and every path in it is a route, every $ref resolves, and the schemas name exactly the
  * fields real answers carry.
  */
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
@@ -18,8 +18,7 @@ const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 let doc: OpenApiDocument;
 let token: string;
 
-const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
-before(async () => {
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } }, async () => {
   const client = await signedIn(app);
   token = await createApiToken(client, 'OpenAPI');
 });

@@ -55,7 +55,7 @@ async function completed(token: string, id: string, query = ''): Promise<ReportW
   }, `report ${id} to complete`);
 }
 
-const countRows = (table: string) => app.runtime.database.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? 0;
+const countRows = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? 0;
 
 describe('POST /api/v1/reports', () => {
   test('when a JSON list of values is sent, then 201 with the report, whose rows follow the list, invalid values included, and the browser lists it', async () => {
@@ -198,7 +198,7 @@ describe('body size limits', () => {
     assert.deepEqual(await errorOf(json), [413, 'too_large']);
     assert.deepEqual(await errorOf(text), [413, 'too_large']);
     assert.equal(within.status, 201);
-    assert.equal(small.runtime.database.sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM reports').get()?.n, 1);
+    assert.equal(small.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n, 1);
   });
 });
 

@@ -34,9 +34,9 @@ const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines
 const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
 
 const tokenRows = (userId: number) =>
-  app.runtime.database.sqlite.prepare<[number], TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id').all(userId);
+  app.db.rows<TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id', userId);
 const userIdOf = (email: string) =>
-  app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
+  app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email)?.id ?? -1;
 
 /** Creates a token through the Settings form; returns it and the page that showed it. */
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; html: string }> {
@@ -185,7 +185,7 @@ describe('bearer authentication on /api', () => {
     await createToken(client, 'Unused here');
     await client.get('/reports/new');
     const csrf = client.csrfToken();
-    const reportsBefore = app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM reports').get();
+    const reportsBefore = app.db.row('SELECT count(*) AS n FROM reports');
 
     // Act
     const list = await client.request('/api/v1/reports');
@@ -198,7 +198,7 @@ describe('bearer authentication on /api', () => {
     // Assert
     await assertRefused(list, 'missing_token', 'GET with the cookie');
     await assertRefused(create, 'missing_token', 'POST with the cookie and CSRF token');
-    assert.deepEqual(app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM reports').get(), reportsBefore);
+    assert.deepEqual(app.db.row('SELECT count(*) AS n FROM reports'), reportsBefore);
   });
 
   test('when an admin disables the account, then its tokens get 401; when it is enabled again, they work again', async () => {

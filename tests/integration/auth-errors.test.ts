@@ -18,14 +18,13 @@ describe('error pages', () => {
     const client = app.client();
     const email = uniqueEmail('errors');
     assert.equal((await client.register(email)).status, 303);
-    const sqlite = app.runtime.database.sqlite;
     // Every signed-in request reads the user first: without the table, that read throws.
-    sqlite.exec('ALTER TABLE users RENAME TO users_hidden_by_test');
+    app.db.run('ALTER TABLE users RENAME TO users_hidden_by_test');
     let page;
     try {
       page = await client.get('/reports');
     } finally {
-      sqlite.exec('ALTER TABLE users_hidden_by_test RENAME TO users');
+      app.db.run('ALTER TABLE users_hidden_by_test RENAME TO users');
     }
     assert.equal(page.status, 500);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);

@@ -18,9 +18,7 @@ function signedWith(cookieValue: string, secret: string): boolean {
 }
 
 function storedSecret(app: TestApp): string | undefined {
-  return app.runtime.database.sqlite
-    .prepare<[string], { value: string }>('SELECT value FROM app_settings WHERE key = ?')
-    .get('session_secret')?.value;
+  return app.db.row<{ value: string }>('SELECT value FROM app_settings WHERE key = ?', 'session_secret')?.value;
 }
 
 async function signedUpCookie(app: TestApp): Promise<{ email: string; cookie: string }> {

@@ -2,6 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { type TestApp } from '../helpers/test-app.js';
+import { formAlert } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
@@ -46,10 +47,6 @@ function newAddress(): string {
   return `203.0.113.${counter}`;
 }
 
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
-
 /** Posts a form as a browser behind the proxy at `address` would, timing the POST alone. */
 async function post(app: TestApp, path: string, fields: Record<string, string>, address?: string): Promise<Answer> {
   const client = app.client();
@@ -69,16 +66,16 @@ const login = (app: TestApp, email: string, password: string, address?: string) 
 const register = (app: TestApp, email: string, address?: string) => post(app, '/register', { email, password: PASSWORD, confirm: PASSWORD }, address);
 
 function throttleRow(app: TestApp, key: string): ThrottleRow | undefined {
-  return app.runtime.database.sqlite.prepare<[string], ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?').get(key);
+  return app.db.row<ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?', key);
 }
 
 function userCount(app: TestApp, email: string): number {
-  return app.runtime.database.sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE email = ?').get(email)?.n ?? -1;
+  return app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE email = ?', email)?.n ?? -1;
 }
 
 /** As if the counter's current wait (not its lock) had run out. */
 function passWait(app: TestApp, key: string): void {
-  app.runtime.database.sqlite.prepare('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?').run(Date.now() - 1, key);
+  app.db.run('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?', Date.now() - 1, key);
 }
 
 function median(values: number[]): number {
@@ -219,11 +216,12 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
   test('when housekeeping prunes counters, then only those whose window and waits are over go', async () => {
     // Arrange
     const now = Date.now();
-    const insert = app.runtime.database.sqlite.prepare('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)');
+    const insert = (...row: [string, number, number, number, number]) =>
+      app.db.run('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)', ...row);
     const old = now - 61 * MINUTE_MS;
-    insert.run('login-account:stale@example.test', 2, old, 0, 0);
-    insert.run('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
-    insert.run('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
+    insert('login-account:stale@example.test', 2, old, 0, 0);
+    insert('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
+    insert('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
 
     // Act
     await pruneThrottles(app.runtime.database.db, TIGHT, now);

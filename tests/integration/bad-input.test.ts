@@ -90,7 +90,7 @@ describe('the bad-input corpus sent to POST /reports', () => {
     process.env.TMPDIR = privateTmp;
     return { env: { MAX_UPLOAD_MB: String(maxUploadMb) } };
   });
-  const count = (table: string) => app.runtime.database.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
+  const count = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? -1;
   // The repo: names only, as others may edit files in it meanwhile. The temp dir is this file's own
   // (os.tmpdir() follows TMPDIR), and holds the app's database directory: there, sizes and times count too.
   const snapshot = () => ({ repo: listing(REPO_ROOT, false), tmp: listing(privateTmp, true) });

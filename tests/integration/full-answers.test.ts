@@ -13,13 +13,11 @@ describe("VirusTotal's whole answer", () => {
 
   /** The stored answer behind a report's row for `hash`, unzipped, or null. */
   function storedAnswer(reportId: string, hash: string): Record<string, unknown> | null {
-    const row = app.runtime.database.sqlite
-      .prepare('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?')
-      .get(reportId, hash) as { body: Buffer } | undefined;
+    const row = app.db.row('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?', reportId, hash) as { body: Buffer } | undefined;
     return row ? (JSON.parse(gunzipSync(row.body).toString('utf8')) as Record<string, unknown>) : null;
   }
 
-  const answers = () => (app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM vt_answers').get() as { n: number }).n;
+  const answers = () => (app.db.row('SELECT count(*) AS n FROM vt_answers') as { n: number }).n;
 
   test('when a file is looked up, then its report keeps the whole answer, through cache eviction, until the report is deleted', async () => {
     // Arrange

@@ -104,15 +104,14 @@ describe('an unexpected error in production', () => {
   test('when a page fails inside, then the user sees a plain page with a reference, and the log has the error under that reference', async () => {
     // Arrange: a table the report list needs goes missing, as a broken deployment might
     const owner = await signedIn(app);
-    const { sqlite } = app.runtime.database;
-    sqlite.exec('ALTER TABLE reports RENAME TO reports_hidden');
+    app.db.run('ALTER TABLE reports RENAME TO reports_hidden');
 
     // Act
     let page;
     try {
       page = await owner.get('/reports');
     } finally {
-      sqlite.exec('ALTER TABLE reports_hidden RENAME TO reports');
+      app.db.run('ALTER TABLE reports_hidden RENAME TO reports');
     }
 
     // Assert

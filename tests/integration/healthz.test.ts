@@ -34,8 +34,7 @@ describe('GET /healthz on a running app with a key', () => {
 
   test('when probed, then no session is created and no cookie is set', async () => {
     // Arrange
-    const sqlite = app.runtime.database.sqlite;
-    const sessionsBefore = sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()?.n;
+    const sessionsBefore = app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n;
 
     // Act
     const { response } = await getHealth(app);
@@ -43,7 +42,7 @@ describe('GET /healthz on a running app with a key', () => {
     // Assert
     assert.equal(response.headers.get('set-cookie'), null);
     assert.deepEqual(response.headers.getSetCookie(), []);
-    assert.equal(sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()?.n, sessionsBefore);
+    assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n, sessionsBefore);
   });
 });
 

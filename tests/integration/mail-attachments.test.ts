@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
 import { reportIdFrom, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { recipient } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
@@ -11,8 +12,6 @@ import { pdfPages } from '../helpers/pdf-text.js';
 const LIMIT_MB = '0.002';
 const FAKE_PDF = Buffer.from('%PDF-1.4\n% not a real report, a stand-in for the PDF renderer\n%%EOF\n');
 const APP_URL = 'http://reports.example.test';
-
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
 
 interface Sent {
   id: string;

@@ -2,13 +2,12 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
 import { reportIdFrom, reportStatus, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { recipient } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep } from '../helpers/factories.js';
 
 const NOTIFY_LABEL = 'Email me when the report is ready';
-
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
 
 function mailsTo(app: TestApp, email: string): ParsedMail[] {
   return app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];

@@ -23,7 +23,7 @@ interface Row {
 }
 
 const rows = (app: TestApp, reportId: string): Row[] =>
-  app.runtime.database.sqlite.prepare('SELECT * FROM report_items WHERE report_id = ? ORDER BY line').all(reportId) as Row[];
+  app.db.rows('SELECT * FROM report_items WHERE report_id = ? ORDER BY line', reportId) as Row[];
 
 function rowOf(app: TestApp, reportId: string, input: string): Row {
   const row = rows(app, reportId).find((r) => r.input === input);
@@ -33,15 +33,14 @@ function rowOf(app: TestApp, reportId: string, input: string): Row {
 
 /** Moves rows' fetch times (and, with `cache`, their cache entries') `ms` into the past. */
 function age(app: TestApp, reportId: string, inputs: string[], ms: number, options: { cache: boolean }): void {
-  const { sqlite } = app.runtime.database;
   const marks = inputs.map(() => '?').join(', ');
-  sqlite.prepare(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`).run(ms, reportId, ...inputs);
+  app.db.run(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`, ms, reportId, ...inputs);
   if (!options.cache) return;
-  sqlite.prepare(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`).run(ms, ...inputs);
+  app.db.run(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`, ms, ...inputs);
 }
 
 const stateOf = (app: TestApp, reportId: string) =>
-  (app.runtime.database.sqlite.prepare('SELECT state FROM reports WHERE id = ?').get(reportId) as { state: string } | undefined)?.state;
+  (app.db.row('SELECT state FROM reports WHERE id = ?', reportId) as { state: string } | undefined)?.state;
 
 async function waitForCompleted(app: TestApp, reportId: string, timeoutMs = 15_000): Promise<void> {
   await waitFor(async () => stateOf(app, reportId) === 'completed', `report ${reportId} to complete`, timeoutMs);
@@ -275,7 +274,7 @@ describe('refresh, force refresh and re-run', () => {
 
     // Assert
     assert.notEqual(rerun, id);
-    const report = app.runtime.database.sqlite.prepare('SELECT name, state FROM reports WHERE id = ?').get(rerun) as { name: string; state: string };
+    const report = app.db.row('SELECT name, state FROM reports WHERE id = ?', rerun) as { name: string; state: string };
     assert.deepEqual(report, { name: `${name} (re-run)`, state: 'completed' }, 'complete at once from the cache');
     const lines = (r: string) => rows(app, r).map(({ line, input, status, verdict }) => ({ line, input, status, verdict }));
     assert.deepEqual(lines(rerun), lines(id));
@@ -293,7 +292,7 @@ describe('refresh, force refresh and re-run', () => {
     age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
     const item = rowOf(app, id, file.sha256);
     const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.id}/refresh`, `/reports/${id}/rerun`];
-    const reportCount = () => (app.runtime.database.sqlite.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
+    const reportCount = () => (app.db.row('SELECT count(*) AS n FROM reports') as { n: number }).n;
     const reportsBefore = reportCount();
     const mark = app.sim.calls.length;
     await other.get('/reports/new');

@@ -5,6 +5,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reportStatus, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { textOf, shownLines } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -12,13 +13,8 @@ import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-/** The line numbers of the rows the page shows, in the order shown. */
-const shownLines = (html: string) => [...html.matchAll(/<tr class="v-[^"]*">\s*<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
-
 /** The line numbers of a CSV export's rows. */
 const csvLines = (csv: string) => csv.trimEnd().split('\r\n').slice(1).map((l) => Number(l.split(',')[0]));
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 /** The href of the pager's "Next" link, entities decoded as the browser would. */
 const nextHref = (html: string) => /<a href="([^"]*)" rel="next">/.exec(html)?.[1]?.replace(/&amp;/g, '&');

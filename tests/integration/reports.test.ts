@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJson, reportIdFrom, reportStatus, waitForCompletion } from '../helpers/test-app.js';
+import { tableRows, textOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
@@ -16,14 +17,6 @@ const DLL = {
   sha1: '44392b16e2db656104579e83d603b363bf91ccb2',
   sha256: '4bc00f7d638e042da764e8648c03c0db46700599dd4f08d117e3e9e8b538519b',
 };
-
-/** The rows of the report page's item table, as text with tags removed. */
-function tableRows(html: string): string[] {
-  const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
-  return [...body.matchAll(/<tr[\s\S]*?<\/tr>/g)].map((m) => m[0]);
-}
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 describe('a hash list uploaded and looked up to the end', () => {
   const app = appSuite();

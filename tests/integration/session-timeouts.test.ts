@@ -1,23 +1,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type TestApp } from '../helpers/test-app.js';
+import { sidOf, sessionRow } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, sleep } from '../helpers/factories.js';
 
 const COOKIE = 'hash_report.sid';
 const EXPIRED = 'Your session expired; sign in again.';
-
-/** The session id inside a signed cookie value ("s:<sid>.<signature>", URL-encoded). */
-function sidOf(cookieValue: string | undefined): string {
-  assert.ok(cookieValue, 'no session cookie');
-  const raw = decodeURIComponent(cookieValue);
-  return raw.slice(2, raw.lastIndexOf('.'));
-}
-
-function sessionRow(app: TestApp, sid: string): { sess: string } | undefined {
-  return app.runtime.database.sqlite.prepare<[string], { sess: string }>('SELECT sess FROM sessions WHERE sid = ?').get(sid);
-}
 
 /** The session cookie's Expires, as epoch milliseconds. */
 function cookieExpires(response: Response): number {

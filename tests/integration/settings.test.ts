@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
+import { formAlert } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -29,10 +30,6 @@ function saveKey(client: HttpClient, fields: Record<string, string>) {
   return client.postForm('/settings/api-key', { perMinute: '4', perDay: '500', perMonth: '', useShared: 'on', ...fields }, '/settings');
 }
 
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
-
 function inputTag(html: string, id: string): string {
   const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
   assert.ok(tag, `no <input id="${id}">`);
@@ -47,9 +44,9 @@ describe('a personal VirusTotal key on /settings', () => {
   const app = appSuite({ tuning: { logger } });
 
   const userId = (email: string) =>
-    app.runtime.database.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
+    app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email)?.id ?? -1;
   const keyRow = (id: number) =>
-    app.runtime.database.sqlite.prepare<[number], KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?').get(id);
+    app.db.row<KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?', id);
 
   before(() => {
     // No SECRET_KEY in the test environment: the app generated its key into a file beside the database.
