@@ -137,6 +137,15 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
   }
 }
 
+/**
+ * Wakes the lookup scheduler, then the email sender, and waits until neither has anything it can
+ * do now: the point after which "nothing else happened" is a fact, not a guess about a sleep.
+ */
+export async function appIdle(app: TestApp): Promise<void> {
+  await app.runtime.scheduler.whenIdle();
+  await app.runtime.notifier.whenIdle();
+}
+
 /** Reads a report's status document as its owner sees it. */
 export async function reportStatus(client: HttpClient, id: string) {
   const response = await client.request(`/reports/${id}/status.json`);
