@@ -67,3 +67,6 @@ export function userIdOf(app: TestApp, email: string): number {
 
 /** The single To address of a received email. */
 export const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
+
+/** The emails the app's SMTP capture received for `email`, in arrival order. */
+export const mailsTo = (app: TestApp, email: string): ParsedMail[] => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];

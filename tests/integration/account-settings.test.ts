@@ -2,11 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { reportIdFrom, waitFor, waitForCompletion } from '../helpers/test-app.js';
-import { formAlert, recipient } from '../helpers/page.js';
+import { reportIdFrom, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { formAlert, mailsTo } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
+import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const COOKIE = 'hash_report.sid';
@@ -36,7 +36,6 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 describe('account settings with SMTP configured', () => {
   const userRow = (email: string) =>
     app.db.row<{ id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?', email);
-  const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
 
   const app = appSuite({ mail: true });
 
@@ -123,7 +122,7 @@ describe('account settings with SMTP configured', () => {
       const form = await client.get('/reports/new');
       const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'Prefilled', notify: true }));
       await waitForCompletion(client, id);
-      const [mail] = await waitFor(async () => (mailsTo(email).length > 0 ? mailsTo(email) : null), 'the completion email', 5000);
+      const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the completion email', 5000);
 
       // Assert
       assert.equal(NOTIFY_BOX.exec(form.html)?.[1], 'checked');
@@ -158,15 +157,15 @@ describe('account settings with SMTP configured', () => {
       // Act
       const response = await client.postForm('/settings/test-email', {}, '/settings');
       const page = await client.get(response.headers.get('location') ?? '');
-      await waitFor(async () => mailsTo(email).length > 0, 'the test email', 5000);
+      await waitFor(async () => mailsTo(app, email).length > 0, 'the test email', 5000);
 
       // Assert
       assert.equal(response.status, 303, response.html.slice(0, 300));
       assert.equal(response.headers.get('location'), '/settings?test=sent');
       assert.equal(notice(page.html), `Test email sent to ${email}.`);
-      const [mail] = mailsTo(email);
+      const [mail] = mailsTo(app, email);
       assert.ok(mail, 'the test email arrived');
-      assert.equal(mailsTo(email).length, 1);
+      assert.equal(mailsTo(app, email).length, 1);
       assert.equal(mail.subject, 'Hash Report test email');
       assert.ok(mail.text?.includes('http://reports.example.test'), mail.text);
       assert.ok(mail.text?.includes(email));
@@ -178,18 +177,18 @@ describe('account settings with SMTP configured', () => {
       const email = uniqueEmail('test-twice');
       const client = await signedIn(app, email);
       assert.equal((await client.postForm('/settings/test-email', {}, '/settings')).status, 303);
-      await waitFor(async () => mailsTo(email).length > 0, 'the first test email', 5000);
+      await waitFor(async () => mailsTo(app, email).length > 0, 'the first test email', 5000);
 
       // Act
       const again = await client.postForm('/settings/test-email', {}, '/settings');
-      await sleep(200);
+      await appIdle(app);
 
       // Assert
       assert.equal(again.status, 429);
       assert.ok(Number(again.headers.get('retry-after')) > 0);
       assert.match(formAlert(again.html) ?? '', /^A test email was sent to you less than a minute ago\. Try again in (\d+ seconds?|1 minute)\.$/);
       assert.ok(alertIsAt(again.html, '<h3>Test email</h3>', 'id="delete-account"'), 'the message is at the test email form');
-      assert.equal(mailsTo(email).length, 1);
+      assert.equal(mailsTo(app, email).length, 1);
     });
 
     test('when the SMTP server refuses the test email, then the page gives its reason at the test email form', async () => {
@@ -205,7 +204,7 @@ describe('account settings with SMTP configured', () => {
       assert.equal(response.status, 502);
       assert.match(formAlert(response.html) ?? '', new RegExp(`^The test email to ${email.replace(/[.]/g, '\\.')} could not be sent: .*451 Temporary failure`));
       assert.ok(alertIsAt(response.html, '<h3>Test email</h3>', 'id="delete-account"'));
-      assert.equal(mailsTo(email).length, 0);
+      assert.equal(mailsTo(app, email).length, 0);
     });
   });
 
@@ -342,7 +341,7 @@ describe('account settings with SMTP configured', () => {
         assert.match(response.html, /<h1>Form expired<\/h1>/);
       }
     }
-    await sleep(200);
+    await appIdle(app);
     assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
     assert.equal(app.smtp?.messages.length, mailsBefore);
     assert.equal((await client.get('/reports')).status, 200, 'still signed in');

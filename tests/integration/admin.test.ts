@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
-import { textOf, assertSignedOut, assertSignedInAs } from '../helpers/page.js';
+import { assertSignedInAs, assertSignedOut, textOf, userIdOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -26,12 +26,6 @@ function userRowOf(html: string, email: string): string {
 
 function hasAdminLink(html: string): boolean {
   return /<a href="\/admin"[^>]*>Admin<\/a>/.test(html);
-}
-
-function userId(app: TestApp, email: string): number {
-  const row = app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
-  assert.ok(row, `no user ${email}`);
-  return row.id;
 }
 
 function disabledAt(app: TestApp, email: string): number | null {
@@ -77,7 +71,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
     const other = await account(app, 'second');
     const unknownPage = await other.client.get('/no-such-page');
     const token = other.client.csrfToken();
-    const adminId = userId(app, admin.email);
+    const adminId = userIdOf(app, admin.email);
 
     // Act
     const dashboard = await other.client.get('/admin');
@@ -116,7 +110,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
     // Arrange
     const victim = await account(app, 'disabled');
     await assertSignedInAs(victim.client, victim.email);
-    const id = userId(app, victim.email);
+    const id = userIdOf(app, victim.email);
 
     // Act: disable
     const disable = await adminPost(admin.client, `/admin/users/${id}/disable`);
@@ -151,7 +145,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
 
   test('when the admin tries to disable their own account, then it is refused with a clear message and nothing changes', async () => {
     // Act
-    const response = await adminPost(admin.client, `/admin/users/${userId(app, admin.email)}/disable`);
+    const response = await adminPost(admin.client, `/admin/users/${userIdOf(app, admin.email)}/disable`);
 
     // Assert
     assert.equal(response.status, 400);
@@ -163,7 +157,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
   test('when a disable request carries no valid CSRF token, then it is refused and the user stays enabled', async () => {
     // Arrange
     const target = await account(app);
-    const id = userId(app, target.email);
+    const id = userIdOf(app, target.email);
 
     // Act
     const missing = await admin.client.request(`/admin/users/${id}/disable`, {
@@ -342,7 +336,7 @@ describe('the dashboard\'s keys and failed calls', () => {
 
     // Act
     const before = keyRows(await admin.get('/admin'));
-    await adminPost(admin, `/admin/users/${userId(app, email)}/disable`);
+    await adminPost(admin, `/admin/users/${userIdOf(app, email)}/disable`);
     const after = keyRows(await admin.get('/admin'));
 
     // Assert

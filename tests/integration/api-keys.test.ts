@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { keyFingerprint } from '../../src/lookups/api-key.js';
 import { startVtSimulator, type VtSimulator } from '../../src/vt-simulator/simulator.js';
-import { reportStatus, TEST_KEY, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { reportStatus, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -109,7 +109,7 @@ describe('daily quota used up', () => {
       const s = await reportStatus(client, id);
       return s.counts.malicious === 3 ? s : null;
     }, 'the day allowance to be spent', 10_000);
-    await sleep(200);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
     const latest = (await reportStatus(client, id)) as Awaited<ReturnType<typeof reportStatus>> & { waitingForQuotaUntil: string | null };
 
@@ -139,6 +139,7 @@ describe('VirusTotal down', () => {
     await waitFor(async () => ((await reportStatus(client, id)).paused ?? '').includes('not answering'), 'the breaker to open', 5000);
     const pages = await Promise.all(['/reports', '/reports/new', `/reports/${id}`].map((p) => client.get(p)));
     const callsWhileDown = app.sim.calls.length;
+    // Time passing, not "nothing happened": the pause lasts while the clock runs, with at most one probe.
     await sleep(300);
     const callsAfterWaiting = app.sim.calls.length;
     app.sim.setFaultRate(0, ['503']);

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, reportStatus, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { exportJson, reportStatus, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -329,7 +329,7 @@ describe('a wrong API key', () => {
       return s.paused ? s : null;
     }, 'the wrong key to pause lookups', 5000);
     const second = await uploadHashes(client, [hex(16), hex(32)]);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${second}`);
 
     // Assert
@@ -358,7 +358,7 @@ describe('a wrong API key, retried', () => {
 
     // Act
     await waitFor(async () => app.sim.calls.length >= 2, 'the probe after the pause', 5000);
-    await sleep(300);
+    await appIdle(app);
 
     // Assert
     assert.equal(app.sim.calls.length, 2, `calls: ${app.sim.calls.map((c) => c.status).join(', ')}`);
@@ -379,7 +379,7 @@ describe('no API key at all', () => {
 
     // Act
     const id = await uploadHashes(client, [file.md5, hex(20), 'not a hash']);
-    await sleep(300);
+    await appIdle(app);
     const status = await reportStatus(client, id);
     const reportPage = await client.get(`/reports/${id}`);
     const newPage = await client.get('/reports/new');

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
 import { reportIdFrom, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { recipient } from '../helpers/page.js';
+import { mailsTo, recipient } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
@@ -31,7 +31,7 @@ async function reportEmail(app: TestApp, attachment: string, files: number, name
   const hashes = Array.from({ length: files }, () => newFile(app.sim).sha256);
   const id = reportIdFrom(await client.upload({ hashes: hashes.join('\n'), name, notify: true }));
   await waitForCompletion(client, id);
-  const mails = () => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
+  const mails = () => mailsTo(app, email);
   const [mail] = await waitFor(async () => (mails().length > 0 ? mails() : null), `the email for ${name}`, 5000);
   assert.ok(mail);
   return { id, mail, client };

@@ -1,17 +1,12 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, reportStatus, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { recipient } from '../helpers/page.js';
+import { reportIdFrom, reportStatus, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { mailsTo } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, sleep } from '../helpers/factories.js';
+import { hex, newFile, signedIn } from '../helpers/factories.js';
 
 const NOTIFY_LABEL = 'Email me when the report is ready';
-
-function mailsTo(app: TestApp, email: string): ParsedMail[] {
-  return app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
-}
 
 const emailStatusOf = (html: string) => /<p class="email-status[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
 
@@ -43,7 +38,7 @@ describe('the report-ready email', () => {
     const id = reportIdFrom(response);
     await waitForCompletion(client, id);
     const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email', 5000);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -95,7 +90,7 @@ describe('the report-ready email', () => {
     // Act
     const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'No email please' }));
     await waitForCompletion(client, id);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -114,7 +109,7 @@ describe('the report-ready email', () => {
     const id = reportIdFrom(await client.upload({ hashes: file.sha256, name: 'Retry me', notify: true }));
     await waitForCompletion(client, id);
     await waitFor(async () => mailsTo(app, email).length > 0, 'the retried email', 5000);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -177,7 +172,7 @@ describe('an email made due by another process (the connector run from cron)', (
     const response = await client.upload({ hashes: newFile(app.sim).md5, name: 'made elsewhere' });
     const id = reportIdFrom(response);
     await waitForCompletion(client, id);
-    await sleep(300);
+    await appIdle(app);
     assert.equal(mailsTo(app, email).length, 0);
 
     // Act: a second connection, as the standalone connector process has, makes its email due.

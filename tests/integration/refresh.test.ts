@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, waitFor, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, type TestApp, appIdle } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
+import { mailsTo } from '../helpers/page.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -307,7 +307,7 @@ describe('refresh, force refresh and re-run', () => {
       forged.push(await owner.postForm(path, { _csrf: othersToken }));
       forged.push(await owner.postForm(path, { _csrf: '' }));
     }
-    await sleep(100);
+    await appIdle(app);
 
     // Assert
     assert.deepEqual(pages.map((p) => p.status), [404, 404]);
@@ -355,31 +355,28 @@ describe('refresh within a small quota', () => {
 describe('refresh and the completion email', () => {
   const app = appSuite({ mail: true, env: TTL_ENV });
 
-  const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
-  const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
-
   test('when a completed report with an email is refreshed, then the email goes again only when asked for', async () => {
     // Arrange
     const email = uniqueEmail('refreshed');
     const client: HttpClient = await signedIn(app, email);
     const file = newFile(app.sim);
     const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'Mailed', notify: true }));
-    await waitFor(async () => mailsTo(email).length === 1, 'the first email', 10_000);
+    await waitFor(async () => mailsTo(app, email).length === 1, 'the first email', 10_000);
 
     // Act: a refresh without the box, then one with it.
     age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     const confirm = await client.get(`/reports/${id}/refresh`);
     await client.postForm(`/reports/${id}/refresh`, {});
     await waitForCompleted(app, id);
-    await sleep(300);
-    const afterQuiet = mailsTo(email).length;
+    await appIdle(app);
+    const afterQuiet = mailsTo(app, email).length;
     age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     await client.postForm(`/reports/${id}/refresh`, { notify: 'on' }, `/reports/${id}/refresh`);
-    await waitFor(async () => mailsTo(email).length === 2, 'the asked-for email', 10_000);
+    await waitFor(async () => mailsTo(app, email).length === 2, 'the asked-for email', 10_000);
 
     // Assert
     assert.match(confirm.html, /<input type="checkbox" name="notify"/);
     assert.equal(afterQuiet, 1, 'no second email unless asked for');
-    assert.equal(mailsTo(email).length, 2);
+    assert.equal(mailsTo(app, email).length, 2);
   });
 });
