@@ -55,6 +55,12 @@ export interface VtSimulator {
    */
   setFaultRate(rate: number, kinds: readonly FaultKind[], seed?: number): void;
   setLatency(ms: number): void;
+  /**
+   * Holds every answer (calls still arrive and are recorded, with status 0) until `release`, so a
+   * test can fix what is in flight at a moment without timing it.
+   */
+  hold(): void;
+  release(): void;
   usage(key: string): { minute: number; day: number; month: number };
   /** 429s sent because a key's quota was spent: a client that keeps to its limits causes none. */
   quotaRejections(): number;
@@ -80,6 +86,8 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
   const hung = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
   let latencyMs = 0;
+  /** Answers waiting for release(); null while not holding. */
+  let held: Array<() => void> | null = null;
 
   const send = (res: ServerResponse, call: SimCall, status: number, body: unknown): void => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -93,6 +101,10 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
   };
 
   const later = (fn: () => void): void => {
+    if (held) {
+      held.push(fn);
+      return;
+    }
     if (latencyMs <= 0) return fn();
     const timer = setTimeout(() => { timers.delete(timer); fn(); }, latencyMs);
     timers.add(timer);
@@ -206,6 +218,14 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
     },
+    hold() {
+      held ??= [];
+    },
+    release() {
+      const answers = held ?? [];
+      held = null;
+      for (const answer of answers) later(answer);
+    },
     usage: (key) => quota.usage(key),
     quotaRejections: () => calls.filter((c) => c.quotaRejected).length,
     hungRequests: () => hung.size,
@@ -213,6 +233,7 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
       calls.length = 0;
       faults.reset();
       latencyMs = 0;
+      held = null;
       quota.reset();
     },
     close() {

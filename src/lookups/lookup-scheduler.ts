@@ -85,6 +85,8 @@ export class LookupScheduler {
   private stopped = true;
   /** Lookups of the current type that may still join the flight before another type gets its turn. */
   private batchLeft = 0;
+  /** Callers of whenIdle, resolved at the end of a pump pass that found nothing to send. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -120,6 +122,19 @@ export class LookupScheduler {
   wake(): void {
     if (this.stopped) return;
     void this.pump();
+  }
+
+  /**
+   * Settles once no lookup is in flight, the pump is not running, and its last pass found nothing
+   * that can go now (timers for later work may be set). For tests and shutdown tooling: "nothing
+   * else will happen unless time passes or something new arrives".
+   */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      // A pass that ends with nothing to do resolves waiters; start one in case none is coming.
+      if (!this.pumping) void this.pump();
+    });
   }
 
   inFlightCount(): number {
@@ -163,6 +178,14 @@ export class LookupScheduler {
     } finally {
       this.pumping = false;
     }
+    this.settleIdleWaiters();
+  }
+
+  private settleIdleWaiters(): void {
+    if (this.pumping || this.inFlight.size > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**

@@ -34,6 +34,8 @@ export class ReportNotifier {
   private again = false;
   private stopped = false;
   private readonly now: () => number;
+  /** Callers of whenIdle, resolved when a pass ends with no send in progress and nothing woke it again. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -56,7 +58,26 @@ export class ReportNotifier {
         this.again = false;
         this.wake();
       }
+      if (!this.running) this.settleIdleWaiters();
     });
+  }
+
+  /**
+   * Settles once no send is in progress and the last pass found no due email (emails due later
+   * may have a timer). Starts a pass itself, so "idle" is checked against the outbox as it is now.
+   */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      if (this.stopped && !this.running) this.settleIdleWaiters();
+      else this.wake();
+    });
+  }
+
+  private settleIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   async stop(): Promise<void> {

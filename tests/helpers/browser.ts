@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
+import type { TestApp, TestAppOptions } from './test-app.js';
+import { appSuite } from './app-suite.js';
 import type { HttpClient } from './http-client.js';
 
 /**
@@ -49,15 +50,13 @@ export function watchConsole(page: Page): string[] {
  * `ready` runs once both are up (e.g. to slow the fake down so a running report is seen).
  */
 export function browserSuite(options: TestAppOptions = {}, ready?: (app: TestApp) => void): { app: TestApp; browser: Browser } {
-  const suite = {} as { app: TestApp; browser: Browser };
+  const suite = { app: appSuite(options) } as { app: TestApp; browser: Browser };
   before(async () => {
-    suite.app = await startTestApp(options);
     suite.browser = await launchBrowser();
     ready?.(suite.app);
   });
   after(async () => {
     await suite.browser?.close();
-    await suite.app?.stop();
   });
   return suite;
 }

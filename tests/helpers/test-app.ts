@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/shared/config.js';
 import { startRuntime, type Runtime, type RuntimeTuning } from '../../src/runtime.js';
@@ -9,6 +8,7 @@ import { AUTH_LIMITS, type AuthLimits } from '../../src/auth/throttle.js';
 import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { HttpClient } from './http-client.js';
+import { openTestDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
 
@@ -46,11 +46,8 @@ export interface TestApp {
   sim: VtSimulator;
   smtp: SmtpCapture | null;
   databasePath: string;
-  /**
-   * A connection of the test's own to the app's database file, for arranging and asserting what the
-   * pages cannot show. Never the app's connection: a test must not take part in its transactions.
-   */
-  readonly sqlite: SQLite.Database;
+  /** The test's own connections to the database file (not the app's): rows to assert, rarely a write to arrange. */
+  db: TestDatabase;
   client(): HttpClient;
   /** Stops the app only (the fake and SMTP stay up, e.g. for a restart). */
   stopApp(): Promise<void>;
@@ -102,12 +99,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     authLimits: TEST_AUTH_LIMITS,
     ...options.tuning,
   });
+  const db = openTestDatabase(databasePath);
   let appStopped = false;
-  let own: SQLite.Database | null = null;
   const stopApp = async () => {
     if (appStopped) return;
     appStopped = true;
-    own?.close();
+    db.close();
     await runtime.stop();
   };
   return {
@@ -116,17 +113,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sim,
     smtp,
     databasePath,
-    get sqlite() {
-      if (!own) {
-        own = new SQLite(databasePath);
-        own.pragma('busy_timeout = 5000');
-      }
-      return own;
-    },
+    db,
     client: () => new HttpClient(runtime.url),
     stopApp,
     async stop() {
       await stopApp();
+      db.close();
       if (ownsSim) await sim.close();
       await smtp?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
@@ -143,6 +135,15 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Wakes the lookup scheduler, then the email sender, and waits until neither has anything it can
+ * do now: the point after which "nothing else happened" is a fact, not a guess about a sleep.
+ */
+export async function appIdle(app: TestApp): Promise<void> {
+  await app.runtime.scheduler.whenIdle();
+  await app.runtime.notifier.whenIdle();
 }
 
 /** Reads a report's status document as its owner sees it. */

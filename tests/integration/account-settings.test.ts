@@ -1,20 +1,17 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { formAlert, mailsTo } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
+import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const COOKIE = 'hash_report.sid';
 const NOTIFY_BOX = /<input type="checkbox" name="notify" value="on"\s*(checked)?>/;
 const PREFERENCE_BOX = /<input type="checkbox" name="notifyDefault" value="on"\s*(checked)?>/;
-
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
 
 function notice(html: string): string | undefined {
   return /<p class="notice" role="status">([\s\S]*?)<\/p>/.exec(html)?.[1]?.trim();
@@ -28,8 +25,6 @@ function alertIsAt(html: string, heading: string, nextHeading?: string): boolean
   return at > start && start >= 0 && at < end;
 }
 
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
-
 function savePreferences(client: HttpClient, fields: Record<string, string>) {
   return client.postForm('/settings/email', fields, '/settings');
 }
@@ -39,18 +34,10 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 }
 
 describe('account settings with SMTP configured', () => {
-  let app: TestApp;
-  const sqlite = () => app.sqlite;
   const userRow = (email: string) =>
-    sqlite().prepare<[string], { id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?').get(email);
-  const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
+    app.db.row<{ id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?', email);
 
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   describe('the email section', () => {
     test('when a new user opens /settings, then the email section shows the box unticked, "no file" chosen, CSV and PDF offered', async () => {
@@ -135,7 +122,7 @@ describe('account settings with SMTP configured', () => {
       const form = await client.get('/reports/new');
       const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'Prefilled', notify: true }));
       await waitForCompletion(client, id);
-      const [mail] = await waitFor(async () => (mailsTo(email).length > 0 ? mailsTo(email) : null), 'the completion email', 5000);
+      const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the completion email', 5000);
 
       // Assert
       assert.equal(NOTIFY_BOX.exec(form.html)?.[1], 'checked');
@@ -170,15 +157,15 @@ describe('account settings with SMTP configured', () => {
       // Act
       const response = await client.postForm('/settings/test-email', {}, '/settings');
       const page = await client.get(response.headers.get('location') ?? '');
-      await waitFor(async () => mailsTo(email).length > 0, 'the test email', 5000);
+      await waitFor(async () => mailsTo(app, email).length > 0, 'the test email', 5000);
 
       // Assert
       assert.equal(response.status, 303, response.html.slice(0, 300));
       assert.equal(response.headers.get('location'), '/settings?test=sent');
       assert.equal(notice(page.html), `Test email sent to ${email}.`);
-      const [mail] = mailsTo(email);
+      const [mail] = mailsTo(app, email);
       assert.ok(mail, 'the test email arrived');
-      assert.equal(mailsTo(email).length, 1);
+      assert.equal(mailsTo(app, email).length, 1);
       assert.equal(mail.subject, 'Hash Report test email');
       assert.ok(mail.text?.includes('http://reports.example.test'), mail.text);
       assert.ok(mail.text?.includes(email));
@@ -190,18 +177,18 @@ describe('account settings with SMTP configured', () => {
       const email = uniqueEmail('test-twice');
       const client = await signedIn(app, email);
       assert.equal((await client.postForm('/settings/test-email', {}, '/settings')).status, 303);
-      await waitFor(async () => mailsTo(email).length > 0, 'the first test email', 5000);
+      await waitFor(async () => mailsTo(app, email).length > 0, 'the first test email', 5000);
 
       // Act
       const again = await client.postForm('/settings/test-email', {}, '/settings');
-      await sleep(200);
+      await appIdle(app);
 
       // Assert
       assert.equal(again.status, 429);
       assert.ok(Number(again.headers.get('retry-after')) > 0);
       assert.match(formAlert(again.html) ?? '', /^A test email was sent to you less than a minute ago\. Try again in (\d+ seconds?|1 minute)\.$/);
       assert.ok(alertIsAt(again.html, '<h3>Test email</h3>', 'id="delete-account"'), 'the message is at the test email form');
-      assert.equal(mailsTo(email).length, 1);
+      assert.equal(mailsTo(app, email).length, 1);
     });
 
     test('when the SMTP server refuses the test email, then the page gives its reason at the test email form', async () => {
@@ -217,7 +204,7 @@ describe('account settings with SMTP configured', () => {
       assert.equal(response.status, 502);
       assert.match(formAlert(response.html) ?? '', new RegExp(`^The test email to ${email.replace(/[.]/g, '\\.')} could not be sent: .*451 Temporary failure`));
       assert.ok(alertIsAt(response.html, '<h3>Test email</h3>', 'id="delete-account"'));
-      assert.equal(mailsTo(email).length, 0);
+      assert.equal(mailsTo(app, email).length, 0);
     });
   });
 
@@ -237,11 +224,11 @@ describe('account settings with SMTP configured', () => {
     }
 
     const counts = (userId: number, reportId: string) => ({
-      users: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM users WHERE id = ?').get(userId)?.n,
-      reports: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?').get(userId)?.n,
-      reportItems: sqlite().prepare<[string], { n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?').get(reportId)?.n,
-      apiKeys: sqlite().prepare<[number], { n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?').get(userId)?.n,
-      sessions: sqlite().prepare<[number], { n: number }>("SELECT count(*) AS n FROM sessions WHERE json_extract(sess, '$.userId') = ?").get(userId)?.n,
+      users: app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE id = ?', userId)?.n,
+      reports: app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId)?.n,
+      reportItems: app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId)?.n,
+      apiKeys: app.db.row<{ n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?', userId)?.n,
+      sessions: app.db.row<{ n: number }>("SELECT count(*) AS n FROM sessions WHERE json_extract(sess, '$.userId') = ?", userId)?.n,
     });
 
     test('when the page is shown, then the delete section is last, asking for the email or DELETE and the password', async () => {
@@ -354,7 +341,7 @@ describe('account settings with SMTP configured', () => {
         assert.match(response.html, /<h1>Form expired<\/h1>/);
       }
     }
-    await sleep(200);
+    await appIdle(app);
     assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
     assert.equal(app.smtp?.messages.length, mailsBefore);
     assert.equal((await client.get('/reports')).status, 200, 'still signed in');
@@ -362,13 +349,7 @@ describe('account settings with SMTP configured', () => {
 });
 
 describe('account settings without SMTP', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when SMTP_URL is unset, then /settings has no email section and no test email button, and the delete section is there', async () => {
     const client = await signedIn(app);
@@ -393,9 +374,8 @@ describe('account settings without SMTP', () => {
 describe('the test email when the SMTP server repeats the password in its refusal', () => {
   const SMTP_PASSWORD = `pw-${hex(8)}`;
   let server: SMTPServer;
-  let app: TestApp;
 
-  before(async () => {
+  const app = appSuite(async () => {
     // A server that refuses every login and quotes the password back, as a careless one might.
     server = new SMTPServer({
       authOptional: false,
@@ -409,10 +389,9 @@ describe('the test email when the SMTP server repeats the password in its refusa
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     server.on('error', () => {});
     const { port } = server.server.address() as AddressInfo;
-    app = await startTestApp({ env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' } });
+    return { env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' } };
   });
   after(async () => {
-    await app?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 

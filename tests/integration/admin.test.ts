@@ -1,14 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
+import { TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '../helpers/test-app.js';
+import { assertSignedInAs, assertSignedOut, textOf, userIdOf } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery';
 
 // ------------------------------------------------------------------ helpers
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
 
 /** The inner HTML of the dashboard section with this id. */
 function section(html: string, id: string): string {
@@ -28,14 +28,8 @@ function hasAdminLink(html: string): boolean {
   return /<a href="\/admin"[^>]*>Admin<\/a>/.test(html);
 }
 
-function userId(app: TestApp, email: string): number {
-  const row = app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email);
-  assert.ok(row, `no user ${email}`);
-  return row.id;
-}
-
 function disabledAt(app: TestApp, email: string): number | null {
-  return app.sqlite.prepare<[string], { disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?').get(email)?.disabled_at ?? null;
+  return app.db.row<{ disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?', email)?.disabled_at ?? null;
 }
 
 /** A signed-in client and its address. */
@@ -49,23 +43,13 @@ async function adminPost(admin: HttpClient, path: string) {
   return admin.postForm(path, {}, '/admin');
 }
 
-async function assertSignedOut(client: HttpClient): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 303);
-  assert.equal(page.headers.get('location'), '/login?next=%2Freports');
-}
-
 // ------------------------------------------------------------------ who is an admin
 
 describe('admin access when ADMIN_EMAILS is unset: the first registered user is the admin', () => {
-  let app: TestApp;
   let admin: { client: HttpClient; email: string };
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     admin = await account(app, 'first');
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the first user opens /admin, then the dashboard is shown, linked in the menu and never cached', async () => {
@@ -87,7 +71,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
     const other = await account(app, 'second');
     const unknownPage = await other.client.get('/no-such-page');
     const token = other.client.csrfToken();
-    const adminId = userId(app, admin.email);
+    const adminId = userIdOf(app, admin.email);
 
     // Act
     const dashboard = await other.client.get('/admin');
@@ -126,7 +110,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
     // Arrange
     const victim = await account(app, 'disabled');
     await assertSignedInAs(victim.client, victim.email);
-    const id = userId(app, victim.email);
+    const id = userIdOf(app, victim.email);
 
     // Act: disable
     const disable = await adminPost(admin.client, `/admin/users/${id}/disable`);
@@ -161,7 +145,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
 
   test('when the admin tries to disable their own account, then it is refused with a clear message and nothing changes', async () => {
     // Act
-    const response = await adminPost(admin.client, `/admin/users/${userId(app, admin.email)}/disable`);
+    const response = await adminPost(admin.client, `/admin/users/${userIdOf(app, admin.email)}/disable`);
 
     // Assert
     assert.equal(response.status, 400);
@@ -173,7 +157,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
   test('when a disable request carries no valid CSRF token, then it is refused and the user stays enabled', async () => {
     // Arrange
     const target = await account(app);
-    const id = userId(app, target.email);
+    const id = userIdOf(app, target.email);
 
     // Act
     const missing = await admin.client.request(`/admin/users/${id}/disable`, {
@@ -221,15 +205,9 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
 });
 
 describe('admin access when ADMIN_EMAILS names the admins', () => {
-  let app: TestApp;
   const boss = uniqueEmail('boss');
-  before(async () => {
-    // Upper case in the setting: addresses are compared lowercased.
-    app = await startTestApp({ env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // Upper case in the setting: addresses are compared lowercased.
+  const app = appSuite({ env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
 
   test('when the first user is not listed and a later one is, then only the listed one is an admin', async () => {
     // Arrange
@@ -251,13 +229,7 @@ describe('admin access when ADMIN_EMAILS names the admins', () => {
 // ------------------------------------------------------------------ what the dashboard counts
 
 describe('the dashboard\'s cache and activity numbers', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a hash is looked up once and then uploaded again, then the hit rate is 50 %, one call was saved, and the chart counts one call', async () => {
     // Arrange
@@ -290,13 +262,7 @@ describe('the dashboard\'s cache and activity numbers', () => {
 });
 
 describe('the dashboard\'s queue on an install without a key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ noKey: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ noKey: true });
 
   test('when a user\'s rows wait for lookups, then the queue shows their address and how many rows wait', async () => {
     // Arrange
@@ -319,14 +285,10 @@ describe('the dashboard\'s queue on an install without a key', () => {
 // ------------------------------------------------------------------ what the lookup engine reports
 
 describe('the dashboard\'s keys and failed calls', () => {
-  let app: TestApp;
   let admin: HttpClient;
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     admin = await signedIn(app);
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the shared key has made one call, then its row shows the hint, shared, usage against the allowance and sending', async () => {
@@ -374,7 +336,7 @@ describe('the dashboard\'s keys and failed calls', () => {
 
     // Act
     const before = keyRows(await admin.get('/admin'));
-    await adminPost(admin, `/admin/users/${userId(app, email)}/disable`);
+    await adminPost(admin, `/admin/users/${userIdOf(app, email)}/disable`);
     const after = keyRows(await admin.get('/admin'));
 
     // Assert
@@ -389,12 +351,6 @@ describe('the dashboard\'s keys and failed calls', () => {
 function keyRows(page: { html: string }): string[] {
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(section(page.html, 'admin-keys'))?.[1] ?? '';
   return [...body.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((m) => textOf(m[0]));
-}
-
-async function assertSignedInAs(client: HttpClient, email: string): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 200);
-  assert.ok(page.html.includes(email));
 }
 
 async function textOfResponse(response: Response & { html?: string }): Promise<string> {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { keyFingerprint } from '../../src/lookups/api-key.js';
 import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
-import { reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportStatus, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
 const WINDOW_MS = 1000;
@@ -23,16 +24,14 @@ function busiestWindow(sim: VtSimulator, key: string, windowMs: number): number 
 
 describe('several shared keys', () => {
   let sim: VtSimulator;
-  let app: TestApp;
-  before(async () => {
+  const app = appSuite(async () => {
     sim = await startVtSimulator({
       keys: { [PREMIUM]: { perMinute: 30, perDay: 100_000 }, [PUBLIC]: { perMinute: 4, perDay: 100_000 } },
       minuteMs: WINDOW_MS,
     });
-    app = await startTestApp({ sim, minuteMs: WINDOW_MS, noKey: true, env: { VT_API_KEYS: `${PREMIUM}:30:100000,${PUBLIC}:4:100000` } });
+    return { sim, minuteMs: WINDOW_MS, noKey: true, env: { VT_API_KEYS: `${PREMIUM}:30:100000,${PUBLIC}:4:100000` } };
   });
   after(async () => {
-    await app?.stop();
     await sim?.close();
   });
 
@@ -60,13 +59,11 @@ describe('several shared keys', () => {
 
 describe('a refused key beside a good one', () => {
   let sim: VtSimulator;
-  let app: TestApp;
-  before(async () => {
+  const app = appSuite(async () => {
     sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 } }, minuteMs: WINDOW_MS });
-    app = await startTestApp({ sim, minuteMs: WINDOW_MS, noKey: true, env: { VT_API_KEYS: `${REVOKED}:1000:100000,${TEST_KEY}:10:100000` } });
+    return { sim, minuteMs: WINDOW_MS, noKey: true, env: { VT_API_KEYS: `${REVOKED}:1000:100000,${TEST_KEY}:10:100000` } };
   });
   after(async () => {
-    await app?.stop();
     await sim?.close();
   });
 
@@ -94,17 +91,11 @@ describe('a refused key beside a good one', () => {
 });
 
 describe('daily quota used up', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({
+  const app = appSuite({
       minuteMs: WINDOW_MS,
       simKey: { perMinute: 100, perDay: 3 },
       env: { VT_RATE_PER_MINUTE: '100', VT_RATE_PER_DAY: '3' },
     });
-  });
-  after(async () => {
-    await app?.stop();
-  });
 
   test('when the day runs out, then the remaining rows show as waiting for quota until 00:00 UTC, and the estimate says so', async () => {
     // Arrange
@@ -118,7 +109,7 @@ describe('daily quota used up', () => {
       const s = await reportStatus(client, id);
       return s.counts.malicious === 3 ? s : null;
     }, 'the day allowance to be spent', 10_000);
-    await sleep(200);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
     const latest = (await reportStatus(client, id)) as Awaited<ReturnType<typeof reportStatus>> & { waitingForQuotaUntil: string | null };
 
@@ -135,13 +126,7 @@ describe('daily quota used up', () => {
 });
 
 describe('VirusTotal down', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ minuteMs: WINDOW_MS, tuning: { breakerThreshold: 4, breakerProbeMs: 400, maxAttempts: 3 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ minuteMs: WINDOW_MS, tuning: { breakerThreshold: 4, breakerProbeMs: 400, maxAttempts: 3 } });
 
   test('when every call fails, then lookups pause with a banner on every page, probe, and resume by themselves without errors', async () => {
     // Arrange
@@ -154,6 +139,7 @@ describe('VirusTotal down', () => {
     await waitFor(async () => ((await reportStatus(client, id)).paused ?? '').includes('not answering'), 'the breaker to open', 5000);
     const pages = await Promise.all(['/reports', '/reports/new', `/reports/${id}`].map((p) => client.get(p)));
     const callsWhileDown = app.sim.calls.length;
+    // Time passing, not "nothing happened": the pause lasts while the clock runs, with at most one probe.
     await sleep(300);
     const callsAfterWaiting = app.sim.calls.length;
     app.sim.setFaultRate(0, ['503']);

@@ -2,9 +2,10 @@
  * GET /api/v1/lookup and POST /api/v1/refresh over real HTTP: 202 then 200 once the scheduler has
  * asked the fake VirusTotal, the shared cache answering without a call, refresh forcing exactly one.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
 import { apiCall, createApiToken } from '../helpers/api-client.js';
@@ -39,16 +40,8 @@ interface QueuedBody {
   report: string;
 }
 
-let app: TestApp;
-
-before(async () => {
-  // Polling below is quick; the per-minute limit has its own suite.
-  app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+// Polling below is quick; the per-minute limit has its own suite.
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
 
 const tokenFor = (client: HttpClient) => createApiToken(client, 'Lookups');
 
@@ -249,7 +242,7 @@ describe('GET /api/v1/lookup', () => {
 
   test('when a bad refresh body is sent, then 400 or 415, and nothing is queued', async () => {
     const token = await newCaller();
-    const jobs = () => app.sqlite.prepare('SELECT count(*) AS n FROM lookup_jobs').get();
+    const jobs = () => app.db.row('SELECT count(*) AS n FROM lookup_jobs');
     const before = jobs();
 
     const badJson = await api(token, '/api/v1/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value": ' });

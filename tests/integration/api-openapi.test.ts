@@ -3,9 +3,10 @@
  * is in it and every path in it is a route, every $ref resolves, and the schemas name exactly the
  * fields real answers carry.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { signedIn } from '../helpers/factories.js';
 import { listRoutes } from '../helpers/routes.js';
 import { API_ERROR_CODES } from '../../src/api/api-errors.js';
@@ -14,18 +15,12 @@ import { createApiToken } from '../helpers/api-client.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 
-let app: TestApp;
 let doc: OpenApiDocument;
 let token: string;
 
-before(async () => {
-  app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } }, async () => {
   const client = await signedIn(app);
   token = await createApiToken(client, 'OpenAPI');
-});
-
-after(async () => {
-  await app?.stop();
 });
 
 const api = (path: string, init: RequestInit = {}) =>

@@ -2,22 +2,15 @@
  * The API's per-user limit (API_REQUESTS_PER_MINUTE), across all of a user's tokens: over it, 429
  * with Retry-After; other users and the OpenAPI document are not affected.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { signedIn } from '../helpers/factories.js';
 import { createApiToken } from '../helpers/api-client.js';
 
 const LIMIT = 5;
-let app: TestApp;
 
-before(async () => {
-  app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: String(LIMIT) } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: String(LIMIT) } });
 
 const tokenFor = createApiToken;
 

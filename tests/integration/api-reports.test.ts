@@ -2,9 +2,10 @@
  * /api/v1/reports over real HTTP: reports made like uploads (JSON or text), listed and read page by
  * page, scoped to the token's user; every bad request a JSON error with its status.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 import { apiCall, createApiToken } from '../helpers/api-client.js';
@@ -33,15 +34,7 @@ interface ErrorBody {
   error: { code: string; message: string; details?: Array<{ path: string; message: string }> };
 }
 
-let app: TestApp;
-
-before(async () => {
-  app = await startTestApp({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '100000' } });
 
 const tokenFor = (client: HttpClient) => createApiToken(client, 'Reports');
 
@@ -62,7 +55,7 @@ async function completed(token: string, id: string, query = ''): Promise<ReportW
   }, `report ${id} to complete`);
 }
 
-const countRows = (table: string) => app.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? 0;
+const countRows = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? 0;
 
 describe('POST /api/v1/reports', () => {
   test('when a JSON list of values is sent, then 201 with the report, whose rows follow the list, invalid values included, and the browser lists it', async () => {
@@ -187,14 +180,8 @@ describe('POST /api/v1/reports', () => {
 });
 
 describe('body size limits', () => {
-  let small: TestApp;
-  before(async () => {
-    // About 10 KB, so a body over the limit is cheap to send.
-    small = await startTestApp({ env: { MAX_UPLOAD_MB: '0.01', API_REQUESTS_PER_MINUTE: '1000' } });
-  });
-  after(async () => {
-    await small?.stop();
-  });
+  // About 10 KB, so a body over the limit is cheap to send.
+  const small = appSuite({ env: { MAX_UPLOAD_MB: '0.01', API_REQUESTS_PER_MINUTE: '1000' } });
 
   test('when a JSON or text body is over the upload limit, then 413 JSON and no report is made', async () => {
     const client = small.client();
@@ -211,7 +198,7 @@ describe('body size limits', () => {
     assert.deepEqual(await errorOf(json), [413, 'too_large']);
     assert.deepEqual(await errorOf(text), [413, 'too_large']);
     assert.equal(within.status, 201);
-    assert.equal(small.sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM reports').get()?.n, 1);
+    assert.equal(small.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n, 1);
   });
 });
 

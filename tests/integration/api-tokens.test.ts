@@ -2,11 +2,12 @@
  * Personal API tokens: made and revoked in Settings, shown once, stored as a hash, and the only way
  * into /api (a session cookie is not). Over real HTTP against the whole app.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
+import { userIdOf } from '../helpers/page.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
 
@@ -28,23 +29,13 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-let app: TestApp;
 const logLines: string[] = [];
-
-before(async () => {
-  // Every log line, at the most verbose level, to show no token ever reaches one.
-  const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
-});
-
-after(async () => {
-  await app?.stop();
-});
+// Every log line, at the most verbose level, to show no token ever reaches one.
+const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
 
 const tokenRows = (userId: number) =>
-  app.sqlite.prepare<[number], TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id').all(userId);
-const userIdOf = (email: string) =>
-  app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
+  app.db.rows<TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id', userId);
 
 /** Creates a token through the Settings form; returns it and the page that showed it. */
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; html: string }> {
@@ -89,7 +80,7 @@ describe('API tokens in Settings', () => {
     assert.match(later.html, /SOAR playbook/);
     assert.ok(later.html.includes(`hr_…${token.slice(-4)}`), 'the list shows the last four characters');
     assert.match(later.html, /<td>never<\/td>/, 'a new token was never used');
-    const [row, ...others] = tokenRows(userIdOf(email));
+    const [row, ...others] = tokenRows(userIdOf(app, email));
     assert.equal(others.length, 0);
     assert.equal(row?.token_sha256, createHash('sha256').update(token).digest('hex'), 'the database holds the SHA-256');
     assert.ok(!Object.values(row ?? {}).some((v) => typeof v === 'string' && v.includes(token.slice(3, 20))), 'the database holds the token in clear');
@@ -104,7 +95,7 @@ describe('API tokens in Settings', () => {
     assert.equal(answer.status, 422);
     assert.match(answer.html, /Name the token after what will use it/);
     assert.equal(answer.html.match(TOKEN_PATTERN), null);
-    assert.deepEqual(tokenRows(userIdOf(email)), []);
+    assert.deepEqual(tokenRows(userIdOf(app, email)), []);
   });
 
   test('when a user already has 20 live tokens, then a 21st is refused until one is revoked', async () => {
@@ -113,7 +104,7 @@ describe('API tokens in Settings', () => {
     for (let i = 1; i <= 20; i++) await createToken(client, `Script ${i}`);
 
     const refused = await client.postForm('/settings/api-tokens', { tokenName: 'One too many' }, '/settings');
-    const first = tokenRows(userIdOf(email))[0];
+    const first = tokenRows(userIdOf(app, email))[0];
     const revoked = await client.postForm(`/settings/api-tokens/${first?.id}/revoke`, {}, '/settings');
     const { token } = await createToken(client, 'Room again');
 
@@ -141,7 +132,7 @@ describe('bearer authentication on /api', () => {
     assert.equal(answer.status, 200);
     const body = (await answer.json()) as { reports: Array<{ id: string; name: string }> };
     assert.deepEqual(body.reports.map((r) => r.id), [reportId]);
-    assert.notEqual(tokenRows(userIdOf(email))[0]?.last_used_at, null);
+    assert.notEqual(tokenRows(userIdOf(app, email))[0]?.last_used_at, null);
     assert.doesNotMatch(settings.html, /<td>never<\/td>/);
   });
 
@@ -173,7 +164,7 @@ describe('bearer authentication on /api', () => {
     const { token: kept } = await createToken(client, 'Kept');
     const { token: doomed } = await createToken(client, 'Doomed');
     assert.equal((await api('/api/v1/reports', `Bearer ${doomed}`)).status, 200, 'works before');
-    const row = tokenRows(userIdOf(email)).find((r) => r.name === 'Doomed');
+    const row = tokenRows(userIdOf(app, email)).find((r) => r.name === 'Doomed');
 
     const revoked = await client.postForm(`/settings/api-tokens/${row?.id}/revoke`, {}, '/settings');
     const page = await client.get(revoked.headers.get('location') ?? '/settings');
@@ -193,7 +184,7 @@ describe('bearer authentication on /api', () => {
     await createToken(client, 'Unused here');
     await client.get('/reports/new');
     const csrf = client.csrfToken();
-    const reportsBefore = app.sqlite.prepare('SELECT count(*) AS n FROM reports').get();
+    const reportsBefore = app.db.row('SELECT count(*) AS n FROM reports');
 
     // Act
     const list = await client.request('/api/v1/reports');
@@ -206,7 +197,7 @@ describe('bearer authentication on /api', () => {
     // Assert
     await assertRefused(list, 'missing_token', 'GET with the cookie');
     await assertRefused(create, 'missing_token', 'POST with the cookie and CSRF token');
-    assert.deepEqual(app.sqlite.prepare('SELECT count(*) AS n FROM reports').get(), reportsBefore);
+    assert.deepEqual(app.db.row('SELECT count(*) AS n FROM reports'), reportsBefore);
   });
 
   test('when an admin disables the account, then its tokens get 401; when it is enabled again, they work again', async () => {
@@ -215,9 +206,9 @@ describe('bearer authentication on /api', () => {
     const client = await signedIn(app, email);
     const { token } = await createToken(client, 'Soon disabled');
 
-    const disabled = await admin.postForm(`/admin/users/${userIdOf(email)}/disable`, {}, '/admin');
+    const disabled = await admin.postForm(`/admin/users/${userIdOf(app, email)}/disable`, {}, '/admin');
     const whileDisabled = await api('/api/v1/reports', `Bearer ${token}`);
-    const enabled = await admin.postForm(`/admin/users/${userIdOf(email)}/enable`, {}, '/admin');
+    const enabled = await admin.postForm(`/admin/users/${userIdOf(app, email)}/enable`, {}, '/admin');
     const afterwards = await api('/api/v1/reports', `Bearer ${token}`);
 
     assert.equal(disabled.status, 303);
@@ -230,7 +221,7 @@ describe('bearer authentication on /api', () => {
     const email = uniqueEmail('tokens');
     const client = await signedIn(app, email);
     const { token } = await createToken(client, 'Soon gone');
-    const userId = userIdOf(email);
+    const userId = userIdOf(app, email);
 
     const deleted = await client.postForm('/settings/account/delete', { confirmation: 'DELETE', password: PASSWORD }, '/settings');
 
@@ -246,7 +237,7 @@ describe('bearer authentication on /api', () => {
     await api('/api/v1/reports', `Bearer ${token}`);
     await api('/api/v1/lookup?value=nonsense', `Bearer ${token}`);
     await api('/api/v1/reports', `Bearer ${token.slice(0, -2)}`);
-    const row = tokenRows(userIdOf(email))[0];
+    const row = tokenRows(userIdOf(app, email))[0];
     await client.postForm(`/settings/api-tokens/${row?.id}/revoke`, {}, '/settings');
     await api('/api/v1/reports', `Bearer ${token}`);
 

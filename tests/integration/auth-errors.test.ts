@@ -1,18 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 
 /** Error pages show a message, never internals. This file breaks its own database on purpose. */
-let app: TestApp;
 
-before(async () => {
-  app = await startTestApp();
-});
-
-after(async () => {
-  await app.stop();
-});
+const app = appSuite();
 
 function assertNoInternals(html: string): void {
   assert.doesNotMatch(html, /\bat [\w.<>]+ \(.*:\d+:\d+\)/, 'a stack trace is on the page');
@@ -25,14 +18,13 @@ describe('error pages', () => {
     const client = app.client();
     const email = uniqueEmail('errors');
     assert.equal((await client.register(email)).status, 303);
-    const sqlite = app.sqlite;
     // Every signed-in request reads the user first: without the table, that read throws.
-    sqlite.exec('ALTER TABLE users RENAME TO users_hidden_by_test');
+    app.db.run('ALTER TABLE users RENAME TO users_hidden_by_test');
     let page: Awaited<ReturnType<typeof client.get>>;
     try {
       page = await client.get('/reports');
     } finally {
-      sqlite.exec('ALTER TABLE users_hidden_by_test RENAME TO users');
+      app.db.run('ALTER TABLE users_hidden_by_test RENAME TO users');
     }
     assert.equal(page.status, 500);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);

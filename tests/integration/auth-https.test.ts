@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 
 /**
@@ -11,15 +11,7 @@ const COOKIE = 'hash_report.sid';
 const PASSWORD = 'Correct-Horse-Battery-42';
 const VIA_HTTPS = { 'x-forwarded-proto': 'https' };
 
-let app: TestApp;
-
-before(async () => {
-  app = await startTestApp({ env: { APP_URL: 'https://reports.example.test' } });
-});
-
-after(async () => {
-  await app.stop();
-});
+const app = appSuite({ env: { APP_URL: 'https://reports.example.test' } });
 
 async function get(client: HttpClient, path: string, headers: Record<string, string> = VIA_HTTPS) {
   const response = await client.request(path, { headers });

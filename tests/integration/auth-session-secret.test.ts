@@ -1,7 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 
 const COOKIE = 'hash_report.sid';
@@ -17,9 +18,7 @@ function signedWith(cookieValue: string, secret: string): boolean {
 }
 
 function storedSecret(app: TestApp): string | undefined {
-  return app.sqlite
-    .prepare<[string], { value: string }>('SELECT value FROM app_settings WHERE key = ?')
-    .get('session_secret')?.value;
+  return app.db.row<{ value: string }>('SELECT value FROM app_settings WHERE key = ?', 'session_secret')?.value;
 }
 
 async function signedUpCookie(app: TestApp): Promise<{ email: string; cookie: string }> {
@@ -37,13 +36,7 @@ async function reportsWithCookie(url: string, cookie: string) {
 }
 
 describe('SESSION_SECRET unset', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = appSuite();
 
   it('when SESSION_SECRET is unset, then a long random secret is stored in app_settings and signs the cookies', async () => {
     const secret = storedSecret(app);
@@ -71,13 +64,7 @@ describe('SESSION_SECRET unset', () => {
 
 describe('SESSION_SECRET set', () => {
   const secret = 'configured-session-secret-0123456789-abcdef';
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { SESSION_SECRET: secret } });
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const app = appSuite({ env: { SESSION_SECRET: secret } });
 
   it('when SESSION_SECRET is set, then it signs the cookies and no secret is stored', async () => {
     const { email, cookie } = await signedUpCookie(app);

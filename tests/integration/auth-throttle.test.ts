@@ -1,7 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { type TestApp } from '../helpers/test-app.js';
+import { formAlert } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import type { AuthLimits } from '../../src/auth/throttle.js';
@@ -45,10 +47,6 @@ function newAddress(): string {
   return `203.0.113.${counter}`;
 }
 
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
-
 /** Posts a form as a browser behind the proxy at `address` would, timing the POST alone. */
 async function post(app: TestApp, path: string, fields: Record<string, string>, address?: string): Promise<Answer> {
   const client = app.client();
@@ -68,16 +66,16 @@ const login = (app: TestApp, email: string, password: string, address?: string) 
 const register = (app: TestApp, email: string, address?: string) => post(app, '/register', { email, password: PASSWORD, confirm: PASSWORD }, address);
 
 function throttleRow(app: TestApp, key: string): ThrottleRow | undefined {
-  return app.sqlite.prepare<[string], ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?').get(key);
+  return app.db.row<ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?', key);
 }
 
 function userCount(app: TestApp, email: string): number {
-  return app.sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE email = ?').get(email)?.n ?? -1;
+  return app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE email = ?', email)?.n ?? -1;
 }
 
 /** As if the counter's current wait (not its lock) had run out. */
 function passWait(app: TestApp, key: string): void {
-  app.sqlite.prepare('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?').run(Date.now() - 1, key);
+  app.db.run('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?', Date.now() - 1, key);
 }
 
 function median(values: number[]): number {
@@ -86,14 +84,8 @@ function median(values: number[]): number {
 }
 
 describe('sign-in and registration limits (behind a trusted proxy, tight limits)', () => {
-  let app: TestApp;
 
-  before(async () => {
-    app = await startTestApp({ env: { TRUST_PROXY: 'loopback' }, tuning: { authLimits: TIGHT } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { TRUST_PROXY: 'loopback' }, tuning: { authLimits: TIGHT } });
 
   test('when an account gets wrong passwords past the free ones, then each further try waits longer, a refused one is 429 and not counted, and the right password clears the count', async () => {
     // Arrange: each try from a new address, so only the account's count is in play.
@@ -224,11 +216,12 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
   test('when housekeeping prunes counters, then only those whose window and waits are over go', async () => {
     // Arrange
     const now = Date.now();
-    const insert = app.sqlite.prepare('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)');
+    const insert = (...row: [string, number, number, number, number]) =>
+      app.db.run('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)', ...row);
     const old = now - 61 * MINUTE_MS;
-    insert.run('login-account:stale@example.test', 2, old, 0, 0);
-    insert.run('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
-    insert.run('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
+    insert('login-account:stale@example.test', 2, old, 0, 0);
+    insert('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
+    insert('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
 
     // Act
     await pruneThrottles(app.runtime.database.db, TIGHT, now);
@@ -247,14 +240,8 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
 });
 
 describe('sign-in without a trusted proxy (default settings)', () => {
-  let app: TestApp;
 
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a client sends its own X-Forwarded-For, then it is ignored and the connection address is counted', async () => {
     // Act

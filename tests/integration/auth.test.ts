@@ -1,7 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type SQLite from 'better-sqlite3';
-import { startTestApp, reportIdFrom, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom } from '../helpers/test-app.js';
+import { formAlert, sidOf, sessionRow, assertSignedInAs, assertSignedOut } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { cspDirectives } from '../helpers/headers.js';
 
@@ -9,17 +10,7 @@ const COOKIE = 'hash_report.sid';
 const PASSWORD = 'Correct-Horse-Battery-42';
 const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
-let app: TestApp;
-let sqlite: SQLite.Database;
-
-before(async () => {
-  app = await startTestApp();
-  sqlite = app.sqlite;
-});
-
-after(async () => {
-  await app.stop();
-});
+const app = appSuite();
 
 // ------------------------------------------------------------------ helpers
 
@@ -50,31 +41,12 @@ function inputValue(html: string, id: string): string | undefined {
   return /\bvalue="([^"]*)"/.exec(input)?.[1];
 }
 
-/** The text of the form's alert box, if any. */
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
-
-/** The session id inside a signed express-session cookie value ("s:<sid>.<signature>", URL-encoded). */
-function sidOf(cookieValue: string | undefined): string {
-  assert.ok(cookieValue, 'no session cookie');
-  const raw = decodeURIComponent(cookieValue);
-  assert.ok(raw.startsWith('s:'), `not a signed cookie: ${raw}`);
-  return raw.slice(2, raw.lastIndexOf('.'));
-}
-
-function sessionRow(sid: string): { sess: string; expires: number } | undefined {
-  return sqlite.prepare<[string], { sess: string; expires: number }>('SELECT sess, expires FROM sessions WHERE sid = ?').get(sid);
-}
-
 function userRow(email: string): { id: number; email: string; password_hash: string } | undefined {
-  return sqlite
-    .prepare<[string], { id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?')
-    .get(email);
+  return app.db.row<{ id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?', email);
 }
 
 function reportCount(userId: number): number {
-  return sqlite.prepare<[number], { n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?').get(userId)?.n ?? -1;
+  return app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId)?.n ?? -1;
 }
 
 /** The session cookie as a Set-Cookie line, split into its attributes. */
@@ -94,18 +66,6 @@ async function signedUp(password = PASSWORD): Promise<{ client: HttpClient; emai
   const response = await client.register(email, password);
   assert.equal(response.status, 303, 'registration failed');
   return { client, email };
-}
-
-async function assertSignedInAs(client: HttpClient, email: string): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 200);
-  assert.ok(page.html.includes(email), 'the report list does not show the signed-in email');
-}
-
-async function assertSignedOut(client: HttpClient): Promise<void> {
-  const page = await client.get('/reports');
-  assert.equal(page.status, 303);
-  assert.equal(page.headers.get('location'), '/login?next=%2Freports');
 }
 
 function assertFormExpired(response: Response & { html: string }): void {
@@ -214,7 +174,7 @@ describe('registration', () => {
     assert.match(formAlert(response.html) ?? '', /already exists/);
     assert.equal(inputValue(response.html, 'email'), shouted);
     assert.ok(!response.html.includes(secret));
-    const n = sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM users WHERE lower(email) = ?').get(email.toLowerCase())?.n;
+    const n = app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE lower(email) = ?', email.toLowerCase())?.n;
     assert.equal(n, 1);
   });
 
@@ -302,11 +262,11 @@ describe('sessions', () => {
     assert.equal(response.status, 303);
     const afterLogin = client.cookie(COOKIE);
     assert.notEqual(sidOf(afterLogin), sidOf(before), 'the session id did not change on login (session fixation)');
-    const row = sessionRow(sidOf(afterLogin));
+    const row = sessionRow(app, sidOf(afterLogin));
     assert.ok(row, 'no session row in SQLite after login');
     assert.equal((JSON.parse(row.sess) as { userId?: number }).userId, userRow(email)?.id);
     assert.ok(row.expires > Date.now());
-    assert.equal(sessionRow(sidOf(before)), undefined, 'the pre-login session still exists');
+    assert.equal(sessionRow(app, sidOf(before)), undefined, 'the pre-login session still exists');
   });
 
   it('when a session id is planted before login, then it does not authenticate after the victim logs in', async () => {
@@ -345,11 +305,11 @@ describe('sessions', () => {
     await assertSignedInAs(client, email);
     const cookie = client.cookie(COOKIE);
     const sid = sidOf(cookie);
-    assert.ok(sessionRow(sid));
+    assert.ok(sessionRow(app, sid));
     const response = await client.postForm('/logout', {}, '/reports');
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/login');
-    assert.equal(sessionRow(sid), undefined, 'the session row survived logout');
+    assert.equal(sessionRow(app, sid), undefined, 'the session row survived logout');
     assert.equal(client.cookie(COOKIE), undefined, 'the cookie was not cleared');
     const replay = await getWithCookie('/reports', cookie ?? '');
     assert.equal(replay.status, 303);
@@ -411,7 +371,7 @@ describe('CSRF', () => {
     const sid = sidOf(client.cookie(COOKIE));
     for (const token of [undefined, 'wrong-token']) {
       assertFormExpired(await rawPost(client, '/logout', token ? { _csrf: token } : {}));
-      assert.ok(sessionRow(sid), 'the session was destroyed');
+      assert.ok(sessionRow(app, sid), 'the session was destroyed');
       await assertSignedInAs(client, email);
     }
   });
@@ -427,7 +387,7 @@ describe('CSRF', () => {
   it('when POST /reports/:id/delete has no token or a wrong one, then 403 "Form expired" and the report is kept', async () => {
     const { client } = await signedUp();
     const id = reportIdFrom(await client.upload({ hashes: MD5 }));
-    const exists = () => sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM reports WHERE id = ?').get(id)?.n;
+    const exists = () => app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE id = ?', id)?.n;
     for (const token of [undefined, 'wrong-token']) {
       assertFormExpired(await rawPost(client, `/reports/${id}/delete`, token ? { _csrf: token } : {}));
       assert.equal(exists(), 1, 'the report was deleted without a valid token');

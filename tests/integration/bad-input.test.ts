@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportIdFrom, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn } from '../helpers/factories.js';
 import { multipartBody, postRaw, type Part } from '../helpers/multipart.js';
@@ -80,26 +81,26 @@ function listing(root: string, withStat: boolean): string[] {
 // ------------------------------------------------------------------ the corpus
 
 describe('the bad-input corpus sent to POST /reports', () => {
-  let app: TestApp;
   let client: HttpClient;
   let token: string;
   let privateTmp: string;
   const savedTmpdir = process.env.TMPDIR;
-  const count = (table: string) => app.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
+  const app = appSuite(() => {
+    privateTmp = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    process.env.TMPDIR = privateTmp;
+    return { env: { MAX_UPLOAD_MB: String(maxUploadMb) } };
+  });
+  const count = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? -1;
   // The repo: names only, as others may edit files in it meanwhile. The temp dir is this file's own
   // (os.tmpdir() follows TMPDIR), and holds the app's database directory: there, sizes and times count too.
   const snapshot = () => ({ repo: listing(REPO_ROOT, false), tmp: listing(privateTmp, true) });
 
   before(async () => {
-    privateTmp = mkdtempSync(join(tmpdir(), 'bad-input-'));
-    process.env.TMPDIR = privateTmp;
-    app = await startTestApp({ env: { MAX_UPLOAD_MB: String(maxUploadMb) } });
     client = await signedIn(app);
     await client.get('/reports/new');
     token = client.csrfToken();
   });
   after(async () => {
-    await app?.stop();
     if (savedTmpdir === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = savedTmpdir;
     rmSync(privateTmp, { recursive: true, force: true });

@@ -1,19 +1,19 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
 
 describe('the connector inside the app', () => {
-  let app: TestApp;
   let root: string;
   let connector: { folder: string; outputFolder: string };
   const owner = uniqueEmail('connector-owner');
 
-  before(async () => {
+  const app = appSuite(() => {
     root = mkdtempSync(join(tmpdir(), 'hash-report-connector-app-'));
     connector = { folder: join(root, 'in'), outputFolder: join(root, 'out') };
     mkdirSync(connector.folder);
@@ -25,10 +25,9 @@ describe('the connector inside the app', () => {
         connectors: [{ name: 'drop', folder: 'in', ownerEmail: owner, intervalSeconds: 0.1, outputFolder: 'out', settleSeconds: 0.05, emailOnCompletion: true }],
       }),
     );
-    app = await startTestApp({ env: { CONNECTORS_FILE: file }, mail: true });
+    return { env: { CONNECTORS_FILE: file }, mail: true };
   });
   after(async () => {
-    await app?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
 
@@ -28,14 +29,12 @@ async function run(command: string, args: string[], env: Record<string, string>)
 const connectorOnce = (env: Record<string, string>) => run('npm', ['run', '--silent', 'connector', '--', '--once'], env);
 
 describe('npm run connector, a process of its own', () => {
-  let app: TestApp;
   let dir: string;
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     dir = mkdtempSync(join(tmpdir(), 'hash-report-connector-cli-'));
   });
   after(async () => {
-    await app?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

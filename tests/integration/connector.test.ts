@@ -1,11 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
 import type { ConnectorDeps } from '../../src/connector/connector-deps.js';
@@ -16,15 +17,11 @@ import { readWhole, settleFiles } from '../../src/connector/folder-files.js';
 const fixture = (name: string) => new URL(`../fixtures/bad-input/${name}`, import.meta.url);
 
 describe('the watched-folder connector, one pass at a time', () => {
-  let app: TestApp;
   const roots: string[] = [];
   let count = 0;
 
-  before(async () => {
-    app = await startTestApp();
-  });
+  const app = appSuite();
   after(async () => {
-    await app?.stop();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
   });
 

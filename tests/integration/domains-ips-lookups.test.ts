@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportStatus, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { signedIn, uploadHashes } from '../helpers/factories.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
@@ -17,13 +18,7 @@ async function rowsOf(app: TestApp, reportId: string) {
 }
 
 describe('domains and IP addresses through the lookup pipeline (real VirusTotal captures on the fake)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a mixed list is uploaded, then each domain and IP is looked up once at its own endpoint and gets its verdict by reputation', async () => {
     // Arrange
@@ -103,13 +98,7 @@ describe('domains and IP addresses through the lookup pipeline (real VirusTotal 
 });
 
 describe('the verdict thresholds for domains and IPs are settings', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE: '1000', VERDICT_REPUTATION_SUSPICIOUS_BELOW: '-100' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE: '1000', VERDICT_REPUTATION_SUSPICIOUS_BELOW: '-100' } });
 
   test('when "not suspicious above" is raised over google.com\'s reputation, then its one malicious engine makes it suspicious', async () => {
     const analyst = await signedIn(app);

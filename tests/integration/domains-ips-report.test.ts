@@ -3,9 +3,11 @@
  * serves the real domain and IP answers in tests/fixtures/virustotal, and the report as the analyst
  * sees it: the report page, each row's page, the exports, the search and the copied list of values.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { tableRows, textOf, engineRows, shownLines, itemLinks } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, uploadHashes } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
@@ -23,30 +25,14 @@ const LINES = [
   'not a value at all', //               7: invalid
 ];
 
-/** The rows of the report page's item table. */
-const tableRows = (html: string) => [...(/<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '').matchAll(/<tr[\s\S]*?<\/tr>/g)].map((m) => m[0]);
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim();
-const engineRows = (html: string) => [...html.matchAll(/<tr class="c-([^"]*)">\s*<td>([^<]*)<\/td>/g)].map((m) => ({ category: m[1]!, engine: m[2]! }));
-const shownLines = (html: string) => [...html.matchAll(/<tr class="v-[^"]*">\s*<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
-
-/** Row page links by input, as the report page links them. */
-async function itemLinks(client: HttpClient, reportId: string): Promise<Map<string, string>> {
-  const page = await client.get(`/reports/${reportId}`);
-  return new Map([...page.html.matchAll(/<a href="(\/reports\/[^/"]+\/items\/\d+)">([^<]*)<\/a>/g)].map((m) => [m[2]!, m[1]!]));
-}
-
 describe('a list of hashes, domains and IP addresses', () => {
-  let app: TestApp;
   let client: HttpClient;
   let id: string;
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     client = await signedIn(app);
     id = await uploadHashes(client, LINES, 'Mixed indicators');
     await waitForCompletion(client, id);
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when the report completes, then its JSON export carries each row\'s type, value, verdict and the domain and IP facts', async () => {

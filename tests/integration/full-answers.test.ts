@@ -1,30 +1,23 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const DAY_MS = 86_400_000;
 
 describe("VirusTotal's whole answer", () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   /** The stored answer behind a report's row for `hash`, unzipped, or null. */
   function storedAnswer(reportId: string, hash: string): Record<string, unknown> | null {
-    const row = app.sqlite
-      .prepare('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?')
-      .get(reportId, hash) as { body: Buffer } | undefined;
+    const row = app.db.row('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?', reportId, hash) as { body: Buffer } | undefined;
     return row ? (JSON.parse(gunzipSync(row.body).toString('utf8')) as Record<string, unknown>) : null;
   }
 
-  const answers = () => (app.sqlite.prepare('SELECT count(*) AS n FROM vt_answers').get() as { n: number }).n;
+  const answers = () => (app.db.row('SELECT count(*) AS n FROM vt_answers') as { n: number }).n;
 
   test('when a file is looked up, then its report keeps the whole answer, through cache eviction, until the report is deleted', async () => {
     // Arrange

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { cspDirectives } from '../helpers/headers.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
-
 
 /** Every line the app logs, parsed. */
 function capturedLogger() {
@@ -25,13 +24,7 @@ function capturedLogger() {
 }
 
 describe('headers on every page', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when pages are served, then the CSP forbids inline code everywhere and the other helmet defaults are on', async () => {
     // Arrange
@@ -105,27 +98,20 @@ describe('views hold no inline code', () => {
 });
 
 describe('an unexpected error in production', () => {
-  let app: TestApp;
   const captured = capturedLogger();
-  before(async () => {
-    app = await startTestApp({ env: { NODE_ENV: 'production' }, tuning: { logger: captured.logger } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { NODE_ENV: 'production' }, tuning: { logger: captured.logger } });
 
   test('when a page fails inside, then the user sees a plain page with a reference, and the log has the error under that reference', async () => {
     // Arrange: a table the report list needs goes missing, as a broken deployment might
     const owner = await signedIn(app);
-    const { sqlite } = app;
-    sqlite.exec('ALTER TABLE reports RENAME TO reports_hidden');
+    app.db.run('ALTER TABLE reports RENAME TO reports_hidden');
 
     // Act
     let page: Awaited<ReturnType<typeof owner.get>>;
     try {
       page = await owner.get('/reports');
     } finally {
-      sqlite.exec('ALTER TABLE reports_hidden RENAME TO reports');
+      app.db.run('ALTER TABLE reports_hidden RENAME TO reports');
     }
 
     // Assert

@@ -1,11 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Kysely, SqliteDialect } from 'kysely';
 import { openDatabase } from '../../src/shared/database.js';
 import type { Database } from '../../src/shared/schema.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { healthRoutes, type HealthDeps } from '../../src/web/health.js';
 
 interface Health {
@@ -21,13 +21,7 @@ async function getHealth(app: { url: string }) {
 }
 
 describe('GET /healthz on a running app with a key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when probed without a session, then it answers 200 with database, pool and lookups all fine', async () => {
     // Act
@@ -42,8 +36,7 @@ describe('GET /healthz on a running app with a key', () => {
 
   test('when probed, then no session is created and no cookie is set', async () => {
     // Arrange
-    const sqlite = app.sqlite;
-    const sessionsBefore = sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()?.n;
+    const sessionsBefore = app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n;
 
     // Act
     const { response } = await getHealth(app);
@@ -51,18 +44,12 @@ describe('GET /healthz on a running app with a key', () => {
     // Assert
     assert.equal(response.headers.get('set-cookie'), null);
     assert.deepEqual(response.headers.getSetCookie(), []);
-    assert.equal(sqlite.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions').get()?.n, sessionsBefore);
+    assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n, sessionsBefore);
   });
 });
 
 describe('GET /healthz on an install without a VirusTotal key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ noKey: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ noKey: true });
 
   test('when probed, then it is healthy (200) and says lookups are paused for want of a key', async () => {
     // Act

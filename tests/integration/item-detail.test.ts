@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { evictExpiredCache } from '../../src/lookups/cache-eviction.js';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { itemLinks } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
-import type { HttpClient } from '../helpers/http-client.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const EICAR_SHA256 = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
 
-/** Report row ids by input, as the report page links them. */
-async function itemLinks(client: HttpClient, reportId: string): Promise<Map<string, string>> {
-  const page = await client.get(`/reports/${reportId}`);
-  const links = new Map<string, string>();
-  for (const m of page.html.matchAll(/<a href="(\/reports\/[^/"]+\/items\/\d+)">([^<]*)<\/a>/g)) links.set(m[2]!, m[1]!);
-  return links;
-}
-
 const engineRows = (html: string) => [...html.matchAll(/<tr class="c-[^"]*">\s*<td>([^<]*)<\/td>/g)].map((m) => m[1]!);
 
 describe('the per-hash page', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a found file is opened from its report, then every engine and the file facts from the real answer are shown, detections first', async () => {
     // Arrange

@@ -1,6 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, startTestApp, waitForCompletion, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { assertRowMatchesFake, fileKey } from '../helpers/fake-answers.js';
 import type { FaultKind } from '../../scripts/vt-simulator/simulator.js';
@@ -34,8 +35,7 @@ const unseenHashes = (n: number) => Array.from({ length: n }, (_, i) => hex([16,
  * The fake and the app agree on 60 a "minute" of 1 s, so any 429 would be the app's own doing. A
  * run of failures may trip the circuit breaker; its probe comes in 100 ms, not 30 s, to keep this quick.
  */
-const startFaultyApp = (lookupTimeoutMs = 300) =>
-  startTestApp({
+const faultyApp = (lookupTimeoutMs = 300): TestAppOptions => ({
     generate: true,
     simKey: { perMinute: 60, perDay: 100_000 },
     minuteMs: 1000,
@@ -44,14 +44,8 @@ const startFaultyApp = (lookupTimeoutMs = 300) =>
   });
 
 describe('VirusTotal failing at random', () => {
-  let app: TestApp;
-  before(async () => {
-    // Real answers must not be taken for timeouts on a busy machine: each would be asked twice.
-    app = await startFaultyApp(1500);
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // Real answers must not be taken for timeouts on a busy machine: each would be asked twice.
+  const app = appSuite(faultyApp(1500));
 
   test('when a fifth of all calls fail in mixed ways, then every report completes with each row answered once or failed with its reason, and no 429', async () => {
     // Arrange
@@ -95,7 +89,7 @@ describe('VirusTotal failing one way every time', () => {
   for (const [kind, reason] of Object.entries(REASONS)) {
     test(`when every try of a lookup gets fault '${kind}', then its row is an error that says so`, async (t) => {
       // Arrange
-      const app = await startFaultyApp();
+      const app = await startTestApp(faultyApp());
       t.after(() => app.stop());
       const client = await signedIn(app);
       const file = newFile(app.sim);

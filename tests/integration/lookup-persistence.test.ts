@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { exportJson, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { exportJson, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { startChildApp } from '../helpers/child-app.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
@@ -243,7 +243,7 @@ describe('a result that cannot be stored', () => {
     // Act
     const id = await uploadHashes(client, [file.sha256]);
     await waitFor(async () => app.sim.callsFor(file.sha256) === 1, 'the first lookup');
-    await sleep(300);
+    await appIdle(app);
     const whileBroken = await reportStatus(client, id);
     operator.exec('DROP TRIGGER refuse_cache');
     operator.close();

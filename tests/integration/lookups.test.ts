@@ -1,18 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, reportStatus, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
 const bannerOf = (html: string) => /<div class="banner banner-[a-z_]+" role="status">([\s\S]*?)<\/div>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
 
 describe('the shared cache and single flight', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when user B uploads a hash user A already looked up, then B\'s report is completed at upload from the cache', async () => {
     // Arrange
@@ -136,14 +131,8 @@ describe('the shared cache and single flight', () => {
 });
 
 describe('transient failures', () => {
-  let app: TestApp;
-  before(async () => {
-    // A short per-request timeout so a hung request counts as a failure quickly.
-    app = await startTestApp({ tuning: { lookupTimeoutMs: 400 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // A short per-request timeout so a hung request counts as a failure quickly.
+  const app = appSuite({ tuning: { lookupTimeoutMs: 400 } });
 
   test('when VirusTotal answers 503 on every try, then the row becomes an error naming 503 after exactly 3 calls', async () => {
     // Arrange
@@ -250,14 +239,8 @@ describe('transient failures', () => {
 });
 
 describe('VirusTotal\'s quota', () => {
-  let app: TestApp;
-  before(async () => {
-    // The app believes it may send 10 a "minute"; the fake allows 2.
-    app = await startTestApp({ simKey: { perMinute: 2, perDay: 10_000 }, minuteMs: 1000, env: { VT_RATE_PER_MINUTE: '10' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // The app believes it may send 10 a "minute"; the fake allows 2.
+  const app = appSuite({ simKey: { perMinute: 2, perDay: 10_000 }, minuteMs: 1000, env: { VT_RATE_PER_MINUTE: '10' } });
 
   test('when VirusTotal answers 429, then lookups pause, no row becomes an error, and all complete once the window frees', async () => {
     // Arrange
@@ -308,13 +291,7 @@ describe('VirusTotal\'s quota', () => {
 });
 
 describe('the app\'s own rate limiter', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ minuteMs: 1000, env: { VT_RATE_PER_MINUTE: '3' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ minuteMs: 1000, env: { VT_RATE_PER_MINUTE: '3' } });
 
   test('when more hashes are queued than the per-minute rate, then no window holds more calls than the rate and VirusTotal never says 429', async () => {
     // Arrange
@@ -338,13 +315,7 @@ describe('the app\'s own rate limiter', () => {
 });
 
 describe('a wrong API key', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { VT_API_KEY: 'a-key-virustotal-never-issued' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { VT_API_KEY: 'a-key-virustotal-never-issued' } });
 
   test('when VirusTotal refuses the key, then lookups pause after the first 401, rows stay pending and the pages say why', async () => {
     // Arrange
@@ -358,7 +329,7 @@ describe('a wrong API key', () => {
       return s.paused ? s : null;
     }, 'the wrong key to pause lookups', 5000);
     const second = await uploadHashes(client, [hex(16), hex(32)]);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${second}`);
 
     // Assert
@@ -376,13 +347,7 @@ describe('a wrong API key', () => {
 });
 
 describe('a wrong API key, retried', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { VT_API_KEY: 'a-key-virustotal-never-issued' }, tuning: { authRetryMs: 600 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { VT_API_KEY: 'a-key-virustotal-never-issued' }, tuning: { authRetryMs: 600 } });
 
   test('when the pause for a refused key ends, then a single probe asks VirusTotal again, not every queued hash', async () => {
     // Arrange
@@ -393,7 +358,7 @@ describe('a wrong API key, retried', () => {
 
     // Act
     await waitFor(async () => app.sim.calls.length >= 2, 'the probe after the pause', 5000);
-    await sleep(300);
+    await appIdle(app);
 
     // Assert
     assert.equal(app.sim.calls.length, 2, `calls: ${app.sim.calls.map((c) => c.status).join(', ')}`);
@@ -405,13 +370,7 @@ describe('a wrong API key, retried', () => {
 });
 
 describe('no API key at all', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ noKey: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ noKey: true });
 
   test('when no VT_API_KEY is set, then uploads are accepted, rows wait, every page says so, and VirusTotal is never called', async () => {
     // Arrange
@@ -420,7 +379,7 @@ describe('no API key at all', () => {
 
     // Act
     const id = await uploadHashes(client, [file.md5, hex(20), 'not a hash']);
-    await sleep(300);
+    await appIdle(app);
     const status = await reportStatus(client, id);
     const reportPage = await client.get(`/reports/${id}`);
     const newPage = await client.get('/reports/new');

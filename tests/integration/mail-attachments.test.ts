@@ -1,7 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { mailsTo, recipient } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
 import { pdfPages } from '../helpers/pdf-text.js';
@@ -10,8 +12,6 @@ import { pdfPages } from '../helpers/pdf-text.js';
 const LIMIT_MB = '0.002';
 const FAKE_PDF = Buffer.from('%PDF-1.4\n% not a real report, a stand-in for the PDF renderer\n%%EOF\n');
 const APP_URL = 'http://reports.example.test';
-
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
 
 interface Sent {
   id: string;
@@ -31,33 +31,27 @@ async function reportEmail(app: TestApp, attachment: string, files: number, name
   const hashes = Array.from({ length: files }, () => newFile(app.sim).sha256);
   const id = reportIdFrom(await client.upload({ hashes: hashes.join('\n'), name, notify: true }));
   await waitForCompletion(client, id);
-  const mails = () => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
+  const mails = () => mailsTo(app, email);
   const [mail] = await waitFor(async () => (mails().length > 0 ? mails() : null), `the email for ${name}`, 5000);
   assert.ok(mail);
   return { id, mail, client };
 }
 
 describe('report files attached to the completion email', () => {
-  let app: TestApp;
   let pdfFails = false;
   const pdfCalls: string[] = [];
 
-  before(async () => {
-    app = await startTestApp({
-      mail: true,
-      env: { MAIL_ATTACHMENT_MAX_MB: LIMIT_MB },
-      tuning: {
-        // The shape reports/report-pdf.ts renderReportPdf will have.
-        renderPdf: async (_db, reportId) => {
-          pdfCalls.push(reportId);
-          if (pdfFails) throw new Error('the PDF renderer broke');
-          return FAKE_PDF;
-        },
+  const app = appSuite({
+    mail: true,
+    env: { MAIL_ATTACHMENT_MAX_MB: LIMIT_MB },
+    tuning: {
+      // The shape reports/report-pdf.ts renderReportPdf will have.
+      renderPdf: async (_db, reportId) => {
+        pdfCalls.push(reportId);
+        if (pdfFails) throw new Error('the PDF renderer broke');
+        return FAKE_PDF;
       },
-    });
-  });
-  after(async () => {
-    await app?.stop();
+    },
   });
 
   test('when the user chose CSV, then the email carries the report\'s CSV export byte for byte, under the download\'s file name', async () => {
@@ -142,13 +136,7 @@ describe('report files attached to the completion email', () => {
 });
 
 describe('the real PDF attached to the completion email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   test('when the user chose PDF, then the email carries the report as a PDF a reader can open, with its name, owner and rows', async () => {
     // Act

@@ -1,28 +1,17 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, reportStatus, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { mailsTo } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, sleep } from '../helpers/factories.js';
+import { hex, newFile, signedIn } from '../helpers/factories.js';
 
 const NOTIFY_LABEL = 'Email me when the report is ready';
-
-const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
-
-function mailsTo(app: TestApp, email: string): ParsedMail[] {
-  return app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
-}
 
 const emailStatusOf = (html: string) => /<p class="email-status[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/\s+/g, ' ').trim() ?? null;
 
 describe('the report-ready email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true });
 
   test('when mail is configured, then the upload form offers the email checkbox', async () => {
     // Arrange
@@ -49,7 +38,7 @@ describe('the report-ready email', () => {
     const id = reportIdFrom(response);
     await waitForCompletion(client, id);
     const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email', 5000);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -101,7 +90,7 @@ describe('the report-ready email', () => {
     // Act
     const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'No email please' }));
     await waitForCompletion(client, id);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -120,7 +109,7 @@ describe('the report-ready email', () => {
     const id = reportIdFrom(await client.upload({ hashes: file.sha256, name: 'Retry me', notify: true }));
     await waitForCompletion(client, id);
     await waitFor(async () => mailsTo(app, email).length > 0, 'the retried email', 5000);
-    await sleep(300);
+    await appIdle(app);
     const page = await client.get(`/reports/${id}`);
 
     // Assert
@@ -130,13 +119,7 @@ describe('the report-ready email', () => {
 });
 
 describe('the report-ready email when SMTP keeps failing', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, tuning: { emailMaxAttempts: 3, emailRetryBaseMs: 50 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true, tuning: { emailMaxAttempts: 3, emailRetryBaseMs: 50 } });
 
   test('when every send fails, then the report is completed and its page shows the email failure', async () => {
     // Arrange
@@ -163,13 +146,7 @@ describe('the report-ready email when SMTP keeps failing', () => {
 });
 
 describe('no mail server configured', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when SMTP_URL is unset, then the upload form has no email checkbox', async () => {
     // Arrange
@@ -186,13 +163,7 @@ describe('no mail server configured', () => {
 });
 
 describe('an email made due by another process (the connector run from cron)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, tuning: { emailPollMs: 200 } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ mail: true, tuning: { emailPollMs: 200 } });
 
   test('when another connection to the database marks a report\'s email due, then the app sends it without being woken', async () => {
     // Arrange: a finished report of a user, no email asked for at upload.
@@ -201,7 +172,7 @@ describe('an email made due by another process (the connector run from cron)', (
     const response = await client.upload({ hashes: newFile(app.sim).md5, name: 'made elsewhere' });
     const id = reportIdFrom(response);
     await waitForCompletion(client, id);
-    await sleep(300);
+    await appIdle(app);
     assert.equal(mailsTo(app, email).length, 0);
 
     // Act: a second connection, as the standalone connector process has, makes its email due.

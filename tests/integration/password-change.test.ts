@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import argon2 from 'argon2';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
+import { formAlert, sessionRow, sidOf } from '../helpers/page.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hashPassword } from '../../src/auth/password.js';
 
@@ -15,35 +16,12 @@ interface UserRow {
   password_changed_at: number | null;
 }
 
-let app: TestApp;
-
-before(async () => {
-  app = await startTestApp();
-});
-after(async () => {
-  await app?.stop();
-});
-
-const sqlite = () => app.sqlite;
+const app = appSuite();
 
 function userRow(email: string): UserRow {
-  const row = sqlite().prepare<[string], UserRow>('SELECT id, password_hash, password_changed_at FROM users WHERE email = ?').get(email);
+  const row = app.db.row<UserRow>('SELECT id, password_hash, password_changed_at FROM users WHERE email = ?', email);
   assert.ok(row, `no user ${email}`);
   return row;
-}
-
-function sidOf(client: HttpClient): string {
-  const raw = decodeURIComponent(client.cookie(COOKIE) ?? '');
-  assert.ok(raw.startsWith('s:'), 'no signed session cookie');
-  return raw.slice(2, raw.lastIndexOf('.'));
-}
-
-function sessionRow(sid: string): { sid: string; sess: string; expires: number } | undefined {
-  return sqlite().prepare<[string], { sid: string; sess: string; expires: number }>('SELECT * FROM sessions WHERE sid = ?').get(sid);
-}
-
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
 }
 
 /** Two browsers signed in as one new user: A registered, B logged in. */
@@ -82,7 +60,7 @@ describe('changing the password on /settings', () => {
   test('when user A changes the password, then B is signed out, A stays signed in under a new session id, and only the new password works', async () => {
     // Arrange
     const { email, a, b } = await twoSessions();
-    const [aSid, bSid] = [sidOf(a), sidOf(b)];
+    const [aSid, bSid] = [sidOf(a.cookie(COOKIE)), sidOf(b.cookie(COOKIE))];
     const before = userRow(email);
 
     // Act
@@ -91,9 +69,9 @@ describe('changing the password on /settings', () => {
     // Assert: A is told, under a new session id, and the old ones are gone from the store.
     assert.equal(response.status, 303, response.html.slice(0, 300));
     assert.equal(response.headers.get('location'), '/settings?password=changed');
-    assert.notEqual(sidOf(a), aSid, 'the session id did not change');
-    assert.equal(sessionRow(aSid), undefined);
-    assert.equal(sessionRow(bSid), undefined);
+    assert.notEqual(sidOf(a.cookie(COOKIE)), aSid, 'the session id did not change');
+    assert.equal(sessionRow(app, aSid), undefined);
+    assert.equal(sessionRow(app, bSid), undefined);
     const page = await a.get(response.headers.get('location') ?? '');
     assert.equal(page.status, 200);
     assert.match(page.html, /<p class="notice" role="status">Your password was changed\. Everywhere else you were signed in, you are now signed out\.<\/p>/);
@@ -113,12 +91,12 @@ describe('changing the password on /settings', () => {
   test('when a session from before the change is written back (a request in flight), then it still does not authenticate', async () => {
     // Arrange: keep B's stored session as it was before the change.
     const { a, b } = await twoSessions();
-    const saved = sessionRow(sidOf(b));
+    const saved = sessionRow(app, sidOf(b.cookie(COOKIE)));
     assert.ok(saved);
 
     // Act
     assert.equal((await changePassword(a)).status, 303);
-    sqlite().prepare('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)').run(saved.sid, saved.sess, saved.expires);
+    app.db.run('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)', saved.sid, saved.sess, saved.expires);
 
     // Assert
     const bounce = await b.get('/reports');
@@ -196,7 +174,7 @@ describe('argon2 parameters on sign-in', () => {
     const email = uniqueEmail('rehash');
     assert.equal((await app.client().register(email, PASSWORD)).status, 303);
     const weak = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    sqlite().prepare('UPDATE users SET password_hash = ? WHERE email = ?').run(weak, email);
+    app.db.run('UPDATE users SET password_hash = ? WHERE email = ?', weak, email);
     const params = (hash: string) => hash.split('$').slice(1, 4).join('$');
 
     // Act

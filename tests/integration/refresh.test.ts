@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
+import { reportIdFrom, waitFor, type TestApp, appIdle } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
+import { mailsTo } from '../helpers/page.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
@@ -22,7 +23,7 @@ interface Row {
 }
 
 const rows = (app: TestApp, reportId: string): Row[] =>
-  app.sqlite.prepare('SELECT * FROM report_items WHERE report_id = ? ORDER BY line').all(reportId) as Row[];
+  app.db.rows('SELECT * FROM report_items WHERE report_id = ? ORDER BY line', reportId) as Row[];
 
 function rowOf(app: TestApp, reportId: string, input: string): Row {
   const row = rows(app, reportId).find((r) => r.input === input);
@@ -32,15 +33,14 @@ function rowOf(app: TestApp, reportId: string, input: string): Row {
 
 /** Moves rows' fetch times (and, with `cache`, their cache entries') `ms` into the past. */
 function age(app: TestApp, reportId: string, inputs: string[], ms: number, options: { cache: boolean }): void {
-  const { sqlite } = app;
   const marks = inputs.map(() => '?').join(', ');
-  sqlite.prepare(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`).run(ms, reportId, ...inputs);
+  app.db.run(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`, ms, reportId, ...inputs);
   if (!options.cache) return;
-  sqlite.prepare(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`).run(ms, ...inputs);
+  app.db.run(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`, ms, ...inputs);
 }
 
 const stateOf = (app: TestApp, reportId: string) =>
-  (app.sqlite.prepare('SELECT state FROM reports WHERE id = ?').get(reportId) as { state: string } | undefined)?.state;
+  (app.db.row('SELECT state FROM reports WHERE id = ?', reportId) as { state: string } | undefined)?.state;
 
 async function waitForCompleted(app: TestApp, reportId: string, timeoutMs = 15_000): Promise<void> {
   await waitFor(async () => stateOf(app, reportId) === 'completed', `report ${reportId} to complete`, timeoutMs);
@@ -60,13 +60,7 @@ function etaOf(html: string): number {
 }
 
 describe('refresh, force refresh and re-run', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: TTL_ENV });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: TTL_ENV });
 
   test('when a report has answers older than the TTL, then Refresh prices and re-asks exactly those, and they get the new answer and fetch time', async () => {
     // Arrange
@@ -280,7 +274,7 @@ describe('refresh, force refresh and re-run', () => {
 
     // Assert
     assert.notEqual(rerun, id);
-    const report = app.sqlite.prepare('SELECT name, state FROM reports WHERE id = ?').get(rerun) as { name: string; state: string };
+    const report = app.db.row('SELECT name, state FROM reports WHERE id = ?', rerun) as { name: string; state: string };
     assert.deepEqual(report, { name: `${name} (re-run)`, state: 'completed' }, 'complete at once from the cache');
     const lines = (r: string) => rows(app, r).map(({ line, input, status, verdict }) => ({ line, input, status, verdict }));
     assert.deepEqual(lines(rerun), lines(id));
@@ -298,7 +292,7 @@ describe('refresh, force refresh and re-run', () => {
     age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
     const item = rowOf(app, id, file.sha256);
     const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.id}/refresh`, `/reports/${id}/rerun`];
-    const reportCount = () => (app.sqlite.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
+    const reportCount = () => (app.db.row('SELECT count(*) AS n FROM reports') as { n: number }).n;
     const reportsBefore = reportCount();
     const mark = app.sim.calls.length;
     await other.get('/reports/new');
@@ -313,7 +307,7 @@ describe('refresh, force refresh and re-run', () => {
       forged.push(await owner.postForm(path, { _csrf: othersToken }));
       forged.push(await owner.postForm(path, { _csrf: '' }));
     }
-    await sleep(100);
+    await appIdle(app);
 
     // Assert
     assert.deepEqual(pages.map((p) => p.status), [404, 404]);
@@ -328,13 +322,7 @@ describe('refresh, force refresh and re-run', () => {
 
 describe('refresh within a small quota', () => {
   const PER_WINDOW = 4;
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ minuteMs: 1000, simKey: { perMinute: PER_WINDOW, perDay: 10_000 }, env: { ...TTL_ENV, VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '10000' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ minuteMs: 1000, simKey: { perMinute: PER_WINDOW, perDay: 10_000 }, env: { ...TTL_ENV, VT_RATE_PER_MINUTE: String(PER_WINDOW), VT_RATE_PER_DAY: '10000' } });
 
   test('when a refresh needs more calls than a window allows, then the confirm page says it takes windows and no call is refused', async () => {
     // Arrange
@@ -365,16 +353,7 @@ describe('refresh within a small quota', () => {
 });
 
 describe('refresh and the completion email', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ mail: true, env: TTL_ENV });
-  });
-  after(async () => {
-    await app?.stop();
-  });
-
-  const recipient = (mail: ParsedMail) => (mail.to && !Array.isArray(mail.to) ? mail.to.text : '');
-  const mailsTo = (email: string) => app.smtp?.messages.filter((m) => recipient(m) === email) ?? [];
+  const app = appSuite({ mail: true, env: TTL_ENV });
 
   test('when a completed report with an email is refreshed, then the email goes again only when asked for', async () => {
     // Arrange
@@ -382,22 +361,22 @@ describe('refresh and the completion email', () => {
     const client: HttpClient = await signedIn(app, email);
     const file = newFile(app.sim);
     const id = reportIdFrom(await client.upload({ hashes: file.md5, name: 'Mailed', notify: true }));
-    await waitFor(async () => mailsTo(email).length === 1, 'the first email', 10_000);
+    await waitFor(async () => mailsTo(app, email).length === 1, 'the first email', 10_000);
 
     // Act: a refresh without the box, then one with it.
     age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     const confirm = await client.get(`/reports/${id}/refresh`);
     await client.postForm(`/reports/${id}/refresh`, {});
     await waitForCompleted(app, id);
-    await sleep(300);
-    const afterQuiet = mailsTo(email).length;
+    await appIdle(app);
+    const afterQuiet = mailsTo(app, email).length;
     age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     await client.postForm(`/reports/${id}/refresh`, { notify: 'on' }, `/reports/${id}/refresh`);
-    await waitFor(async () => mailsTo(email).length === 2, 'the asked-for email', 10_000);
+    await waitFor(async () => mailsTo(app, email).length === 2, 'the asked-for email', 10_000);
 
     // Assert
     assert.match(confirm.html, /<input type="checkbox" name="notify"/);
     assert.equal(afterQuiet, 1, 'no second email unless asked for');
-    assert.equal(mailsTo(email).length, 2);
+    assert.equal(mailsTo(app, email).length, 2);
   });
 });

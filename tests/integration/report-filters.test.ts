@@ -2,22 +2,19 @@
  * Working inside a report: the verdict, search and sort filters of the report page, the downloads
  * and the hash list that follow them, and the report list's own search and status filter.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { reportStatus, waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { textOf, shownLines } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-/** The line numbers of the rows the page shows, in the order shown. */
-const shownLines = (html: string) => [...html.matchAll(/<tr class="v-[^"]*">\s*<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
-
 /** The line numbers of a CSV export's rows. */
 const csvLines = (csv: string) => csv.trimEnd().split('\r\n').slice(1).map((l) => Number(l.split(',')[0]));
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 /** The href of the pager's "Next" link, entities decoded as the browser would. */
 const nextHref = (html: string) => /<a href="([^"]*)" rel="next">/.exec(html)?.[1]?.replace(/&amp;/g, '&');
@@ -29,7 +26,6 @@ async function exportJson(client: HttpClient, path: string) {
 }
 
 describe('filters inside a report with every answered verdict', () => {
-  let app: TestApp;
   let client: HttpClient;
   let id: string;
   let firstLook: string;
@@ -37,8 +33,8 @@ describe('filters inside a report with every answered verdict', () => {
   const unknown = hex(32);
   const FORMULA = '=SUM(1+1)';
 
+  const app = appSuite();
   before(async () => {
-    app = await startTestApp();
     client = await signedIn(app);
     files = {
       m2: newFile(app.sim, { malicious: 2, meaningfulName: 'dropper.dll', lastAnalysisDate: seconds('2024-03-01T00:00:00Z') }),
@@ -55,10 +51,6 @@ describe('filters inside a report with every answered verdict', () => {
     //                                 line: 1       2          3        4        5        6          7
     id = await uploadHashes(client, [m2.md5, c1.sha256, FORMULA, m1.sha1, unknown, s1.sha256, e1.md5], 'Triage');
     await waitForCompletion(client, id);
-  });
-
-  after(async () => {
-    await app?.stop();
   });
 
   test('when each verdict is asked for, then the page shows exactly its rows and says how many match', async () => {
@@ -257,24 +249,19 @@ describe('filters inside a report with every answered verdict', () => {
 });
 
 describe('pending rows, paging and the report list', () => {
-  let app: TestApp;
   let client: HttpClient;
   let known: ReturnType<typeof newFile>;
   let completed: string;
   const tag = hex(3);
 
+  // One lookup a day: this report spends it, and later reports get `known` from the cache (under
+  // another of its hashes) while anything new waits for quota.
+  const app = appSuite({ env: { VT_RATE_PER_DAY: '1' } });
   before(async () => {
-    // One lookup a day: this report spends it, and later reports get `known` from the cache (under
-    // another of its hashes) while anything new waits for quota.
-    app = await startTestApp({ env: { VT_RATE_PER_DAY: '1' } });
     client = await signedIn(app);
     known = newFile(app.sim, { malicious: 0 });
     completed = await uploadHashes(client, [known.md5], `Nightjar ${tag} done`);
     await waitForCompletion(client, completed);
-  });
-
-  after(async () => {
-    await app?.stop();
   });
 
   test('when rows wait for quota, then the pending filter shows them and the report list tells completed, running and queued apart', async () => {

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { describe, test } from 'node:test';
+import { waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { pdfPages } from '../helpers/pdf-text.js';
 
 describe('the PDF download', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when the owner downloads the PDF of a filtered view, then it holds the title, counts and only the matching rows', async () => {
     // Arrange

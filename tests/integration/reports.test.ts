@@ -1,6 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exportJson, reportIdFrom, reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { exportJson, reportIdFrom, reportStatus, waitForCompletion } from '../helpers/test-app.js';
+import { tableRows, textOf } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
@@ -16,22 +18,8 @@ const DLL = {
   sha256: '4bc00f7d638e042da764e8648c03c0db46700599dd4f08d117e3e9e8b538519b',
 };
 
-/** The rows of the report page's item table, as text with tags removed. */
-function tableRows(html: string): string[] {
-  const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
-  return [...body.matchAll(/<tr[\s\S]*?<\/tr>/g)].map((m) => m[0]);
-}
-
-const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
-
 describe('a hash list uploaded and looked up to the end', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when a file with known, unknown, invalid, duplicate and blank lines is uploaded, then the report completes with exact counts, rows, exports and page', async () => {
     // Arrange
@@ -182,13 +170,7 @@ describe('a hash list uploaded and looked up to the end', () => {
 });
 
 describe('a report is its owner\'s alone', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp();
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite();
 
   test('when another user asks for any route of a report, then every answer is 404 and shows nothing of it', async () => {
     // Arrange
@@ -286,14 +268,8 @@ describe('a report is its owner\'s alone', () => {
 });
 
 describe('uploads that cannot be read', () => {
-  let app: TestApp;
-  before(async () => {
-    // 0.01 MB = 10,485 bytes
-    app = await startTestApp({ env: { MAX_UPLOAD_MB: '0.01' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  // 0.01 MB = 10,485 bytes
+  const app = appSuite({ env: { MAX_UPLOAD_MB: '0.01' } });
 
   /** Uploads, and checks the form came back with the message and that no report exists. */
   async function assertRefused(

@@ -5,10 +5,11 @@
  * and a browser's session (cookie and CSRF token) must get 401 there.
  */
 import { createHash } from 'node:crypto';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type SQLite from 'better-sqlite3';
-import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import type { TestDatabase } from '../helpers/test-database.js';
+import { waitForCompletion } from '../helpers/test-app.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
@@ -44,7 +45,6 @@ interface Resource {
   spare(): Promise<Record<string, string>>;
 }
 
-let app: TestApp;
 let routes: AppRoute[];
 let parties: { admin: Party; owner: Party; other: Party; anonymous: Party };
 let resources: Resource[];
@@ -53,7 +53,7 @@ let resources: Resource[];
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; id: string }> {
   const token = await createApiToken(client, name);
   const hash = createHash('sha256').update(token).digest('hex');
-  const row = app.sqlite.prepare<[string], { id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?').get(hash);
+  const row = app.db.row<{ id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?', hash);
   return { token, id: String(row?.id ?? '') };
 }
 
@@ -64,13 +64,12 @@ const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\
 
 /** The id of a report's first row, for routes about one row. */
 const firstItemId = (reportId: string): string =>
-  String(app.sqlite.prepare<[string], { id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?').get(reportId)?.id ?? '');
+  String(app.db.row<{ id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?', reportId)?.id ?? '');
 
 const userId = (email: string | null): string =>
-  String(app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email ?? '')?.id ?? '');
+  String(app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email ?? '')?.id ?? '');
 
-before(async () => {
-  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN_EMAIL } });
+const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL } }, async () => {
   routes = listRoutes(app.runtime.app);
   const admin = await signedInParty('the admin', ADMIN_EMAIL);
   const owner = await signedInParty('the owner');
@@ -140,10 +139,6 @@ before(async () => {
   ];
 });
 
-after(async () => {
-  await app?.stop();
-});
-
 const routeName = (route: AppRoute) => `${route.method} ${route.path}`;
 const withParams = () => routes.filter((r) => r.params.length > 0);
 const resourceOf = (route: AppRoute) => resources.find((r) => r.routes.test(route.path));
@@ -173,11 +168,11 @@ async function ask(party: Party, route: AppRoute, path: string): Promise<Respons
  * The database as rows, to compare before and after: every table, sessions reduced to who is signed
  * in where (their expiry rolls forward on every request), API tokens without when they were last used.
  */
-function databaseState(sqlite: SQLite.Database): Record<string, unknown[]> {
-  const tables = sqlite.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
+function databaseState(db: TestDatabase): Record<string, unknown[]> {
+  const tables = db.rows<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
   return Object.fromEntries(
     tables.map(({ name }) => {
-      const rows = sqlite.prepare(`SELECT * FROM "${name}"`).all() as Array<Record<string, unknown>>;
+      const rows = db.rows(`SELECT * FROM "${name}"`);
       if (name === 'api_tokens') return [name, rows.map(({ last_used_at: _used, ...rest }) => rest)];
       if (name !== 'sessions') return [name, rows];
       return [name, rows.map((r) => ({ sid: r.sid, userId: (JSON.parse(String(r.sess)) as { userId?: number }).userId ?? null }))];
@@ -198,8 +193,7 @@ describe('routes that take an id, enumerated from the router', () => {
   });
 
   test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages, 401 on /api without a token) with none of the data, and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app;
-    const before = databaseState(sqlite);
+    const before = databaseState(app.db);
 
     for (const route of withParams()) {
       const resource = resourceOf(route);
@@ -227,7 +221,7 @@ describe('routes that take an id, enumerated from the router', () => {
       });
     }
 
-    assert.deepEqual(databaseState(sqlite), before, 'an attempt changed the database');
+    assert.deepEqual(databaseState(app.db), before, 'an attempt changed the database');
     for (const party of Object.values(parties).filter((p) => p.email)) {
       assert.equal((await party.client.get('/reports')).status, 200, `${party.label} is still signed in`);
     }
@@ -267,7 +261,6 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
   const actorFor = (route: AppRoute) => resourceOf(route)?.holder ?? (route.path.startsWith('/admin') ? parties.admin : parties.other);
 
   test('when a signed-in user POSTs to any route without a valid token, then 403 "Form expired" and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app;
     /** What a forger has: nothing, a guess, or the valid token of a session of their own. */
     const forgeriesAgainst = async (actor: Party): Promise<Array<{ label: string; token?: string; header?: string }>> => {
       const forger = actor === parties.owner ? parties.other : parties.owner;
@@ -288,7 +281,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
       await t.test(`${routeName(route)} as ${actor.label}`, async () => {
         for (const forgery of await forgeriesAgainst(actor)) {
           // Arrange
-          const before = databaseState(sqlite);
+          const before = databaseState(app.db);
           const cookie = actor.client.cookie('hash_report.sid');
           const { fields, multipart } = validForm(route, actor);
           const form = forgery.token ? { _csrf: forgery.token, ...fields } : fields;
@@ -303,7 +296,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
           const where = `${route.method} ${path} with ${forgery.label}`;
           assert.equal(answer.status, 403, `${where}: ${answer.status} ${answer.headers.get('location') ?? ''}`);
           assert.match(answer.html, /<h1>Form expired<\/h1>/, where);
-          assert.deepEqual(databaseState(sqlite), before, `${where} changed the database`);
+          assert.deepEqual(databaseState(app.db), before, `${where} changed the database`);
           assert.equal(actor.client.cookie('hash_report.sid'), cookie, `${where} changed the session cookie`);
           assert.equal((await actor.client.get('/reports')).status, 200, `${where}: ${actor.label} is still signed in`);
         }
@@ -317,7 +310,6 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
   const PUBLIC_API = 'GET /api/v1/openapi.json';
 
   test('when a signed-in browser calls any /api route with its session cookie and a valid CSRF token but no bearer token, then 401 JSON, no cookie, and nothing changes', async (t: TestContext) => {
-    const { sqlite } = app;
     const apiRoutes = routes.filter((r) => isApi(r) && routeName(r) !== PUBLIC_API);
     assert.ok(apiRoutes.length >= 5, `only ${apiRoutes.length} API routes listed`);
     const actor = parties.owner;
@@ -328,7 +320,7 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
       const path = fillPath(route.path, resourceOf(route)?.ownTarget ?? {});
       await t.test(routeName(route), async () => {
         // Arrange
-        const before = databaseState(sqlite);
+        const before = databaseState(app.db);
         const headers = { 'x-csrf-token': csrf };
         const body = JSON.stringify({ _csrf: csrf, value: hex(16), values: [hex(16)] });
         const init: RequestInit = route.method === 'GET' ? { headers } : { method: route.method, headers: { ...headers, 'content-type': 'application/json' }, body };
@@ -340,7 +332,7 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
         assert.equal(answer.status, 401, `${route.method} ${path}`);
         assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'missing_token');
         assert.equal(answer.headers.get('set-cookie'), null, 'the API set a cookie');
-        assert.deepEqual(databaseState(sqlite), before, `${route.method} ${path} changed the database`);
+        assert.deepEqual(databaseState(app.db), before, `${route.method} ${path} changed the database`);
       });
     }
   });

@@ -1,22 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { type TestApp } from '../helpers/test-app.js';
+import { sidOf, sessionRow } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, sleep } from '../helpers/factories.js';
 
 const COOKIE = 'hash_report.sid';
 const EXPIRED = 'Your session expired; sign in again.';
-
-/** The session id inside a signed cookie value ("s:<sid>.<signature>", URL-encoded). */
-function sidOf(cookieValue: string | undefined): string {
-  assert.ok(cookieValue, 'no session cookie');
-  const raw = decodeURIComponent(cookieValue);
-  return raw.slice(2, raw.lastIndexOf('.'));
-}
-
-function sessionRow(app: TestApp, sid: string): { sess: string } | undefined {
-  return app.sqlite.prepare<[string], { sess: string }>('SELECT sess FROM sessions WHERE sid = ?').get(sid);
-}
 
 /** The session cookie's Expires, as epoch milliseconds. */
 function cookieExpires(response: Response): number {
@@ -45,13 +36,7 @@ async function assertExpiredOnNextPage(app: TestApp, client: HttpClient): Promis
 }
 
 describe('idle limit (SESSION_IDLE_MINUTES=0.02, 1.2 s)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { SESSION_IDLE_MINUTES: '0.02' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { SESSION_IDLE_MINUTES: '0.02' } });
 
   test('when a signed-in user keeps making requests inside the idle limit, then they stay signed in past it', async () => {
     // Arrange
@@ -90,13 +75,7 @@ describe('idle limit (SESSION_IDLE_MINUTES=0.02, 1.2 s)', () => {
 });
 
 describe('absolute limit (SESSION_MAX_HOURS=0.001, 3.6 s; idle limit 60 minutes)', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startTestApp({ env: { SESSION_MAX_HOURS: '0.001' } });
-  });
-  after(async () => {
-    await app?.stop();
-  });
+  const app = appSuite({ env: { SESSION_MAX_HOURS: '0.001' } });
 
   test('when a signed-in user stays active past the absolute limit, then the session ends anyway with the same message', async () => {
     // Arrange

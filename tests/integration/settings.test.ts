@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
-import { startTestApp, TEST_KEY, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
+import { formAlert, userIdOf } from '../helpers/page.js';
+import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { loadSecretBox, type SecretBox } from '../../src/shared/secret-box.js';
@@ -28,10 +30,6 @@ function saveKey(client: HttpClient, fields: Record<string, string>) {
   return client.postForm('/settings/api-key', { perMinute: '4', perDay: '500', perMonth: '', useShared: 'on', ...fields }, '/settings');
 }
 
-function formAlert(html: string): string | undefined {
-  return /<div class="alert" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1]?.trim();
-}
-
 function inputTag(html: string, id: string): string {
   const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
   assert.ok(tag, `no <input id="${id}">`);
@@ -39,24 +37,18 @@ function inputTag(html: string, id: string): string {
 }
 
 describe('a personal VirusTotal key on /settings', () => {
-  let app: TestApp;
   let box: SecretBox;
   const logLines: string[] = [];
+  // Every log line is kept, at the most verbose level, to show the key never reaches them.
+  const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+  const app = appSuite({ tuning: { logger } });
 
-  const userId = (email: string) =>
-    app.sqlite.prepare<[string], { id: number }>('SELECT id FROM users WHERE email = ?').get(email)?.id ?? -1;
   const keyRow = (id: number) =>
-    app.sqlite.prepare<[number], KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?').get(id);
+    app.db.row<KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?', id);
 
-  before(async () => {
-    // Every log line is kept, at the most verbose level, to show the key never reaches them.
-    const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-    app = await startTestApp({ tuning: { logger } });
+  before(() => {
     // No SECRET_KEY in the test environment: the app generated its key into a file beside the database.
     box = loadSecretBox({ secretKey: undefined, secretKeyFile: join(dirname(app.databasePath), 'secret.key') });
-  });
-  after(async () => {
-    await app?.stop();
   });
 
   test('when an anonymous visitor opens /settings, then they are sent to the login form', async () => {
@@ -106,7 +98,7 @@ describe('a personal VirusTotal key on /settings', () => {
     // Act
     await saveKey(client, { key });
     const files = [app.databasePath, `${app.databasePath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
-    const row = keyRow(userId(email));
+    const row = keyRow(userIdOf(app, email));
     const secretMaterial = readFileSync(join(dirname(app.databasePath), 'secret.key'), 'utf8').trim();
 
     // Assert
@@ -142,7 +134,7 @@ describe('a personal VirusTotal key on /settings', () => {
     assert.equal(badLimit.status, 422);
     assert.match(badLimit.html, /<p class="field-error">Lookups per minute must be a whole number above zero\.<\/p>/);
     assert.match(inputTag(badLimit.html, 'perDay'), /value="900"/, 'the other fields keep what was typed');
-    assert.equal(keyRow(userId(email)), undefined);
+    assert.equal(keyRow(userIdOf(app, email)), undefined);
   });
 
   test('when the key form is posted without the CSRF token, then it is refused and nothing is stored', async () => {
@@ -155,7 +147,7 @@ describe('a personal VirusTotal key on /settings', () => {
 
     // Assert
     assert.equal(response.status, 403);
-    assert.equal(keyRow(userId(email)), undefined);
+    assert.equal(keyRow(userIdOf(app, email)), undefined);
   });
 
   test("when one user saved a key, then another user's settings page shows no key", async () => {
@@ -188,7 +180,7 @@ describe('a personal VirusTotal key on /settings', () => {
     // Assert
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/settings?removed=1');
-    assert.equal(keyRow(userId(email)), undefined);
+    assert.equal(keyRow(userIdOf(app, email)), undefined);
     assert.match(page.html, /Your API key was removed\./);
     assert.ok(!page.html.includes(keyHint(key)));
   });
@@ -199,11 +191,11 @@ describe('a personal VirusTotal key on /settings', () => {
     const client = await signedIn(app, email);
     const key = newApiKey();
     await saveKey(client, { key });
-    const before = keyRow(userId(email));
+    const before = keyRow(userIdOf(app, email));
 
     // Act: no useShared field, as a browser sends an unticked box
     const response = await client.postForm('/settings/api-key', { key: '', perMinute: '10', perDay: '1000', perMonth: '20000' }, '/settings');
-    const row = keyRow(userId(email));
+    const row = keyRow(userIdOf(app, email));
     const page = await client.get('/settings');
 
     // Assert
@@ -225,18 +217,16 @@ describe('a personal VirusTotal key on /settings', () => {
 describe('lookups with a personal key (needs the real lookup engine)', () => {
   const PERSONAL = hex(32);
   let sim: VtSimulator;
-  let app: TestApp;
 
-  before(async () => {
+  const app = appSuite(async () => {
     sim = await startVtSimulator({
       keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 }, [PERSONAL]: { perMinute: 1000, perDay: 100_000 } },
       generate: true,
       minuteMs: 1000,
     });
-    app = await startTestApp({ sim, minuteMs: 1000 });
+    return { sim, minuteMs: 1000 };
   });
   after(async () => {
-    await app?.stop();
     await sim?.close();
   });
 
