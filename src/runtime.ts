@@ -102,7 +102,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     windowMs,
   );
   const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
-  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
+  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;
   // The one place a report file format is plugged in: Settings offers what this can make.
   const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? renderReportPdf);
   const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import type { Logger } from '../shared/logger.js';
 
 export interface MailAttachment {
   filename: string;
@@ -24,6 +26,19 @@ export interface MailerOptions {
   smtpUrl: string;
   /** From header, e.g. "Hash Report <reports@example.com>" */
   from: string;
+  /** Gets the SMTP server's own words for each failure, credentials taken out. */
+  logger: Logger;
+}
+
+/**
+ * A send that failed, in words for users: the server's own text can carry credentials (some servers
+ * echo the AUTH line) and means little to an analyst, so they get a reference to the log line instead.
+ */
+export class MailError extends Error {
+  constructor(readonly reference: string) {
+    super(`The email server did not take the message (reference ${reference}; the server's log has the details).`);
+    this.name = 'MailError';
+  }
 }
 
 /**
@@ -52,9 +67,11 @@ export function createMailer(options: MailerOptions): Mailer {
           attachments: message.attachments,
         });
       } catch (err) {
-        // The message is shown to users (report page, settings page): a new error, so no stack or
-        // cause carries the original text along.
-        throw new Error(redact(err instanceof Error ? err.message : String(err)));
+        const reference = randomBytes(4).toString('hex');
+        const { code, responseCode } = (err ?? {}) as { code?: string; responseCode?: number };
+        options.logger.error({ reference, code, responseCode, smtp: redact(err instanceof Error ? err.message : String(err)) }, 'SMTP send failed');
+        // A new error, so no stack or cause carries the server's text to a page.
+        throw new MailError(reference);
       }
     },
     close(): void {
@@ -63,16 +80,29 @@ export function createMailer(options: MailerOptions): Mailer {
   };
 }
 
-/** Some servers echo what they were sent; the SMTP password must never reach a page or a log through them. */
-function secretRedactor(smtpUrl: string): (text: string) => string {
+/**
+ * Some servers echo what they were sent; the SMTP password must never reach a log through them: as
+ * written in SMTP_URL (URL-encoded), decoded, or base64 as AUTH LOGIN and AUTH PLAIN send it.
+ */
+export function secretRedactor(smtpUrl: string): (text: string) => string {
+  let user = '';
   let password = '';
   try {
-    password = new URL(smtpUrl).password;
+    ({ username: user, password } = new URL(smtpUrl));
   } catch {
     // nodemailer reports a malformed URL itself.
   }
-  const secrets = [...new Set([password, safeDecode(password)])].filter((s) => s.length > 0);
-  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const plain = [password, safeDecode(password)].filter((s) => s.length > 0);
+  const secrets = new Set([
+    ...plain,
+    ...plain.map(base64),
+    ...plain.map((p) => base64(`\u0000${safeDecode(user)}\u0000${p}`)),
+    ...plain.map((p) => base64(`${safeDecode(user)}\u0000${safeDecode(user)}\u0000${p}`)),
+  ]);
+  // Longest first: a secret that contains another is taken out whole.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 function safeDecode(text: string): string {

@@ -1,6 +1,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { reportIdFrom, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { formAlert, mailsTo } from '../helpers/page.js';
@@ -202,7 +204,10 @@ describe('account settings with SMTP configured', () => {
 
       // Assert
       assert.equal(response.status, 502);
-      assert.match(formAlert(response.html) ?? '', new RegExp(`^The test email to ${email.replace(/[.]/g, '\\.')} could not be sent: .*451 Temporary failure`));
+      assert.match(
+        formAlert(response.html) ?? '',
+        new RegExp(`^The test email to ${email.replace(/[.]/g, '\\.')} could not be sent: The email server did not take the message \\(reference [0-9a-f]{8}`),
+      );
       assert.ok(alertIsAt(response.html, '<h3>Test email</h3>', 'id="delete-account"'));
       assert.equal(mailsTo(app, email).length, 0);
     });
@@ -373,7 +378,9 @@ describe('account settings without SMTP', () => {
 
 describe('the test email when the SMTP server repeats the password in its refusal', () => {
   const SMTP_PASSWORD = `pw-${hex(8)}`;
+  const authPlain = Buffer.from(`\u0000reports\u0000${SMTP_PASSWORD}`).toString('base64');
   let server: SMTPServer;
+  const logLines: string[] = [];
 
   const app = appSuite(async () => {
     // A server that refuses every login and quotes the password back, as a careless one might.
@@ -383,29 +390,43 @@ describe('the test email when the SMTP server repeats the password in its refusa
       disabledCommands: ['STARTTLS'],
       logger: false,
       onAuth(auth, _session, callback) {
-        callback(Object.assign(new Error(`Invalid login for ${auth.username} with ${auth.password}`), { responseCode: 535 }));
+        const echoed = `Invalid login for ${auth.username} with ${auth.password} (AUTH PLAIN ${authPlain}, ${Buffer.from(auth.password ?? '').toString('base64')})`;
+        callback(Object.assign(new Error(echoed), { responseCode: 535 }));
       },
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     server.on('error', () => {});
     const { port } = server.server.address() as AddressInfo;
-    return { env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' } };
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
+    return {
+      env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' },
+      tuning: { logger: pino({ level: 'info' }, sink) },
+    };
   });
   after(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  test('when the send fails, then the page shows the reason with the password blanked out', async () => {
+  test('when the send fails, then the page gives a reference and the log keeps the reason with the password blanked out in every form', async () => {
     // Arrange
     const client = await signedIn(app);
+    const forms = [SMTP_PASSWORD, authPlain, Buffer.from(SMTP_PASSWORD).toString('base64')];
 
     // Act
     const response = await client.postForm('/settings/test-email', {}, '/settings');
 
     // Assert
     assert.equal(response.status, 502);
-    const alert = formAlert(response.html) ?? '';
-    assert.match(alert, /could not be sent: .*535.*Invalid login for reports with \*\*\*/);
-    assert.ok(!response.html.includes(SMTP_PASSWORD), 'the SMTP password is on the page');
+    const reference = /could not be sent: The email server did not take the message \(reference ([0-9a-f]{8})/.exec(formAlert(response.html) ?? '')?.[1];
+    assert.ok(reference, 'the page gives a reference');
+    assert.doesNotMatch(response.html, /Invalid login/, 'the server text is not on the page');
+    const logged = logLines.find((line) => line.includes(reference)) ?? '';
+    assert.match(logged, /Invalid login for reports with \*\*\* \(AUTH PLAIN \*\*\*, \*\*\*\)/);
+    for (const form of forms) assert.ok(!response.html.includes(form) && !logLines.join('').includes(form), `${form} leaked`);
   });
 });

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMailer } from '../../src/mail/mailer.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { createMailer, MailError, secretRedactor } from '../../src/mail/mailer.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import { reportReadyEmail } from '../../src/mail/report-ready-email.js';
 import { startSmtpCapture } from '../helpers/smtp-capture.js';
@@ -9,13 +11,26 @@ import type { SmtpCapture } from '../helpers/smtp-capture.js';
 const counts = { total: 12, malicious: 2, suspicious: 1, clean: 6, notSuspicious: 0, notFound: 1, invalid: 1, error: 1 };
 const reportUrl = 'http://127.0.0.1:3000/reports/77';
 
+/** A logger whose lines the test reads. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
 describe('mailer over SMTP', () => {
   let smtp: SmtpCapture;
   let mailer: Mailer;
+  const log = capturedLogger();
 
   before(async () => {
     smtp = await startSmtpCapture();
-    mailer = createMailer({ smtpUrl: smtp.url, from: 'Hash Report <reports@hash-report.test>' });
+    mailer = createMailer({ smtpUrl: smtp.url, from: 'Hash Report <reports@hash-report.test>', logger: log.logger });
   });
 
   after(async () => {
@@ -46,16 +61,22 @@ describe('mailer over SMTP', () => {
     assert.ok(received.html.includes(`href="${reportUrl}"`));
   });
 
-  it('when the SMTP server rejects the message, then send rejects and nothing is stored', async () => {
+  it('when the SMTP server rejects the message, then send rejects with a reference, the log has the reason, and nothing is stored', async () => {
     const message = await reportReadyEmail({ to: 'analyst@example.com', reportName: 'Rejected', reportUrl, counts });
     const countBefore = smtp.messages.length;
     smtp.failNext(1);
 
+    let reference = '';
     await assert.rejects(mailer.send(message), (err: unknown) => {
-      assert.ok(err instanceof Error);
-      assert.match(err.message, /451/);
+      assert.ok(err instanceof MailError);
+      assert.match(err.message, /^The email server did not take the message \(reference [0-9a-f]{8}/);
+      assert.doesNotMatch(err.message, /451/, 'the server text stays in the log');
+      reference = err.reference;
       return true;
     });
+    const logged = log.lines.find((line) => line.includes(reference)) ?? '';
+    assert.match(logged, /SMTP send failed/);
+    assert.match(logged, /451/);
     assert.equal(smtp.messages.length, countBefore);
 
     // The rejection was one-shot: the next message goes through.
@@ -67,14 +88,28 @@ describe('mailer over SMTP', () => {
     const closed = await startSmtpCapture();
     const url = closed.url;
     await closed.close();
-    const deadMailer = createMailer({ smtpUrl: url, from: 'reports@hash-report.test' });
+    const dead = capturedLogger();
+    const deadMailer = createMailer({ smtpUrl: url, from: 'reports@hash-report.test', logger: dead.logger });
     try {
-      await assert.rejects(
-        deadMailer.send({ to: 'a@example.com', subject: 's', text: 't', html: '<p>h</p>' }),
-        /ECONNREFUSED/,
-      );
+      await assert.rejects(deadMailer.send({ to: 'a@example.com', subject: 's', text: 't', html: '<p>h</p>' }), MailError);
+      assert.match(dead.lines.join(''), /ECONNREFUSED/);
     } finally {
       deadMailer.close();
+    }
+  });
+});
+
+describe('what an SMTP server echoes back', () => {
+  it('when its error text holds the password plain, URL-encoded or base64 as AUTH LOGIN and AUTH PLAIN send it, then the log line has none of them', () => {
+    const password = 'p@ss word/Ünï';
+    const encoded = encodeURIComponent(password);
+    const redact = secretRedactor(`smtp://reports:${encoded}@127.0.0.1:25`);
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const echoes = [password, encoded, b64(password), b64(`\u0000reports\u0000${password}`), b64(`reports\u0000reports\u0000${password}`)];
+
+    for (const echo of echoes) {
+      const line = redact(`535 5.7.8 Authentication failed for AUTH PLAIN ${echo} (try again)`);
+      assert.equal(line, '535 5.7.8 Authentication failed for AUTH PLAIN *** (try again)', echo);
     }
   });
 });
