@@ -100,14 +100,21 @@ export function createApp(deps: AppDeps) {
 
 /**
  * Every request gets an id, sent back as X-Request-Id and shown on the error page, so a user's
- * report of a failure leads to its log line. A proxy's id is kept when it looks like one (never
- * arbitrary text: it goes into logs).
+ * report of a failure leads to its log line. A proxy's id is kept when the request came through a
+ * proxy TRUST_PROXY trusts and the id looks like one (never arbitrary text: it goes into logs); a
+ * client's own id is not, or anyone could plant ids that point at other people's log lines.
  */
 function requestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  const id = typeof given === 'string' && fromTrustedProxy(req) && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** The peer is a proxy the app trusts (Express's compiled "trust proxy" setting). */
+function fromTrustedProxy(req: IncomingMessage): boolean {
+  const trust = (req as Partial<Request>).app?.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
+  return trust?.(req.socket.remoteAddress ?? '', 0) ?? false;
 }
 
 /**

@@ -169,6 +169,9 @@ function acceptBody(limits: { json: number; text?: number }) {
   const json = express.json({ limit: limits.json, type: 'application/json' });
   const text = limits.text === undefined ? null : express.raw({ limit: limits.text, type: 'text/plain' });
   return (req: Request, res: Response, next: NextFunction): void => {
+    // body-parser would decode UTF-7 or UTF-16 for us; values must reach the parser as the client meant them, in UTF-8.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ApiError(415, 'unsupported_media_type', 'Send the body in UTF-8 (charset=utf-8, or no charset).');
     if (req.is('application/json')) return json(req, res, next);
     if (text && req.is('text/plain')) return text(req, res, next);
     throw new ApiError(415, 'unsupported_media_type', text ? 'Send the body as application/json or text/plain.' : 'Send the body as application/json.');

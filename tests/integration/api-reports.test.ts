@@ -163,6 +163,10 @@ describe('POST /api/v1/reports', () => {
       await api(token, '/api/v1/reports', { method: 'POST', body: form }),
       await api(token, '/api/v1/reports', { method: 'POST' }),
       await api(token, '/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"values":["a"]}' }),
+      // UTF-7 and UTF-16 would be decoded by the body parser into other values than the bytes show.
+      await api(token, '/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-7' }, body: '{"values":["+AGE-"]}' }),
+      await api(token, '/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json; charset="UTF-16"' }, body: Buffer.from('{"values":["a"]}', 'utf16le') }),
+      await api(token, '/api/v1/reports', { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-16le' }, body: Buffer.from(hex(16), 'utf16le') }),
     ];
 
     for (const answer of answers) assert.deepEqual(await errorOf(answer), [415, 'unsupported_media_type']);

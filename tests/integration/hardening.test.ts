@@ -127,7 +127,19 @@ describe('an unexpected error in production', () => {
     assert.equal((await owner.get('/reports')).status, 200, 'the app still serves');
   });
 
-  test('when a proxy sends its own request id, then a well-formed one is kept and anything else replaced', async () => {
+  test('when a client sends its own request id and no proxy is trusted, then the app makes its own', async () => {
+    // Act
+    const answer = await fetch(`${app.url}/login`, { headers: { 'x-request-id': 'edge-7f3a9c21' } });
+
+    // Assert
+    assert.match(answer.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('request ids behind a trusted proxy', () => {
+  const app = appSuite({ env: { TRUST_PROXY: 'loopback' } });
+
+  test('when the trusted proxy sends its own request id, then a well-formed one is kept and anything else replaced', async () => {
     // Act
     const kept = await fetch(`${app.url}/login`, { headers: { 'x-request-id': 'edge-7f3a9c21' } });
     const replaced = await fetch(`${app.url}/login`, { headers: { 'x-request-id': 'bad id {"level":60}' } });
