@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_PASSWORD_LENGTH } from './password.js';
+import { weakPasswordReason } from './password-policy.js';
 
 const email = z
   .string({ error: 'Enter your email address.' })
@@ -12,7 +13,11 @@ const newPassword = (missing: string) =>
   z
     .string({ error: missing })
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters for the password.`)
-    .max(1024, 'That password is too long.');
+    .max(1024, 'That password is too long.')
+    .superRefine((password, ctx) => {
+      const reason = password.length >= MIN_PASSWORD_LENGTH ? weakPasswordReason(password) : null;
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    });
 
 export const registerSchema = z
   .object({
