@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../shared/database.js';
+import type { Db, Executor } from '../shared/database.js';
 
 // Operator-wide reads for the admin dashboard: unlike every other repository, not scoped to one user.
 
@@ -44,7 +44,7 @@ export async function listUsersWithReportCounts(db: Db): Promise<UserWithReportC
 }
 
 /** Sets or clears disabled_at; false when no such user exists. */
-export async function updateUserDisabledAt(db: Db, userId: number, disabledAt: number | null): Promise<boolean> {
+export async function updateUserDisabledAt(db: Executor, userId: number, disabledAt: number | null): Promise<boolean> {
   const result = await db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', userId).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

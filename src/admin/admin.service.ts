@@ -1,6 +1,6 @@
 import type { Db } from '../shared/database.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
-import type { CurrentUser } from '../auth/auth.service.js';
+import { endAccessOf, type CurrentUser } from '../auth/auth.service.js';
 import type { KeyStatus, LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
 import { buildActivityChart, type ActivityChart } from './activity-chart.js';
 import * as repo from './admin.repository.js';
@@ -96,8 +96,8 @@ async function loadActivity(db: Db, now: number): Promise<ActivityChart> {
 }
 
 /**
- * Switches an account off or on. A disabled account's sessions stop working on their next request
- * and its personal key stops serving; an admin cannot lock themself out.
+ * Switches an account off or on. Disabling ends its sessions, revokes its API tokens and stops its
+ * personal key; enabling it again brings none of them back. An admin cannot lock themself out.
  */
 export async function setUserDisabled(
   db: Db,
@@ -108,6 +108,11 @@ export async function setUserDisabled(
   if (input.disabled && input.userId === input.adminId) {
     throw new AppError('You cannot disable your own account.', 400, 'cannot_disable_self');
   }
-  if (!(await repo.updateUserDisabledAt(db, input.userId, input.disabled ? now : null))) throw new NotFoundError('No such user.');
+  const found = await db.transaction().execute(async (trx) => {
+    if (!(await repo.updateUserDisabledAt(trx, input.userId, input.disabled ? now : null))) return false;
+    if (input.disabled) await endAccessOf(trx, input.userId, now);
+    return true;
+  });
+  if (!found) throw new NotFoundError('No such user.');
   await engine.personalKeyChanged(input.userId);
 }

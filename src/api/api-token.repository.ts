@@ -41,6 +41,12 @@ export async function revokeApiToken(db: Executor, id: number, userId: number, n
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Revokes every active token of the user; returns how many. */
+export async function revokeTokensOfUser(db: Executor, userId: number, now: number): Promise<number> {
+  const result = await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export interface TokenHolder {
   tokenId: number;
   userId: number;

@@ -1,4 +1,5 @@
-import type { Db } from '../shared/database.js';
+import type { Db, Executor } from '../shared/database.js';
+import { revokeTokensOfUser } from '../api/api-token.repository.js';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../shared/errors.js';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schemas.js';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
@@ -87,8 +88,18 @@ export async function changePassword(db: Db, userId: number, input: ChangePasswo
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction().execute(async (trx) => {
     await users.updateUser(trx, userId, { password_hash: passwordHash, password_changed_at: now });
-    await users.deleteSessionsOfUser(trx, userId);
+    await endAccessOf(trx, userId, now);
   });
+}
+
+/**
+ * Every way in that the account had, gone: its sessions and its API tokens. After a password change
+ * (whoever knew the old one may have made a token with it) and when an account is disabled (enabling
+ * it again must not bring back what was open then).
+ */
+export async function endAccessOf(trx: Executor, userId: number, now: number): Promise<void> {
+  await users.deleteSessionsOfUser(trx, userId);
+  await revokeTokensOfUser(trx, userId, now);
 }
 
 export async function findCurrentUser(db: Db, id: number): Promise<CurrentUser | null> {

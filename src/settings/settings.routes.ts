@@ -129,7 +129,7 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
 function noticeFor(query: ReturnType<typeof settingsQuery.parse>, user: { email: string }): string | null {
   if (query.saved) return 'Your API key settings were saved.';
   if (query.removed) return 'Your API key was removed.';
-  if (query.password) return 'Your password was changed. Everywhere else you were signed in, you are now signed out.';
+  if (query.password) return 'Your password was changed. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them.';
   if (query.email) return 'Your email settings were saved.';
   if (query.test) return `Test email sent to ${user.email}.`;
   return null;

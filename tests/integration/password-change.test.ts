@@ -74,7 +74,7 @@ describe('changing the password on /settings', () => {
     assert.equal(sessionRow(app, bSid), undefined);
     const page = await a.get(response.headers.get('location') ?? '');
     assert.equal(page.status, 200);
-    assert.match(page.html, /<p class="notice" role="status">Your password was changed\. Everywhere else you were signed in, you are now signed out\.<\/p>/);
+    assert.match(page.html, /<p class="notice" role="status">Your password was changed\. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them\.<\/p>/);
     // B's next request is signed out.
     const bounce = await b.get('/reports');
     assert.equal(bounce.status, 303);
