@@ -3,7 +3,7 @@ import type { Db } from '../shared/database.js';
 import { findCurrentUser } from '../auth/auth.service.js';
 import { isAdmin } from '../admin/admin.service.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
-import { csrfToken } from './security.js';
+import { lazyCsrfToken } from './security.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
 export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
@@ -13,7 +13,7 @@ export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor
     if (userId !== undefined && !user) delete req.session.userId;
     res.locals.currentUser = user;
     res.locals.isAdmin = user ? await isAdmin(options.db, options.adminEmails, user) : false;
-    res.locals.csrfToken = csrfToken(req);
+    res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.banner = user ? options.lookups.bannerFor(user.id) : null;
     res.locals.mailEnabled = options.mailEnabled;
     res.locals.errors = {};

@@ -11,7 +11,12 @@ const { csrfSynchronisedProtection, generateToken } = csrfSync({
 });
 
 export const csrfProtection = csrfSynchronisedProtection;
-export const csrfToken = (req: Request) => generateToken(req);
+/**
+ * The request's CSRF token, made (and kept in the session) only when a page prints it: EJS prints a
+ * value through String(), so a page without a form never asks, and an anonymous visit to it leaves
+ * no session row behind (express-session saves only a session that changed).
+ */
+export const lazyCsrfToken = (req: Request) => ({ toString: () => generateToken(req) });
 
 /** helmet with a CSP that allows only our own scripts and styles: no inline code anywhere. */
 export function securityHeaders(options: { upgradeInsecure: boolean }) {

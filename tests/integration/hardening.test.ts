@@ -149,3 +149,28 @@ describe('request ids behind a trusted proxy', () => {
     assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 });
+
+describe('anonymous visits', () => {
+  const app = appSuite();
+  const sessionCount = () => app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n ?? 0;
+
+  test('when an anonymous visitor opens pages without a form, then no session row is written and no cookie is set', async () => {
+    // Arrange
+    const before = sessionCount();
+
+    // Act
+    const pages = await Promise.all(['/', '/no-such-page', '/?account=deleted'].map((path) => fetch(`${app.url}${path}`)));
+
+    // Assert
+    for (const page of pages) assert.equal(page.headers.get('set-cookie'), null, page.url);
+    assert.equal(sessionCount(), before);
+  });
+
+  test('when an anonymous visitor opens the sign-in form, then its CSRF token gets a session', async () => {
+    // Act
+    const page = await fetch(`${app.url}/login`);
+
+    // Assert
+    assert.match(page.headers.get('set-cookie') ?? '', /^hash_report\.sid=/);
+  });
+});
