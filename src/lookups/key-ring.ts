@@ -58,10 +58,6 @@ export class KeyRing {
     this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now));
   }
 
-  hasSharedKeys(): boolean {
-    return this.shared.length > 0;
-  }
-
   setPersonal(userId: number, key: PersonalKey | null): void {
     if (!key) {
       this.personal.delete(userId);
@@ -134,10 +130,11 @@ export class KeyRing {
 
   /** The call came back (with any answer): count it from now and free its place. */
   answered(key: ApiKey, callId: number): void {
-    // Restamped even when the key was replaced meanwhile: the call still happened.
-    this.log.restamp(callId, this.now());
     const slot = this.slotOf(key);
-    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
+    // The key was replaced meanwhile: no limiter counts it any more, but the call still happened.
+    if (!slot) return this.log.restamp(callId, this.now());
+    slot.limiter.answered(callId);
+    slot.inFlight = Math.max(0, slot.inFlight - 1);
   }
 
   /** VirusTotal answered with data (or a plain 4xx): the key works. */
