@@ -1,7 +1,8 @@
 import type { Db } from '../shared/database.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
 import type { CurrentUser } from '../auth/auth.service.js';
-import type { KeyStatus, LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
+import type { KeyStatus } from '../lookups/key-slot.js';
+import type { LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
 import { buildActivityChart, type ActivityChart } from './activity-chart.js';
 import * as repo from './admin.repository.js';
 

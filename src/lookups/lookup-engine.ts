@@ -7,26 +7,11 @@ import { keyFingerprint, keyHint } from './api-key.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Shares } from './fair-share.js';
 import type { KeyRing, PersonalKey } from './key-ring.js';
+import type { KeyStatus } from './key-slot.js';
 import type { LookupRunner } from './lookup-pool.js';
 import type { LookupScheduler } from './lookup-scheduler.js';
 import type { Pause } from './pause.js';
 import type { QuotaSnapshot } from './rate-limiter.js';
-
-/** One key as the dashboard shows it: never the key itself. */
-export interface KeyStatus {
-  id: string;
-  hint: string;
-  /** The user whose personal key this is; null for a shared key. */
-  ownerId: number | null;
-  perMinute: number;
-  perDay: number;
-  perMonth: number | null;
-  usedInWindow: number;
-  usedToday: number;
-  usedThisMonth: number;
-  /** Why this key is not sending right now, if it is not. */
-  pause: Pause | null;
-}
 
 /** A failed VirusTotal call, kept in memory for the dashboard's "recent errors". */
 export interface LookupFailure {
