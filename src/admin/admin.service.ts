@@ -2,7 +2,8 @@ import type { Db } from '../shared/database.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
 import type { CurrentUser } from '../auth/auth.service.js';
 import type { KeyStatus } from '../lookups/key-slot.js';
-import type { LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
+import type { LookupFailure } from '../lookups/recent-failures.js';
 import { buildActivityChart, type ActivityChart } from './activity-chart.js';
 import * as repo from './admin.repository.js';
 

@@ -12,16 +12,7 @@ import type { LookupRunner } from './lookup-pool.js';
 import type { LookupScheduler } from './lookup-scheduler.js';
 import type { Pause } from './pause.js';
 import type { QuotaSnapshot } from './rate-limiter.js';
-
-/** A failed VirusTotal call, kept in memory for the dashboard's "recent errors". */
-export interface LookupFailure {
-  at: number;
-  hash: string;
-  /** The key's id (a fingerprint), never the key. */
-  keyId: string;
-  kind: 'quota' | 'auth' | 'transient' | 'rejected';
-  reason: string;
-}
+import type { LookupFailure } from './recent-failures.js';
 
 /**
  * What the web side may ask of the lookup engine. Routes and views depend on this, never on the
