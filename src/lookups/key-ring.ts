@@ -107,8 +107,11 @@ export class KeyRing {
   /** The call came back (with any answer): count it from now and free its place. */
   answered(key: ApiKey, callId: number): void {
     const slot = this.slotOf(key);
-    // The key was replaced meanwhile: no limiter counts it any more, but the call still happened.
-    if (!slot) return this.log.restamp(callId, this.now());
+    if (!slot) {
+      // The key was replaced meanwhile: no limiter counts it any more, but the call still happened.
+      this.log.restamp(callId, this.now());
+      return;
+    }
     slot.limiter.answered(callId);
     slot.inFlight = Math.max(0, slot.inFlight - 1);
   }
