@@ -5,15 +5,9 @@ import { createApp } from './app.js';
 import type { Config } from './shared/config.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './shared/database.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { createCallLog } from './lookups/call-log.repository.js';
-import { createLookupPool, type LookupRunner } from './lookups/lookup-pool.js';
-import { LookupScheduler } from './lookups/lookup-scheduler.js';
-import { KeyRing } from './lookups/key-ring.js';
-import { CircuitBreaker } from './lookups/circuit-breaker.js';
-import { assembleLookupEngine, type LookupEngine } from './lookups/lookup-engine.js';
-import { keyFingerprint, keyHint } from './lookups/api-key.js';
-import { deleteOrphanJobs } from './lookups/job.repository.js';
-import { evictExpiredCache } from './lookups/cache-eviction.js';
+import { createLookupEngine, type LookupTuning } from './lookups/create-lookup-engine.js';
+import type { LookupScheduler } from './lookups/lookup-scheduler.js';
+import type { LookupEngine } from './lookups/lookup-engine.js';
 import { createMailer } from './mail/mailer.js';
 import { ReportNotifier } from './mail/report-notifier.js';
 import { offeredFormats } from './mail/report-attachment.js';
@@ -29,27 +23,13 @@ import { connectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
-export interface RuntimeTuning {
+export interface RuntimeTuning extends LookupTuning {
   logger?: Logger;
-  /** Length of the limiter's sliding "minute". */
-  rateWindowMs?: number;
-  lookupTimeoutMs?: number;
-  maxInFlight?: number;
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  authRetryMs?: number;
-  /** Transient failures in a row that pause everything as "VirusTotal looks down". */
-  breakerThreshold?: number;
-  /** First wait before probing VirusTotal again; doubles per failed probe up to 10 minutes. */
-  breakerProbeMs?: number;
-  leaseCheckMs?: number;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
   /** How often the email sender looks for due emails it was not woken for. */
   emailPollMs?: number;
-  poolThreads?: number;
   evictEveryMs?: number;
-  shutdownGraceMs?: number;
   /** A line shown on every page (the demo says its results are simulated). */
   siteNotice?: string;
   /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
@@ -74,8 +54,6 @@ export interface Runtime {
 }
 
 const HOUR_MS = 3_600_000;
-/** Call records older than this are of no use to any limit (the longest is a month). */
-const CALL_LOG_KEEP_MS = 40 * 24 * HOUR_MS;
 
 /**
  * Opens the database (applying pending migrations), starts the lookup pool, the scheduler, the
@@ -92,16 +70,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const abandoned = await deleteUnfinishedImports(db);
   if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
 
-  const runner: LookupRunner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
-  const callLog = createCallLog(db);
-  const windowMs = tuning.rateWindowMs ?? 60_000;
-  const keys = new KeyRing(
-    callLog,
-    config.vt.keys.map((k) => ({ ...k, id: keyFingerprint(k.secret), hint: keyHint(k.secret), ownerId: null })),
-    tuning.authRetryMs ?? 10 * 60_000,
-    windowMs,
-  );
-  const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
+  const secretBox = loadSecretBox(config);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;
   // The one place a report file format is plugged in: Settings offers what this can make.
   const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? renderReportPdf);
@@ -113,31 +82,17 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     files: reportFiles,
     attachmentMaxBytes: config.mailAttachmentMaxBytes,
   });
-  const scheduler = new LookupScheduler(
-    {
-      db,
-      runner,
-      keys,
-      breaker,
-      logger: logger.child({ feature: 'lookups' }),
-      onReportsTouched: async (ids) => {
-        if ((await completeFinishedReports(db, ids)).length > 0) notifier.wake();
-      },
+  const lookups = await createLookupEngine({
+    config,
+    db,
+    logger,
+    secretBox,
+    tuning,
+    onReportsTouched: async (ids) => {
+      if ((await completeFinishedReports(db, ids)).length > 0) notifier.wake();
     },
-    {
-      apiUrl: config.vt.apiUrl,
-      cacheTtlMs: config.cacheTtlMs,
-      timeoutMs: tuning.lookupTimeoutMs ?? 30_000,
-      maxInFlight: tuning.maxInFlight ?? 8,
-      maxAttempts: tuning.maxAttempts ?? 4,
-      retryBaseMs: tuning.retryBaseMs ?? 5_000,
-      thresholds: config.verdict,
-      ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
-    },
-  );
-
-  const secretBox = loadSecretBox(config);
-  const lookups = await assembleLookupEngine({ db, runner, keys, breaker, scheduler, secretBox, logger, onReportsCompleted: () => notifier.wake() });
+    onReportsCompleted: () => notifier.wake(),
+  });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const authLimits = tuning.authLimits ?? AUTH_LIMITS;
   const { app, sessionStore } = createApp({
@@ -162,15 +117,13 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const host = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 
-  await scheduler.start();
+  await lookups.start();
   notifier.wake();
   const housekeeping = async () => {
     try {
-      const evicted = await evictExpiredCache(db, config.cacheTtlMs);
-      const pruned = await callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
-      const orphans = await deleteOrphanJobs(db);
+      const tidied = await lookups.housekeeping();
       const throttles = await pruneThrottles(db, authLimits);
-      logger.info({ evicted, pruned, orphans, throttles }, 'hourly housekeeping');
+      logger.info({ ...tidied, throttles }, 'hourly housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }
@@ -191,11 +144,9 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       await connectorLoop?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await scheduler.stop(tuning.shutdownGraceMs ?? 10_000);
-      // Restamps of the last answers; every call sent was already on disk before it went.
-      await keys.callsSaved().catch((err: unknown) => logger.error({ err }, 'could not save the last VirusTotal call times'));
+      await lookups.stop();
+      // After the lookups: those that land in the grace period may still complete a report and mail it.
       await notifier.stop();
-      await runner.close();
       server.closeAllConnections();
       await closed;
       sessionStore.close();
@@ -204,5 +155,5 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
-  return { url, app, server, database, scheduler, lookups, notifier, connectors: connectorLoop, logger, stop };
+  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, connectors: connectorLoop, logger, stop };
 }

@@ -1,7 +1,9 @@
 import type { Db } from '../shared/database.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
 import { endAccessOf, type CurrentUser } from '../auth/auth.service.js';
-import type { KeyStatus, LookupEngine, LookupFailure } from '../lookups/lookup-engine.js';
+import type { KeyStatus } from '../lookups/key-slot.js';
+import type { LookupEngine } from '../lookups/lookup-engine.js';
+import type { LookupFailure } from '../lookups/recent-failures.js';
 import { buildActivityChart, type ActivityChart } from './activity-chart.js';
 import * as repo from './admin.repository.js';
 

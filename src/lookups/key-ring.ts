@@ -1,35 +1,11 @@
 import type { ApiKey } from './api-key.js';
 import type { CallLog } from './call-log.repository.js';
-import type { KeyStatus } from './lookup-engine.js';
+import { KeySlot, type KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
-import { nextUtcMidnight, RateLimiter, type QuotaSnapshot } from './rate-limiter.js';
+import { nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
 
 /** After this many 429s in a row while our own counts say there is room, assume the day is used up elsewhere. */
 const QUOTA_STRIKES_FOR_DAY = 3;
-
-/** One key, its limiter and what VirusTotal last said about it. */
-class KeySlot {
-  readonly limiter: RateLimiter;
-  pause: Pause | null = null;
-  quotaStrikes = 0;
-  /** When the last 429 came back; 429s to calls sent before it belong to the same burst. */
-  lastQuotaAt = -Infinity;
-  /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
-  probing = false;
-  inFlight = 0;
-
-  constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number) {
-    this.limiter = new RateLimiter(log, key.id, { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs }, now);
-  }
-
-  currentPause(now: number): Pause | null {
-    if (this.pause?.until != null && this.pause.until <= now) {
-      if (this.pause.reason === 'wrong_key') this.probing = true;
-      this.pause = null;
-    }
-    return this.pause;
-  }
-}
 
 export interface PersonalKey extends ApiKey {
   ownerId: number;
@@ -56,10 +32,6 @@ export class KeyRing {
     private readonly now: () => number = Date.now,
   ) {
     this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now));
-  }
-
-  hasSharedKeys(): boolean {
-    return this.shared.length > 0;
   }
 
   setPersonal(userId: number, key: PersonalKey | null): void {
@@ -134,10 +106,14 @@ export class KeyRing {
 
   /** The call came back (with any answer): count it from now and free its place. */
   answered(key: ApiKey, callId: number): void {
-    // Restamped even when the key was replaced meanwhile: the call still happened.
-    this.log.restamp(callId, this.now());
     const slot = this.slotOf(key);
-    if (slot) slot.inFlight = Math.max(0, slot.inFlight - 1);
+    if (!slot) {
+      // The key was replaced meanwhile: no limiter counts it any more, but the call still happened.
+      this.log.restamp(callId, this.now());
+      return;
+    }
+    slot.limiter.answered(callId);
+    slot.inFlight = Math.max(0, slot.inFlight - 1);
   }
 
   /** VirusTotal answered with data (or a plain 4xx): the key works. */
@@ -199,20 +175,11 @@ export class KeyRing {
   private earliestBlock(slots: KeySlot[], now: number): Pause | null {
     let earliest: Pause | null = null;
     for (const slot of slots) {
-      const pause = slot.currentPause(now) ?? this.spentPause(slot);
+      const pause = slot.currentPause(now) ?? slot.spentPause();
       if (!pause) return null;
       if (!earliest || (pause.until ?? Infinity) < (earliest.until ?? Infinity)) earliest = pause;
     }
     return earliest;
-  }
-
-  /** Our own count says the day (or month) is spent, before VirusTotal has to say so. */
-  private spentPause(slot: KeySlot): Pause | null {
-    const snap = slot.limiter.snapshot();
-    if (!snap.dayExhausted) return null;
-    const period = snap.monthExhausted ? 'monthly' : 'daily';
-    const when = snap.monthExhausted ? 'on the 1st at 00:00 UTC' : 'at 00:00 UTC';
-    return { reason: 'quota', message: `The ${period} VirusTotal quota is used up; lookups resume ${when}.`, until: snap.nextSlotAt };
   }
 
   /** The keys serving a user, added up, for estimates. Refused keys add nothing. */
@@ -260,21 +227,7 @@ export class KeyRing {
 
   statuses(): KeyStatus[] {
     const now = this.now();
-    return this.allSlots().map((slot) => {
-      const snap = slot.limiter.snapshot();
-      return {
-        id: slot.key.id,
-        hint: slot.key.hint,
-        ownerId: slot.key.ownerId,
-        perMinute: snap.perMinute,
-        perDay: snap.perDay,
-        perMonth: snap.perMonth,
-        usedInWindow: snap.usedInWindow,
-        usedToday: snap.usedToday,
-        usedThisMonth: snap.usedThisMonth,
-        pause: slot.currentPause(now) ?? this.spentPause(slot),
-      };
-    });
+    return this.allSlots().map((slot) => slot.status(now));
   }
 
   private slotOf(key: ApiKey): KeySlot | undefined {

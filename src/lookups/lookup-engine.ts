@@ -1,42 +1,8 @@
-import type { Db } from '../shared/database.js';
-import type { Logger } from '../shared/logger.js';
-import type { SecretBox } from '../shared/secret-box.js';
-import { findActiveApiKey, listActiveApiKeys } from '../settings/user-api-key.repository.js';
-import type { UserApiKeyRow } from '../settings/user-api-key.table.js';
-import { keyFingerprint, keyHint } from './api-key.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Shares } from './fair-share.js';
-import type { KeyRing, PersonalKey } from './key-ring.js';
-import type { LookupRunner } from './lookup-pool.js';
-import type { LookupScheduler } from './lookup-scheduler.js';
+import type { KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
 import type { QuotaSnapshot } from './rate-limiter.js';
-
-/** One key as the dashboard shows it: never the key itself. */
-export interface KeyStatus {
-  id: string;
-  hint: string;
-  /** The user whose personal key this is; null for a shared key. */
-  ownerId: number | null;
-  perMinute: number;
-  perDay: number;
-  perMonth: number | null;
-  usedInWindow: number;
-  usedToday: number;
-  usedThisMonth: number;
-  /** Why this key is not sending right now, if it is not. */
-  pause: Pause | null;
-}
-
-/** A failed VirusTotal call, kept in memory for the dashboard's "recent errors". */
-export interface LookupFailure {
-  at: number;
-  hash: string;
-  /** The key's id (a fingerprint), never the key. */
-  keyId: string;
-  kind: 'quota' | 'auth' | 'transient' | 'rejected';
-  reason: string;
-}
+import type { LookupFailure } from './recent-failures.js';
 
 /**
  * What the web side may ask of the lookup engine. Routes and views depend on this, never on the
@@ -67,64 +33,4 @@ export interface LookupEngine {
   queued(completed: boolean): void;
   /** A user's personal key was saved or removed (or the account disabled): reload it. */
   personalKeyChanged(userId: number): Promise<void>;
-}
-
-export interface LookupEngineParts {
-  db: Db;
-  runner: LookupRunner;
-  keys: KeyRing;
-  breaker: CircuitBreaker;
-  scheduler: LookupScheduler;
-  secretBox: SecretBox;
-  logger: Logger;
-  /** Reports completed: the completion-email sender has work. */
-  onReportsCompleted: () => void;
-}
-
-/** Users' own keys, opened with the secret box; a key that no longer opens is left out and logged. */
-async function loadPersonalKey(parts: LookupEngineParts, userId: number): Promise<void> {
-  const row = await findActiveApiKey(parts.db, userId);
-  parts.keys.setPersonal(userId, row ? openPersonalKey(parts, row) : null);
-}
-
-function openPersonalKey(parts: LookupEngineParts, row: UserApiKeyRow): PersonalKey | null {
-  try {
-    const secret = parts.secretBox.open(row.key_encrypted);
-    return {
-      id: keyFingerprint(secret),
-      secret,
-      hint: keyHint(secret),
-      perMinute: row.per_minute,
-      perDay: row.per_day,
-      perMonth: row.per_month,
-      ownerId: row.user_id,
-      useShared: row.use_shared === 1,
-    };
-  } catch {
-    parts.logger.error({ userId: row.user_id }, "a user's API key does not open with this SECRET_KEY; it is not used");
-    return null;
-  }
-}
-
-/** Loads every personal key, then answers for the engine's parts as one LookupEngine. */
-export async function assembleLookupEngine(parts: LookupEngineParts): Promise<LookupEngine> {
-  for (const row of await listActiveApiKeys(parts.db)) parts.keys.setPersonal(row.user_id, openPersonalKey(parts, row));
-  const { keys, breaker, scheduler } = parts;
-  return {
-    pause: () => breaker.pause() ?? keys.blockForAll(),
-    bannerFor: (userId) => breaker.pause() ?? keys.blockFor(userId),
-    quotaFor: (userId) => keys.quotaFor(userId),
-    servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
-    shares: () => scheduler.shares(),
-    keys: () => keys.statuses(),
-    inFlight: () => scheduler.inFlightCount(),
-    recentFailures: () => scheduler.recentFailures(),
-    poolAlive: () => parts.runner.alive(),
-    wake: () => scheduler.wake(),
-    queued: (completed) => (completed ? parts.onReportsCompleted() : scheduler.wake()),
-    async personalKeyChanged(userId) {
-      await loadPersonalKey(parts, userId);
-      scheduler.wake();
-    },
-  };
 }

@@ -9,7 +9,7 @@ export interface RateLimits {
   windowMs?: number;
 }
 
-export type Acquired = { ok: true } | { ok: false; retryAt: number; limit: 'minute' | 'day' | 'month' };
+export type Acquired = { ok: true; callId: number } | { ok: false; retryAt: number; limit: 'minute' | 'day' | 'month' };
 
 export interface QuotaSnapshot {
   usedInWindow: number;
@@ -27,10 +27,10 @@ export interface QuotaSnapshot {
 }
 
 export const DAY_MS = 86_400_000;
-export const startOfUtcDay = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+const startOfUtcDay = (t: number) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 export const nextUtcMidnight = (t: number) => startOfUtcDay(t) + DAY_MS;
-export const startOfUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1); };
-export const nextUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); };
+const startOfUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1); };
+const nextUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); };
 
 /**
  * The single source of truth for one API key's quota: never more than `perMinute` requests in any
@@ -56,14 +56,8 @@ export class RateLimiter {
     this.intervalMs = this.windowMs / limits.perMinute;
   }
 
-  /** Takes a slot and records the call now, or says when the next slot frees. */
-  tryAcquire(): Acquired {
-    const slot = this.acquireCall();
-    return slot.ok ? { ok: true } : slot;
-  }
-
-  /** As tryAcquire, with the id of the recorded call, for `answered`. */
-  acquireCall(): { ok: true; callId: number } | Extract<Acquired, { ok: false }> {
+  /** Takes a slot and records the call now (its id is for `answered`), or says when the next slot frees. */
+  acquireCall(): Acquired {
     const snap = this.snapshot();
     if (snap.monthExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'month' };
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };

@@ -78,7 +78,6 @@ const schema = z.object({
   CONNECTORS_FILE: optionalString,
   /** Log level for pino. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  NODE_ENV: z.string().default('development'),
 });
 
 export interface Config {
@@ -112,7 +111,6 @@ export interface Config {
   apiRequestsPerMinute: number;
   connectorsFile: string | undefined;
   logLevel: string;
-  production: boolean;
 }
 
 export interface VerdictThresholds {
@@ -229,6 +227,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRequestsPerMinute: e.API_REQUESTS_PER_MINUTE,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
-    production: e.NODE_ENV === 'production',
   });
 }

@@ -394,3 +394,29 @@ describe('no API key at all', () => {
     assert.equal(app.sim.calls.length, 0);
   });
 });
+
+describe('waiting for the lookups to settle', () => {
+  const app = appSuite();
+
+  test('when a report\'s lookups are done, then whenIdle resolves with the report completed, and no VirusTotal call follows', async () => {
+    // Arrange: two names of one file (the second comes from the cache), another file, a hash VirusTotal does not know
+    const client = await signedIn(app);
+    const file = newFile(app.sim);
+    const other = newFile(app.sim);
+    const unknown = hex(32);
+
+    // Act
+    const id = await uploadHashes(client, [file.md5, file.sha256, other.sha1, unknown]);
+    await app.runtime.scheduler.whenIdle();
+    const callsWhenIdle = app.sim.calls.length;
+    const status = await reportStatus(client, id);
+    app.runtime.lookups.wake();
+    await app.runtime.scheduler.whenIdle();
+
+    // Assert
+    assert.equal(status.status, 'completed', 'completed by the time the scheduler is idle, without polling');
+    assert.equal(callsWhenIdle, 3, 'one call per file and one for the unknown hash');
+    assert.equal(app.sim.calls.length, callsWhenIdle, 'nothing is sent after the scheduler says it is idle');
+    assert.equal(app.runtime.scheduler.inFlightCount(), 0);
+  });
+});

@@ -33,12 +33,12 @@ async function ringWith(shared: ApiKey[], start = T0) {
   return { ring, now, set: (at: number) => { t = at; }, advance: (ms: number) => { t += ms; } };
 }
 
-/** A shared key as src/runtime.ts builds it from VT_API_KEY / VT_API_KEYS. */
+/** A shared key as src/lookups/create-lookup-engine.ts builds it from VT_API_KEY / VT_API_KEYS. */
 function sharedKey(secret: string, perMinute: number, perDay: number, perMonth: number | null = null): ApiKey {
   return { id: keyFingerprint(secret), secret, hint: keyHint(secret), perMinute, perDay, perMonth, ownerId: null };
 }
 
-/** A user's own key as lookup-engine.ts opens it from Settings. */
+/** A user's own key as personal-keys.ts opens it from Settings. */
 function personalKey(secret: string, ownerId: number, useShared: boolean, perMinute: number, perDay: number): PersonalKey {
   return { id: keyFingerprint(secret), secret, hint: keyHint(secret), perMinute, perDay, perMonth: null, ownerId, useShared };
 }

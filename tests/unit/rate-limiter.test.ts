@@ -20,15 +20,15 @@ test('when the minute allowance is used, then the next slot opens 60 s after the
   const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
   const t0 = now;
   for (let i = 0; i < 4; i++) {
-    assert.deepEqual(limiter.tryAcquire(), { ok: true });
+    assert.equal(limiter.acquireCall().ok, true);
     now += 1000;
   }
-  const refused = limiter.tryAcquire();
+  const refused = limiter.acquireCall();
   assert.deepEqual(refused, { ok: false, retryAt: t0 + 60_001, limit: 'minute' });
   now = t0 + 60_000;
-  assert.equal(limiter.tryAcquire().ok, false, 'a call at exactly +60 s would put 5 calls in one closed 60 s window');
+  assert.equal(limiter.acquireCall().ok, false, 'a call at exactly +60 s would put 5 calls in one closed 60 s window');
   now = t0 + 60_001;
-  assert.equal(limiter.tryAcquire().ok, true);
+  assert.equal(limiter.acquireCall().ok, true);
   await db.destroy();
 });
 
@@ -38,7 +38,7 @@ test('when calls are spread out, then no 60-second window ever holds more than t
   const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 10_000 }, () => now);
   const sent: number[] = [];
   for (let step = 0; step < 3000; step++) {
-    if (limiter.tryAcquire().ok) sent.push(now);
+    if (limiter.acquireCall().ok) sent.push(now);
     now += 137;
   }
   for (const t of sent) assert.ok(sent.filter((s) => s >= t && s <= t + 60_000).length <= 4);
@@ -52,8 +52,8 @@ test('when a key was idle, then a short list gets the whole window at once', asy
   const { log, db } = await freshLog();
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
   const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
-  for (let i = 0; i < 4; i++) assert.equal(limiter.tryAcquire().ok, true, `call ${i + 1} of an idle key's window`);
-  assert.equal(limiter.tryAcquire().ok, false);
+  for (let i = 0; i < 4; i++) assert.equal(limiter.acquireCall().ok, true, `call ${i + 1} of an idle key's window`);
+  assert.equal(limiter.acquireCall().ok, false);
   await db.destroy();
 });
 
@@ -92,10 +92,10 @@ test('when the daily allowance is used, then requests wait until 00:00 UTC and r
   const { log, db } = await freshLog();
   let now = Date.UTC(2026, 10, 21, 23, 0, 0);
   const limiter = new RateLimiter(log, 'k', { perMinute: 100, perDay: 3 }, () => now);
-  for (let i = 0; i < 3; i++) assert.equal(limiter.tryAcquire().ok, true);
-  assert.deepEqual(limiter.tryAcquire(), { ok: false, retryAt: Date.UTC(2026, 10, 22), limit: 'day' });
+  for (let i = 0; i < 3; i++) assert.equal(limiter.acquireCall().ok, true);
+  assert.deepEqual(limiter.acquireCall(), { ok: false, retryAt: Date.UTC(2026, 10, 22), limit: 'day' });
   now = Date.UTC(2026, 10, 22, 0, 0, 1);
-  assert.equal(limiter.tryAcquire().ok, true);
+  assert.equal(limiter.acquireCall().ok, true);
   await db.destroy();
 });
 
@@ -103,11 +103,11 @@ test('when the process restarts, then the counts kept in the database still appl
   const { log, db } = await freshLog();
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
   const first = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now);
-  first.tryAcquire();
-  first.tryAcquire();
+  first.acquireCall();
+  first.acquireCall();
   const second = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now + 5);
-  assert.equal(second.tryAcquire().ok, false);
-  assert.equal(new RateLimiter(log, 'other-key', { perMinute: 2, perDay: 500 }, () => now).tryAcquire().ok, true);
+  assert.equal(second.acquireCall().ok, false);
+  assert.equal(new RateLimiter(log, 'other-key', { perMinute: 2, perDay: 500 }, () => now).acquireCall().ok, true);
   await db.destroy();
 });
 

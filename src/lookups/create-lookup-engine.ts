@@ -1,0 +1,120 @@
+import type { Config } from '../shared/config.js';
+import type { Db } from '../shared/database.js';
+import type { Logger } from '../shared/logger.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { keyFingerprint, keyHint } from './api-key.js';
+import { evictExpiredCache } from './cache-eviction.js';
+import { createCallLog } from './call-log.repository.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { deleteOrphanJobs } from './job.repository.js';
+import { KeyRing } from './key-ring.js';
+import type { LookupEngine } from './lookup-engine.js';
+import { createLookupPool } from './lookup-pool.js';
+import { LookupScheduler } from './lookup-scheduler.js';
+import { loadPersonalKeys, reloadPersonalKey } from './personal-keys.js';
+
+/** The engine's knobs that are not user settings: tests and benchmarks turn them to run fast. */
+export interface LookupTuning {
+  /** Length of the limiter's sliding "minute". */
+  rateWindowMs?: number;
+  lookupTimeoutMs?: number;
+  maxInFlight?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  authRetryMs?: number;
+  /** Transient failures in a row that pause everything as "VirusTotal looks down". */
+  breakerThreshold?: number;
+  /** First wait before probing VirusTotal again; doubles per failed probe up to 10 minutes. */
+  breakerProbeMs?: number;
+  leaseCheckMs?: number;
+  poolThreads?: number;
+  /** How long `stop` waits for lookups in flight before returning them to the queue. */
+  shutdownGraceMs?: number;
+}
+
+export interface LookupEngineDeps {
+  config: Readonly<Pick<Config, 'vt' | 'cacheTtlMs' | 'verdict'>>;
+  db: Db;
+  logger: Logger;
+  /** Opens users' own keys, saved encrypted. */
+  secretBox: SecretBox;
+  tuning: LookupTuning;
+  /** Rows of these reports changed (inside no transaction): finished reports can be completed. */
+  onReportsTouched: (reportIds: string[]) => Promise<void>;
+  /** Reports completed: the completion-email sender has work. */
+  onReportsCompleted: () => void;
+}
+
+/** The lookup engine as its owner holds it: what the web side asks, plus its life cycle. */
+export interface OwnedLookupEngine extends LookupEngine {
+  readonly scheduler: LookupScheduler;
+  /** Returns interrupted lookups to the queue and starts looking for work. */
+  start(): Promise<void>;
+  /** No new lookups; those in flight get the grace, the rest go back to the queue; the pool closes. */
+  stop(): Promise<void>;
+  /** Expired cache entries, call records no limit needs any more, jobs whose rows are gone. */
+  housekeeping(): Promise<{ evicted: number; pruned: number; orphans: number }>;
+}
+
+/** Call records older than this are of no use to any limit (the longest is a month). */
+const CALL_LOG_KEEP_MS = 40 * 24 * 3_600_000;
+
+/**
+ * Builds the engine: the worker pool, the call log, the key ring (shared keys from the config,
+ * users' own from the database), the circuit breaker and the scheduler. Nothing runs until `start`.
+ */
+export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedLookupEngine> {
+  const { config, db, logger, secretBox, tuning } = deps;
+  const runner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
+  const callLog = createCallLog(db);
+  const sharedKeys = config.vt.keys.map((k) => ({ ...k, id: keyFingerprint(k.secret), hint: keyHint(k.secret), ownerId: null }));
+  const keys = new KeyRing(callLog, sharedKeys, tuning.authRetryMs ?? 10 * 60_000, tuning.rateWindowMs ?? 60_000);
+  const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
+  const scheduler = new LookupScheduler(
+    { db, runner, keys, breaker, logger: logger.child({ feature: 'lookups' }), onReportsTouched: deps.onReportsTouched },
+    {
+      apiUrl: config.vt.apiUrl,
+      cacheTtlMs: config.cacheTtlMs,
+      timeoutMs: tuning.lookupTimeoutMs ?? 30_000,
+      maxInFlight: tuning.maxInFlight ?? 8,
+      maxAttempts: tuning.maxAttempts ?? 4,
+      retryBaseMs: tuning.retryBaseMs ?? 5_000,
+      thresholds: config.verdict,
+      ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
+    },
+  );
+  const personal = { db, keys, secretBox, logger };
+  await loadPersonalKeys(personal);
+
+  return {
+    scheduler,
+    pause: () => breaker.pause() ?? keys.blockForAll(),
+    bannerFor: (userId) => breaker.pause() ?? keys.blockFor(userId),
+    quotaFor: (userId) => keys.quotaFor(userId),
+    servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
+    shares: () => scheduler.shares(),
+    keys: () => keys.statuses(),
+    inFlight: () => scheduler.inFlightCount(),
+    recentFailures: () => scheduler.recentFailures(),
+    poolAlive: () => runner.alive(),
+    wake: () => scheduler.wake(),
+    queued: (completed) => (completed ? deps.onReportsCompleted() : scheduler.wake()),
+    async personalKeyChanged(userId) {
+      await reloadPersonalKey(personal, userId);
+      scheduler.wake();
+    },
+    start: () => scheduler.start(),
+    async stop() {
+      await scheduler.stop(tuning.shutdownGraceMs ?? 10_000);
+      // Restamps of the last answers; every call sent was already on disk before it went.
+      await keys.callsSaved().catch((err: unknown) => logger.error({ err }, 'could not save the last VirusTotal call times'));
+      await runner.close();
+    },
+    async housekeeping() {
+      const evicted = await evictExpiredCache(db, config.cacheTtlMs);
+      const pruned = await callLog.pruneBefore(Date.now() - CALL_LOG_KEEP_MS);
+      const orphans = await deleteOrphanJobs(db);
+      return { evicted, pruned, orphans };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { ApiKey } from './api-key.js';
+import type { CallLog } from './call-log.repository.js';
+import type { Pause } from './pause.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** One key as the dashboard shows it: never the key itself. */
+export interface KeyStatus {
+  id: string;
+  hint: string;
+  /** The user whose personal key this is; null for a shared key. */
+  ownerId: number | null;
+  perMinute: number;
+  perDay: number;
+  perMonth: number | null;
+  usedInWindow: number;
+  usedToday: number;
+  usedThisMonth: number;
+  /** Why this key is not sending right now, if it is not. */
+  pause: Pause | null;
+}
+
+/** One key, its limiter and what VirusTotal last said about it. */
+export class KeySlot {
+  readonly limiter: RateLimiter;
+  pause: Pause | null = null;
+  quotaStrikes = 0;
+  /** When the last 429 came back; 429s to calls sent before it belong to the same burst. */
+  lastQuotaAt = -Infinity;
+  /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
+  probing = false;
+  inFlight = 0;
+
+  constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number) {
+    this.limiter = new RateLimiter(log, key.id, { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs }, now);
+  }
+
+  currentPause(now: number): Pause | null {
+    if (this.pause?.until != null && this.pause.until <= now) {
+      if (this.pause.reason === 'wrong_key') this.probing = true;
+      this.pause = null;
+    }
+    return this.pause;
+  }
+
+  /** Our own count says the day (or month) is spent, before VirusTotal has to say so. */
+  spentPause(): Pause | null {
+    const snap = this.limiter.snapshot();
+    if (!snap.dayExhausted) return null;
+    const period = snap.monthExhausted ? 'monthly' : 'daily';
+    const when = snap.monthExhausted ? 'on the 1st at 00:00 UTC' : 'at 00:00 UTC';
+    return { reason: 'quota', message: `The ${period} VirusTotal quota is used up; lookups resume ${when}.`, until: snap.nextSlotAt };
+  }
+
+  /** The key as the dashboard shows it. */
+  status(now: number): KeyStatus {
+    const snap = this.limiter.snapshot();
+    return {
+      id: this.key.id,
+      hint: this.key.hint,
+      ownerId: this.key.ownerId,
+      perMinute: snap.perMinute,
+      perDay: snap.perDay,
+      perMonth: snap.perMonth,
+      usedInWindow: snap.usedInWindow,
+      usedToday: snap.usedToday,
+      usedThisMonth: snap.usedThisMonth,
+      pause: this.currentPause(now) ?? this.spentPause(),
+    };
+  }
+}
