@@ -4,9 +4,10 @@ import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
+import { safeFileStem } from '../shared/text.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
-import { importHashList } from './report-import.js';
+import { importHashList, reportNameOfFile } from './report-import.js';
 import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
 import { streamCsv, streamJson, streamLines } from './report-export.js';
@@ -49,7 +50,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       throw new ValidationError(req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.', { file: 'Nothing to look up.' });
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
-    const fallbackName = file ? file.originalname.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) : '';
+    const fallbackName = file ? reportNameOfFile(file.originalname) : '';
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
@@ -174,9 +175,5 @@ function startDownload(res: Response, type: string, fileName: string): void {
 
 /** A filtered file says so in its name, so it is not taken for the whole report later. */
 function downloadName(reportName: string, filter: ItemFilter): string {
-  return `${safeFileName(reportName)}${isFiltered(filter) ? '-filtered' : ''}`;
-}
-
-function safeFileName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'report';
+  return `${safeFileStem(reportName, 'report')}${isFiltered(filter) ? '-filtered' : ''}`;
 }

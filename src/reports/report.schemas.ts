@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText } from '../shared/text.js';
 import type { Verdict } from './report.table.js';
 
 /**
@@ -10,7 +11,7 @@ const formText = (label: string) => z.string({ error: `Send the ${label} once, a
 export const uploadSchema = z.object({
   name: formText('report name')
     // Control characters in a name only ever come from a crafted request.
-    .transform((v) => (v ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .transform((v) => cleanText(v ?? ''))
     .pipe(z.string().max(200, 'Keep the report name under 200 characters.')),
   hashes: formText('pasted hashes').default(''),
   notify: formText('email choice'),
@@ -36,7 +37,7 @@ const verdictList = z.unknown().optional().transform((value): Verdict[] => {
  */
 const searchText = z
   .string()
-  .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+  .transform(cleanText)
   .pipe(z.string().max(200))
   .catch('');
 
