@@ -8,6 +8,7 @@ import { itemIdParam, reportIdParam } from './report.schemas.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { LookupStatus } from '../lookups/lookup-queue.js';
 import * as refresh from './report-refresh.js';
+import { toItemView } from './report-view.js';
 
 export interface RefreshRouteDeps {
   db: Db;
@@ -57,7 +58,7 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
   router.get('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
     const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
     const plan = await refresh.planForceRefresh(db, reportId, itemId, currentUserId(res), deps.lookups);
-    res.render('reports/refresh-confirm', { item: plan.item, plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
+    res.render('reports/refresh-confirm', { item: toItemView(plan.item), plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
   });
 
   router.post('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {

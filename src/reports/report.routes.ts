@@ -10,7 +10,12 @@ import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList, reportNameOfFile } from './report-import.js';
 import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
-import { streamCsv, streamJson, streamLines } from './report-export.js';
+import type { ReportSummary } from './report-summary.js';
+import { itemPage, toItemView } from './report-view.js';
+import { streamCsv } from './files/csv.js';
+import { streamJson } from './files/json.js';
+import { writePdf } from './files/pdf-export.js';
+import { streamLines } from './files/text-stream.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
 
@@ -39,7 +44,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   const { db } = deps;
   const router = Router();
   // A completed report has nothing left to estimate.
-  const reportEstimate = (report: service.ReportSummary, userId: number) =>
+  const reportEstimate = (report: ReportSummary, userId: number) =>
     report.status === 'completed' ? null : estimateReport(db, deps.lookups, { reportId: report.id, userId });
 
   // Multipart: multer must read the body before the CSRF token in it can be checked.
@@ -82,7 +87,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     noStore(res);
     res.render('reports/show', {
       report,
-      items,
+      items: items.map(toItemView),
       estimate,
       query,
       matching,
@@ -99,8 +104,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const parsed = itemIdParam.safeParse(req.params.itemId);
     if (!parsed.success) throw new NotFoundError('Row not found.');
     const { sort } = engineSortQuery.parse(req.query);
-    const view = await service.getItemForUser(db, reportId(req.params.id), parsed.data, currentUserId(res), sort);
-    res.render('reports/item', { ...view, sort });
+    const found = await service.getItemForUser(db, reportId(req.params.id), parsed.data, currentUserId(res));
+    res.render('reports/item', { ...itemPage(found, sort), sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
@@ -139,7 +144,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
-    await service.writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
+    await writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
   });
 
   // What the copy button puts on the clipboard: every matching row's hash, not only the page shown.

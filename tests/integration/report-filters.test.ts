@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { reportStatus, startTestApp, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { exportJson, reportIdFrom, reportStatus, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const EICAR = {
   md5: '44d88612fea8a8f36de82e1278abb02f',
