@@ -1,6 +1,6 @@
 import type { LookupType } from '../lookups/lookup.types.js';
+import { toVtResult, type VtResult } from '../lookups/vt-result.columns.js';
 import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
-import { categoriesOf } from './files/export-row.js';
 import { networkDetailFromAnswer, type NetworkDetail } from './network-detail.js';
 import { isNetworkType, TYPE_LABELS, virusTotalUrl } from './report-links.js';
 import type { ReportSummary } from './report-summary.js';
@@ -8,8 +8,8 @@ import type { ItemStatus, ReportItemRow, Verdict } from './report.table.js';
 
 // What the report templates see of a row: camelCase fields only, named once here, never a column name.
 
-/** A report row as its table cell, its page and its refresh page show it. */
-export interface ReportItemView {
+/** A report row as its table cell, its page and its refresh page show it: the answer's columns in camelCase, and more. */
+export interface ReportItemView extends VtResult<Verdict> {
   id: number;
   line: number;
   input: string;
@@ -21,21 +21,8 @@ export interface ReportItemView {
   /** A domain or an IP address: no file hashes, reputation and owner facts instead. */
   isNetwork: boolean;
   status: ItemStatus;
-  verdict: Verdict;
-  sha256: string | null;
-  sha1: string | null;
-  md5: string | null;
-  malicious: number | null;
-  suspicious: number | null;
-  engines: number | null;
-  fortinet: string | null;
-  lastAnalysisDate: string | null;
-  meaningfulName: string | null;
-  reputation: number | null;
   /** The domain's distinct category names; empty for files and IPs. */
   categoryList: string[];
-  asOwner: string | null;
-  country: string | null;
   /** When the answer was fetched (ms since the epoch); null while never answered. */
   lookedUpAt: number | null;
   /** The answer came from the shared cache, not from a lookup made for this row. */
@@ -45,7 +32,9 @@ export interface ReportItemView {
 }
 
 export function toItemView(row: ReportItemRow): ReportItemView {
+  const result = toVtResult(row);
   return {
+    ...result,
     id: row.id,
     line: row.line,
     input: row.input,
@@ -54,20 +43,7 @@ export function toItemView(row: ReportItemRow): ReportItemView {
     typeLabel: row.hash_type ? TYPE_LABELS[row.hash_type] : null,
     isNetwork: isNetworkType(row.hash_type),
     status: row.status,
-    verdict: row.verdict,
-    sha256: row.sha256,
-    sha1: row.sha1,
-    md5: row.md5,
-    malicious: row.malicious,
-    suspicious: row.suspicious,
-    engines: row.engines,
-    fortinet: row.fortinet,
-    lastAnalysisDate: row.last_analysis_date,
-    meaningfulName: row.meaningful_name,
-    reputation: row.reputation,
-    categoryList: categoriesOf(row.categories) ?? [],
-    asOwner: row.as_owner,
-    country: row.country,
+    categoryList: result.categories ?? [],
     lookedUpAt: row.looked_up_at,
     fromCache: Boolean(row.from_cache),
     error: row.error,

@@ -1,57 +1,40 @@
-import type { ReportItemRow } from '../report.table.js';
 import type { LookupType } from '../../lookups/lookup.types.js';
+import { pickVtResult, VT_RESULT_FIELDS, type VtResult, type VtResultField } from '../../lookups/vt-result.columns.js';
 import { virusTotalUrl } from '../report-links.js';
+import type { ReportItemRow, Verdict } from '../report.table.js';
+
+// The shape of a row in the CSV and JSON exports, the JSON API and the connector's output files.
+
+/** Answer columns the files leave out: the name is on the row's page, the answer id means nothing outside. */
+type NotExported = 'meaningfulName' | 'answerId';
+const NOT_EXPORTED: readonly VtResultField[] = ['meaningfulName', 'answerId'] satisfies NotExported[];
+const EXPORTED_RESULT = VT_RESULT_FIELDS.filter((field): field is Exclude<VtResultField, NotExported> => !NOT_EXPORTED.includes(field));
 
 /**
- * One row as the CSV and JSON exports (and the JSON API) give it. Files fill the hashes and
- * Fortinet's detection name; domains and IPs fill reputation, categories (domains), AS owner and
- * country (IPs), and Fortinet's result whatever it is ("clean", "unrated", "malware").
+ * One row as the CSV and JSON exports (and the JSON API) give it: the answer's columns in camelCase
+ * (lookups/vt-result.columns.ts) between the row's own fields. Files fill the hashes and Fortinet's
+ * detection name; domains and IPs fill reputation, categories (domains), AS owner and country (IPs),
+ * and Fortinet's result whatever it is ("clean", "unrated", "malware").
  */
-export interface ExportItem {
+export interface ExportItem extends Omit<VtResult<Verdict>, NotExported> {
   line: number;
   input: string;
   /** What was looked up: the hash, or the domain or IP the input names (a URL counts as its host). */
   value: string | null;
   type: LookupType | null;
   status: string;
-  verdict: string;
-  sha256: string | null;
-  sha1: string | null;
-  md5: string | null;
-  malicious: number | null;
-  suspicious: number | null;
-  undetected: number | null;
-  harmless: number | null;
-  engines: number | null;
-  fortinet: string | null;
-  reputation: number | null;
-  /** Distinct category names the vendors give a domain; null for files and IPs. */
-  categories: string[] | null;
-  asOwner: string | null;
-  country: string | null;
-  lastAnalysisDate: string | null;
   lookedUpAt: string | null;
   fromCache: boolean | null;
   virusTotalUrl: string | null;
   error: string | null;
 }
 
+/** The CSV's header, and the order of every export's fields. */
 export const EXPORT_COLUMNS: (keyof ExportItem)[] = [
-  'line', 'input', 'value', 'type', 'status', 'verdict', 'sha256', 'sha1', 'md5', 'malicious', 'suspicious',
-  'undetected', 'harmless', 'engines', 'fortinet', 'reputation', 'categories', 'asOwner', 'country',
-  'lastAnalysisDate', 'lookedUpAt', 'fromCache', 'virusTotalUrl', 'error',
+  'line', 'input', 'value', 'type', 'status',
+  ...EXPORTED_RESULT,
+  'lookedUpAt', 'fromCache', 'virusTotalUrl', 'error',
 ];
-
-/** The row's `categories` column (a JSON array of names) read back; null when it holds none or garbage. */
-export function categoriesOf(text: string | null): string[] | null {
-  if (text == null) return null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : null;
-  } catch {
-    return null;
-  }
-}
 
 export function toExportItem(row: ReportItemRow): ExportItem {
   return {
@@ -60,21 +43,7 @@ export function toExportItem(row: ReportItemRow): ExportItem {
     value: row.hash,
     type: row.hash_type,
     status: row.status,
-    verdict: row.verdict,
-    sha256: row.sha256,
-    sha1: row.sha1,
-    md5: row.md5,
-    malicious: row.malicious,
-    suspicious: row.suspicious,
-    undetected: row.undetected,
-    harmless: row.harmless,
-    engines: row.engines,
-    fortinet: row.fortinet,
-    reputation: row.reputation,
-    categories: categoriesOf(row.categories),
-    asOwner: row.as_owner,
-    country: row.country,
-    lastAnalysisDate: row.last_analysis_date,
+    ...pickVtResult(row, EXPORTED_RESULT),
     lookedUpAt: row.looked_up_at == null ? null : new Date(row.looked_up_at).toISOString(),
     fromCache: row.from_cache == null ? null : row.from_cache === 1,
     virusTotalUrl: virusTotalUrl(row),
