@@ -1,10 +1,9 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../shared/database.js';
-import { NotFoundError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
 import { refreshSchema } from './refresh.schemas.js';
-import { itemIdParam, reportIdParam } from './report.schemas.js';
+import { itemIdOf, reportIdOf } from './report.schemas.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { LookupStatus } from '../lookups/lookup-queue.js';
 import * as refresh from './report-refresh.js';
@@ -14,19 +13,6 @@ export interface RefreshRouteDeps {
   db: Db;
   cacheTtlMs: number;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
-}
-
-// An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
-function reportIdOf(value: unknown): string {
-  const parsed = reportIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Report not found.');
-  return parsed.data;
-}
-
-function itemIdOf(value: unknown): number {
-  const parsed = itemIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Row not found.');
-  return parsed.data;
 }
 
 const mailEnabled = (res: Response) => res.locals.mailEnabled === true;

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../shared/database.js';
-import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
@@ -8,7 +8,7 @@ import { safeFileStem } from '../shared/text.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList, reportNameOfFile } from './report-import.js';
-import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
+import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
@@ -28,12 +28,6 @@ export interface ReportRouteDeps {
 
 const REPORTS_PER_PAGE = 20;
 const ITEMS_PER_PAGE = 100;
-
-function reportId(value: unknown): string {
-  const parsed = reportIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Report not found.');
-  return parsed.data;
-}
 
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function noStore(res: Response): void {
@@ -78,7 +72,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/new', (_req, res) => res.render('reports/new'));
 
   router.get('/reports/:id', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
       service.listReportItems(db, report.id, query, ITEMS_PER_PAGE),
@@ -101,15 +95,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/items/:itemId', async (req, res) => {
-    const parsed = itemIdParam.safeParse(req.params.itemId);
-    if (!parsed.success) throw new NotFoundError('Row not found.');
     const { sort } = engineSortQuery.parse(req.query);
-    const found = await service.getItemForUser(db, reportId(req.params.id), parsed.data, currentUserId(res));
+    const found = await service.getItemForUser(db, reportIdOf(req.params.id), itemIdOf(req.params.itemId), currentUserId(res));
     res.render('reports/item', { ...itemPage(found, sort), sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const estimate = await reportEstimate(report, currentUserId(res));
     noStore(res);
     res.json({
@@ -125,7 +117,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   // Downloads take the page's filter (not its order or page): the rows the analyst is looking at, in line order.
   router.get('/reports/:id/export.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'application/json', `${downloadName(report.name, filter)}.json`);
     await streamJson(res, report, service.exportItems(db, report.id, filter), isFiltered(filter) ? filter : null);
@@ -133,7 +125,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/export.csv', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter)}.csv`);
     await streamCsv(res, service.exportItems(db, report.id, filter));
@@ -141,7 +133,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/export.pdf', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
     await writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
@@ -149,7 +141,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   // What the copy button puts on the clipboard: every matching row's hash, not only the page shown.
   router.get('/reports/:id/hashes.txt', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const { kind, ...filter } = hashListQuery.parse(req.query);
     startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter)}-${kind}.txt`);
     await streamLines(res, service.listMatchingHashes(db, report.id, filter, kind));
@@ -157,7 +149,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.post('/reports/:id/delete', async (req, res) => {
-    await service.deleteReportForUser(db, reportId(req.params.id), currentUserId(res));
+    await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     res.redirect(303, '/reports');
   });
 

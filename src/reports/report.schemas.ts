@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotFoundError } from '../shared/errors.js';
 import { cleanText } from '../shared/text.js';
 import type { Verdict } from './report.table.js';
 
@@ -66,6 +67,19 @@ export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 
 export const itemIdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+// An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
+export function reportIdOf(value: unknown): string {
+  const parsed = reportIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Report not found.');
+  return parsed.data;
+}
+
+export function itemIdOf(value: unknown): number {
+  const parsed = itemIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Row not found.');
+  return parsed.data;
+}
 
 export const engineSortQuery = z.object({
   sort: z.enum(['detections', 'engine', 'category', 'result', 'updated']).catch('detections'),
