@@ -3,10 +3,9 @@ import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
-import { NotFoundError } from '../shared/errors.js';
 import { detectValue } from '../reports/list-parser.js';
 import { importHashList } from '../reports/report-import.js';
-import { reportIdParam } from '../reports/report.schemas.js';
+import { reportIdOf } from '../reports/report.schemas.js';
 import * as reports from '../reports/report.service.js';
 import { ApiError, apiErrorHandler, apiNotFound } from './api-errors.js';
 import { ApiRateLimiter, apiRateLimit } from './api-rate-limit.js';
@@ -101,10 +100,9 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
 
   router.get('/v1/reports/:id', ...guard, async (req, res) => {
     const { userId } = apiCaller(res);
-    const id = reportIdParam.safeParse(req.params.id);
-    if (!id.success) throw new NotFoundError('Report not found.');
+    const id = reportIdOf(req.params.id);
     const query = parseApi(reportItemsQuery, req.query, 'invalid_query');
-    const report = await reports.getReportForUser(db, id.data, userId);
+    const report = await reports.getReportForUser(db, id, userId);
     const [{ items, matching }, lookupsId] = await Promise.all([
       reports.listReportItems(db, report.id, { verdict: query.verdict, q: '', sort: 'line', page: query.page }, query.per_page),
       lookupsReportId(db, userId),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText } from '../shared/text.js';
 import { REPORT_STATUSES, VERDICTS } from '../reports/report.schemas.js';
 import { ApiError, type ApiErrorCode } from './api-errors.js';
 
@@ -15,7 +16,7 @@ export const MAX_NAME_CHARS = 200;
 const reportName = z
   .string()
   .max(MAX_NAME_CHARS, `Keep the report name under ${MAX_NAME_CHARS} characters.`)
-  .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim());
+  .transform(cleanText);
 
 const oneValue = z
   .string({ error: (issue) => (issue.input === undefined ? 'Required: a hash, domain or IP address.' : 'Must be text, sent once.') })
@@ -56,7 +57,7 @@ export const reportListQuery = z.strictObject({
   q: z
     .string()
     .max(200, 'Longer than 200 characters.')
-    .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .transform(cleanText)
     .optional(),
 });
 
@@ -85,7 +86,7 @@ export const apiTokenForm = z.object({
   tokenName: z
     .string({ error: 'Send the token name once, as text.' })
     .optional()
-    .transform((v) => (v ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .transform((v) => cleanText(v ?? ''))
     .pipe(
       z
         .string()

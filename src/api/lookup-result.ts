@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { CacheEntryTable } from '../lookups/lookup.table.js';
 import type { LookupType } from '../lookups/lookup.types.js';
-import { categoriesOf, type ExportItem } from '../reports/report-export.js';
+import { categoriesOf } from '../lookups/vt-result.columns.js';
+import type { ExportItem } from '../reports/files/export-row.js';
 import { virusTotalUrl } from '../reports/report-links.js';
 import type { ReportItemRow } from '../reports/report.table.js';
 

@@ -1,5 +1,5 @@
-import { toExportItem, type ExportItem } from '../reports/report-export.js';
-import type { Counts, ReportStatus, ReportSummary } from '../reports/report.service.js';
+import { toExportItem, type ExportItem } from '../reports/files/export-row.js';
+import type { Counts, ReportStatus, ReportSummary } from '../reports/report-summary.js';
 import type { ReportItemRow } from '../reports/report.table.js';
 
 // The JSON the API gives for reports: the summary the pages show, and rows in the exports' shape.

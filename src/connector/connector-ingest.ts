@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { findUserByEmail } from '../auth/user.repository.js';
 import { ValidationError } from '../shared/errors.js';
-import { importHashList } from '../reports/report-import.js';
+import { formatSize } from '../shared/text.js';
+import { importHashList, reportNameOfFile } from '../reports/report-import.js';
 import { deleteReportForUser } from '../reports/report.service.js';
 import { findImportedFile, insertConnectorFile } from './connector.repository.js';
 import type { ConnectorConfig } from './connector.config.js';
@@ -56,7 +57,7 @@ export async function ingestFolder(deps: ConnectorDeps, connector: ConnectorConf
 
 async function ingestFile(deps: ConnectorDeps, connector: ConnectorConfig, userId: number, file: SettledFile): Promise<Outcome> {
   if (file.size > deps.maxFileBytes) {
-    const message = `The file is larger than the ${megabytes(deps.maxFileBytes)} limit. Split it and drop the parts into the folder.`;
+    const message = `The file is larger than the ${formatSize(deps.maxFileBytes)} limit. Split it and drop the parts into the folder.`;
     const sha256 = await sha256OfFile(file);
     if (!sha256) return 'waiting';
     return settle(deps, connector, file, { sha256, status: 'error', message });
@@ -117,9 +118,7 @@ async function moveToProcessed(connector: ConnectorConfig, file: SettledFile): P
   }
 }
 
-/** As the upload form names a report after its file: control characters out, 200 characters at most. */
-const reportName = (fileName: string) => fileName.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) || 'Watched-folder file';
-
-const megabytes = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
+/** As the upload form names a report after its file. */
+const reportName = (fileName: string) => reportNameOfFile(fileName) || 'Watched-folder file';
 
 const now = (deps: ConnectorDeps) => (deps.now ?? Date.now)();

@@ -1,4 +1,5 @@
-import { streamCsv, streamJson } from '../reports/report-export.js';
+import { streamCsv } from '../reports/files/csv.js';
+import { streamJson } from '../reports/files/json.js';
 import { exportItems, getReportForUser } from '../reports/report.service.js';
 import type { ItemFilter } from '../reports/report.schemas.js';
 import { countOutputFailure, findImportedFile, listOutputsDue, markOutputWritten } from './connector.repository.js';

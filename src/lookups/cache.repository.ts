@@ -1,7 +1,7 @@
 import type { Executor } from '../shared/database.js';
 import type { ObjectSummary } from './lookup.types.js';
 import { verdictOf, type Thresholds } from './verdict.js';
-
+import { clearedColumns, toVtResultColumns } from './vt-result.columns.js';
 
 /**
  * Stores a found object under VirusTotal's id (a file's SHA-256, the domain, the IP). A file's MD5,
@@ -22,26 +22,10 @@ export async function upsertFoundEntry(
     .executeTakeFirstOrThrow();
   const row = {
     key: object.id,
-    verdict: verdictOf(object, thresholds),
-    sha256: object.sha256,
-    sha1: object.sha1,
-    md5: object.md5,
-    malicious: object.malicious,
-    suspicious: object.suspicious,
-    undetected: object.undetected,
-    harmless: object.harmless,
-    engines: object.engines,
-    fortinet: object.fortinet,
-    last_analysis_date: object.lastAnalysisDate,
-    meaningful_name: object.meaningfulName,
+    ...toVtResultColumns({ ...object, verdict: verdictOf(object, thresholds), answerId: stored.id }),
     type_description: object.typeDescription,
     size: object.size,
-    reputation: object.reputation,
-    categories: object.categories === null ? null : JSON.stringify(object.categories),
-    as_owner: object.asOwner,
-    country: object.country,
     fetched_at: now,
-    answer_id: stored.id,
   };
   await db.insertInto('cache_entries').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
   const aliases = [...new Set([object.id, object.sha1, object.md5, queried].filter((h): h is string => !!h))];
@@ -49,15 +33,19 @@ export async function upsertFoundEntry(
   return object.id;
 }
 
+/**
+ * What a not-found answer clears of a found one it replaces. The file's name (and the cache-only type
+ * and size) stay; the rows a not-found entry answers never take the name (row-resolution.repository.ts).
+ */
+const NOT_FOUND_CLEARS = clearedColumns(['verdict', 'meaningful_name']);
+
 /** Remembers that VirusTotal does not know `hash` (or domain, or IP); not-found answers are cached like any other. */
 export async function upsertNotFoundEntry(db: Executor, hash: string, now: number): Promise<string> {
   const row = { key: hash, verdict: 'not_found' as const, fetched_at: now };
   await db
     .insertInto('cache_entries')
     .values(row)
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({ ...row, sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null, fortinet: null, last_analysis_date: null, answer_id: null, reputation: null, categories: null, as_owner: null, country: null }),
-    )
+    .onConflict((oc) => oc.column('key').doUpdateSet({ ...row, ...NOT_FOUND_CLEARS }))
     .execute();
   await upsertAliases(db, [hash], hash);
   return hash;

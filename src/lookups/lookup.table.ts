@@ -1,37 +1,18 @@
 import type { Generated, Selectable } from 'kysely';
 import type { LookupType } from './lookup.types.js';
+import type { VtResultColumns } from './vt-result.columns.js';
 
 /** Files are malicious, suspicious or clean; domains and IPs are suspicious or not_suspicious. */
 export type CachedVerdict = 'malicious' | 'suspicious' | 'clean' | 'not_suspicious' | 'not_found';
 
-/** A VirusTotal answer, flattened so a report can copy it with one set-based UPDATE. */
-export interface CacheEntryTable {
+/** A VirusTotal answer, flattened so a report can copy it with one set-based UPDATE (its columns: vt-result.columns.ts). */
+export interface CacheEntryTable extends VtResultColumns<CachedVerdict> {
   /** The file's SHA-256 when VirusTotal knew it; the queried hash when it answered 404; the domain or IP. */
   key: string;
-  verdict: CachedVerdict;
-  sha256: string | null;
-  sha1: string | null;
-  md5: string | null;
-  malicious: number | null;
-  suspicious: number | null;
-  undetected: number | null;
-  harmless: number | null;
-  engines: number | null;
-  fortinet: string | null;
-  last_analysis_date: string | null;
-  meaningful_name: string | null;
+  /** Files only, and not copied into report rows. */
   type_description: string | null;
   size: number | null;
-  /** Domains and IPs: VirusTotal's community reputation (files keep it in the whole answer only). */
-  reputation: number | null;
-  /** Domains: JSON array of the distinct categories vendors gave. */
-  categories: string | null;
-  /** IPs: the autonomous system's owner and the country (ISO 3166). */
-  as_owner: string | null;
-  country: string | null;
   fetched_at: number;
-  /** The whole answer this entry came from (vt_answers), null for not-found entries. */
-  answer_id: number | null;
 }
 
 /** VirusTotal's whole answer for one fetch of a file, domain or IP, gzipped JSON, as it came. */

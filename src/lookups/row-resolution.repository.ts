@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../shared/database.js';
-
+import { VT_RESULT_COLUMNS } from './vt-result.columns.js';
 
 // Where an answer from VirusTotal (or the cache) lands in the reports waiting for it.
 
@@ -14,6 +14,16 @@ export interface ResolveScope {
   now: number;
 }
 
+/** `column = e.column` for each answer column: a report row takes its answer's facts as the cache entry has them. */
+const COPY_ANSWER = sql.join(
+  VT_RESULT_COLUMNS.map((column) =>
+    column === 'meaningful_name'
+      ? // A not-found entry that replaced a found one still holds the file's old name: it names nothing now.
+        sql`meaningful_name = CASE e.verdict WHEN 'not_found' THEN NULL ELSE e.meaningful_name END`
+      : sql`${sql.ref(column)} = ${sql.ref(`e.${column}`)}`,
+  ),
+);
+
 /**
  * Copies fresh cache entries into pending report rows in one statement, whether the rows are an
  * upload's cache hits or every row, in any report, waiting for the answer that just came in.
@@ -23,14 +33,8 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
   const rows = await sql<{ report_id: string }>`
     UPDATE report_items SET
       status = CASE e.verdict WHEN 'not_found' THEN 'not_found' ELSE 'found' END,
-      verdict = e.verdict,
-      sha256 = e.sha256, sha1 = e.sha1, md5 = e.md5,
-      malicious = e.malicious, suspicious = e.suspicious, undetected = e.undetected, harmless = e.harmless,
-      engines = e.engines, fortinet = e.fortinet, last_analysis_date = e.last_analysis_date,
-      reputation = e.reputation, categories = e.categories, as_owner = e.as_owner, country = e.country,
-      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL, answer_id = e.answer_id,
-      -- A not-found entry that replaced a found one still holds the file's old name: it names nothing now.
-      meaningful_name = CASE e.verdict WHEN 'not_found' THEN NULL ELSE e.meaningful_name END,
+      ${COPY_ANSWER},
+      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL,
       refresh_after = NULL
     FROM cache_aliases a JOIN cache_entries e ON e.key = a.entry_key
     WHERE report_items.status = 'pending'

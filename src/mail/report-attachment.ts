@@ -1,3 +1,4 @@
+import { formatSize, safeFileStem } from '../shared/text.js';
 import type { MailAttachment } from './mailer.js';
 
 export const ATTACHMENT_FORMATS = ['csv', 'pdf'] as const;
@@ -58,17 +59,9 @@ export async function attachReport(
   } catch (error) {
     return { kind: 'linked', label, reason: 'failed', error };
   }
-  if (!content || content.length > maxBytes) return { kind: 'linked', label, reason: 'too_large', limit: formatSize(maxBytes) };
-  return { kind: 'attached', label, file: { filename: `${fileStem(report.name)}.${format}`, content, contentType } };
+  if (!content || content.length > maxBytes) return { kind: 'linked', label, reason: 'too_large', limit: attachmentLimit(maxBytes) };
+  return { kind: 'attached', label, file: { filename: `${safeFileStem(report.name, 'report')}.${format}`, content, contentType } };
 }
 
-/** The name the report's download gets too (reports/report.routes.ts): safe on every mail client and disk. */
-export function fileStem(reportName: string): string {
-  return reportName.replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'report';
-}
-
-/** "5 MB", "2 KB": the limit as the email states it. */
-export function formatSize(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${Number((bytes / 1024).toFixed(1))} KB`;
-}
+/** "5 MB", "1.5 KB": the limit as the email (and Settings) state it. */
+export const attachmentLimit = (bytes: number) => formatSize(bytes, { kbTenths: true });

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import type { Db } from '../shared/database.js';
 import { iterateItems } from '../reports/report.repository.js';
-import { streamCsv } from '../reports/report-export.js';
+import { streamCsv } from '../reports/files/csv.js';
 import type { ReportItemRow } from '../reports/report.table.js';
 import type { ReportFileRenderers } from './report-attachment.js';
 
-/** The shape reports/report-pdf.ts renderReportPdf has: the whole file at once. */
+/** The shape reports/files/pdf-export.ts renderReportPdf has: the whole file at once. */
 export type WholeFileRenderer = (db: Db, reportId: string) => Promise<Buffer>;
 
 /** The renderers the completion email may attach; PDF is offered only when `renderPdf` is given. */

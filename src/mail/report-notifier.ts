@@ -1,7 +1,7 @@
 import type { Db } from '../shared/database.js';
 import type { Logger } from '../shared/logger.js';
 import { countVerdicts } from '../reports/report.repository.js';
-import { toCounts } from '../reports/report.service.js';
+import { toCounts } from '../reports/report-summary.js';
 import type { Mailer } from './mailer.js';
 import { reportReadyEmail } from './report-ready-email.js';
 import { attachReport, type ReportFileRenderers } from './report-attachment.js';

@@ -1,4 +1,4 @@
-import type { Counts } from '../reports/report.service.js';
+import type { Counts } from '../reports/report-summary.js';
 import type { MailMessage } from './mailer.js';
 import type { AttachmentOutcome } from './report-attachment.js';
 import { renderEmail } from './render-email.js';

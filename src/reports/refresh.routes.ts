@@ -1,31 +1,18 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../shared/database.js';
-import { NotFoundError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
 import { refreshSchema } from './refresh.schemas.js';
-import { itemIdParam, reportIdParam } from './report.schemas.js';
+import { itemIdOf, reportIdOf } from './report.schemas.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { LookupStatus } from '../lookups/lookup-queue.js';
 import * as refresh from './report-refresh.js';
+import { toItemView } from './report-view.js';
 
 export interface RefreshRouteDeps {
   db: Db;
   cacheTtlMs: number;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
-}
-
-// An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
-function reportIdOf(value: unknown): string {
-  const parsed = reportIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Report not found.');
-  return parsed.data;
-}
-
-function itemIdOf(value: unknown): number {
-  const parsed = itemIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Row not found.');
-  return parsed.data;
 }
 
 const mailEnabled = (res: Response) => res.locals.mailEnabled === true;
@@ -57,7 +44,7 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
   router.get('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
     const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
     const plan = await refresh.planForceRefresh(db, reportId, itemId, currentUserId(res), deps.lookups);
-    res.render('reports/refresh-confirm', { item: plan.item, plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
+    res.render('reports/refresh-confirm', { item: toItemView(plan.item), plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
   });
 
   router.post('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {

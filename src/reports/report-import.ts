@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { queueReportRows } from '../lookups/lookup-queue.js';
+import { cleanText } from '../shared/text.js';
 import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
 import { insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
@@ -21,6 +22,9 @@ export interface ImportDeps {
 
 /** Rows written per transaction; between batches the event loop serves other requests. */
 const BATCH = 5000;
+
+/** A report named after its file (an upload, a watched folder): control characters out, 200 characters at most; may be empty. */
+export const reportNameOfFile = (fileName: string) => cleanText(fileName).slice(0, 200);
 
 /** Random, unguessable report ids (not sequential): 16 bytes, base64url. */
 export const newReportId = () => randomBytes(16).toString('base64url');

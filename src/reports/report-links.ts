@@ -1,4 +1,4 @@
-import type { Counts } from './report.service.js';
+import type { Counts } from './report-summary.js';
 import { VERDICTS, type ItemFilter, type ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow, Verdict } from './report.table.js';
 import type { LookupType } from '../lookups/lookup.types.js';

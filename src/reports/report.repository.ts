@@ -59,7 +59,7 @@ export async function countReportsForUser(db: Executor, userId: number, filter: 
   return Number(row.n);
 }
 
-/** The user's visible reports matching a name search and a status, where status follows summarise() in report.service.ts. */
+/** The user's visible reports matching a name search and a status, where status follows summarise() in report-summary.ts. */
 function listedFor(eb: ExpressionBuilder<Database, 'reports'>, userId: number, filter: ReportListFilter): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('user_id', '=', userId), eb('state', '!=', 'importing')];
   if (filter.q !== '') conditions.push(like('name', `%${likeLiteral(filter.q)}%`));

@@ -1,15 +1,21 @@
 import { Router, type Response } from 'express';
 import type { Db } from '../shared/database.js';
-import { NotFoundError, ValidationError } from '../shared/errors.js';
+import { ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
+import { safeFileStem } from '../shared/text.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
-import { importHashList } from './report-import.js';
-import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdParam, reportIdParam, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
+import { importHashList, reportNameOfFile } from './report-import.js';
+import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
-import { streamCsv, streamJson, streamLines } from './report-export.js';
+import type { ReportSummary } from './report-summary.js';
+import { itemPage, toItemView } from './report-view.js';
+import { streamCsv } from './files/csv.js';
+import { streamJson } from './files/json.js';
+import { writePdf } from './files/pdf-export.js';
+import { streamLines } from './files/text-stream.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
 
@@ -23,12 +29,6 @@ export interface ReportRouteDeps {
 const REPORTS_PER_PAGE = 20;
 const ITEMS_PER_PAGE = 100;
 
-function reportId(value: unknown): string {
-  const parsed = reportIdParam.safeParse(value);
-  if (!parsed.success) throw new NotFoundError('Report not found.');
-  return parsed.data;
-}
-
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
@@ -38,7 +38,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   const { db } = deps;
   const router = Router();
   // A completed report has nothing left to estimate.
-  const reportEstimate = (report: service.ReportSummary, userId: number) =>
+  const reportEstimate = (report: ReportSummary, userId: number) =>
     report.status === 'completed' ? null : estimateReport(db, deps.lookups, { reportId: report.id, userId });
 
   // Multipart: multer must read the body before the CSRF token in it can be checked.
@@ -49,7 +49,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       throw new ValidationError(req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.', { file: 'Nothing to look up.' });
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
-    const fallbackName = file ? file.originalname.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200) : '';
+    const fallbackName = file ? reportNameOfFile(file.originalname) : '';
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
@@ -72,7 +72,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/new', (_req, res) => res.render('reports/new'));
 
   router.get('/reports/:id', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
       service.listReportItems(db, report.id, query, ITEMS_PER_PAGE),
@@ -81,7 +81,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     noStore(res);
     res.render('reports/show', {
       report,
-      items,
+      items: items.map(toItemView),
       estimate,
       query,
       matching,
@@ -95,15 +95,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/items/:itemId', async (req, res) => {
-    const parsed = itemIdParam.safeParse(req.params.itemId);
-    if (!parsed.success) throw new NotFoundError('Row not found.');
     const { sort } = engineSortQuery.parse(req.query);
-    const view = await service.getItemForUser(db, reportId(req.params.id), parsed.data, currentUserId(res), sort);
-    res.render('reports/item', { ...view, sort });
+    const found = await service.getItemForUser(db, reportIdOf(req.params.id), itemIdOf(req.params.itemId), currentUserId(res));
+    res.render('reports/item', { ...itemPage(found, sort), sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const estimate = await reportEstimate(report, currentUserId(res));
     noStore(res);
     res.json({
@@ -119,7 +117,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   // Downloads take the page's filter (not its order or page): the rows the analyst is looking at, in line order.
   router.get('/reports/:id/export.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'application/json', `${downloadName(report.name, filter)}.json`);
     await streamJson(res, report, service.exportItems(db, report.id, filter), isFiltered(filter) ? filter : null);
@@ -127,7 +125,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/export.csv', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter)}.csv`);
     await streamCsv(res, service.exportItems(db, report.id, filter));
@@ -135,15 +133,15 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/export.pdf', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
-    await service.writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
+    await writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
   });
 
   // What the copy button puts on the clipboard: every matching row's hash, not only the page shown.
   router.get('/reports/:id/hashes.txt', async (req, res) => {
-    const report = await service.getReportForUser(db, reportId(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const { kind, ...filter } = hashListQuery.parse(req.query);
     startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter)}-${kind}.txt`);
     await streamLines(res, service.listMatchingHashes(db, report.id, filter, kind));
@@ -151,7 +149,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.post('/reports/:id/delete', async (req, res) => {
-    await service.deleteReportForUser(db, reportId(req.params.id), currentUserId(res));
+    await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     res.redirect(303, '/reports');
   });
 
@@ -174,9 +172,5 @@ function startDownload(res: Response, type: string, fileName: string): void {
 
 /** A filtered file says so in its name, so it is not taken for the whole report later. */
 function downloadName(reportName: string, filter: ItemFilter): string {
-  return `${safeFileName(reportName)}${isFiltered(filter) ? '-filtered' : ''}`;
-}
-
-function safeFileName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'report';
+  return `${safeFileStem(reportName, 'report')}${isFiltered(filter) ? '-filtered' : ''}`;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { NotFoundError } from '../shared/errors.js';
+import { cleanText } from '../shared/text.js';
 import type { Verdict } from './report.table.js';
 
 /**
@@ -10,7 +12,7 @@ const formText = (label: string) => z.string({ error: `Send the ${label} once, a
 export const uploadSchema = z.object({
   name: formText('report name')
     // Control characters in a name only ever come from a crafted request.
-    .transform((v) => (v ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .transform((v) => cleanText(v ?? ''))
     .pipe(z.string().max(200, 'Keep the report name under 200 characters.')),
   hashes: formText('pasted hashes').default(''),
   notify: formText('email choice'),
@@ -36,7 +38,7 @@ const verdictList = z.unknown().optional().transform((value): Verdict[] => {
  */
 const searchText = z
   .string()
-  .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+  .transform(cleanText)
   .pipe(z.string().max(200))
   .catch('');
 
@@ -65,6 +67,19 @@ export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 
 export const itemIdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+// An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
+export function reportIdOf(value: unknown): string {
+  const parsed = reportIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Report not found.');
+  return parsed.data;
+}
+
+export function itemIdOf(value: unknown): number {
+  const parsed = itemIdParam.safeParse(value);
+  if (!parsed.success) throw new NotFoundError('Row not found.');
+  return parsed.data;
+}
 
 export const engineSortQuery = z.object({
   sort: z.enum(['detections', 'engine', 'category', 'result', 'updated']).catch('detections'),

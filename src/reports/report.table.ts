@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { LookupType } from '../lookups/lookup.types.js';
+import type { VtResultColumns } from '../lookups/vt-result.columns.js';
 
 export type ReportState = 'importing' | 'active' | 'completed';
 export type EmailStatus = 'waiting' | 'pending' | 'sent' | 'failed';
@@ -24,7 +25,11 @@ export interface ReportTable {
   kind: Generated<'list' | 'lookups'>;
 }
 
-export interface ReportItemTable {
+/**
+ * A line of a report. Its answer columns (vt-result.columns.ts) are copied from the cache entry that
+ * answered it; `answer_id` keeps VirusTotal's whole answer after the cache entry is gone.
+ */
+export interface ReportItemTable extends VtResultColumns<Verdict> {
   id: Generated<number>;
   report_id: string;
   line: number;
@@ -33,31 +38,11 @@ export interface ReportItemTable {
   hash: string | null;
   hash_type: LookupType | null;
   status: ItemStatus;
-  verdict: Verdict;
-  sha256: string | null;
-  sha1: string | null;
-  md5: string | null;
-  malicious: number | null;
-  suspicious: number | null;
-  undetected: number | null;
-  harmless: number | null;
-  engines: number | null;
-  fortinet: string | null;
-  last_analysis_date: string | null;
   looked_up_at: number | null;
   from_cache: number | null;
   error: string | null;
-  /** VirusTotal's whole answer for this row (vt_answers), kept after the cache entry is gone. */
-  answer_id: number | null;
-  /** The file's name on VirusTotal, copied from the cache entry that answered the row; searchable. */
-  meaningful_name: string | null;
   /** While pending after a forced refresh: only an answer fetched at or after this may fill the row. */
   refresh_after: number | null;
-  /** Domains and IPs, copied from the cache entry (see CacheEntryTable). */
-  reputation: number | null;
-  categories: string | null;
-  as_owner: string | null;
-  country: string | null;
 }
 
 export type ReportRow = Selectable<ReportTable>;

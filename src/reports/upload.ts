@@ -1,13 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { AppError, PayloadTooLargeError, ValidationError } from '../shared/errors.js';
+import { formatSize } from '../shared/text.js';
 
 /**
  * Multipart parsing for the upload form, kept in memory: nothing touches the disk before the CSRF
  * check, and the importer reads the bytes without decoding the whole file at once.
  */
 export function uploadParser(maxBytes: number) {
-  const limit = formatLimit(maxBytes);
+  const limit = formatSize(maxBytes);
   const parse = multer({
     storage: multer.memoryStorage(),
     defParamCharset: 'utf8',
@@ -37,11 +38,4 @@ export function uploadParser(maxBytes: number) {
       return next(new ValidationError('The upload could not be read. Choose the file again and retry; if its name has unusual characters, rename it first.'));
     });
   };
-}
-
-/** "100 MB", "1.5 MB", "10 KB": rounding to whole megabytes said "0 MB" for limits under half a megabyte. */
-function formatLimit(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  if (mb >= 1) return `${Number(mb.toFixed(1))} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }

@@ -4,7 +4,7 @@ import type { Db } from '../shared/database.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { Mailer } from '../mail/mailer.js';
-import { formatSize, type AttachmentFormat } from '../mail/report-attachment.js';
+import { attachmentLimit, type AttachmentFormat } from '../mail/report-attachment.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { attemptFrom } from '../auth/auth.routes.js';
 import { changePasswordSchema } from '../auth/auth.schemas.js';
@@ -51,7 +51,7 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.locals.usage = ownKey ? (deps.lookups.keys().find((k) => k.ownerId === userId) ?? null) : null;
     res.locals.preferences = await loadEmailPreferences(deps.db, userId, deps.attachmentFormats);
     res.locals.attachmentFormats = deps.attachmentFormats;
-    res.locals.attachmentLimit = formatSize(deps.config.mailAttachmentMaxBytes);
+    res.locals.attachmentLimit = attachmentLimit(deps.config.mailAttachmentMaxBytes);
     res.locals.apiTokens = await listApiTokens(deps.db, userId);
     // Set only in the answer to the POST that made it: the one time a token is shown.
     res.locals.newToken = null;

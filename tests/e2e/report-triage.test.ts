@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { browserSuite, signedInContext, watchConsole } from '../helpers/browser.js';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const suite = browserSuite();
 

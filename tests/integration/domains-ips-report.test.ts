@@ -10,7 +10,7 @@ import { tableRows, textOf, engineRows, shownLines, itemLinks } from '../helpers
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, uploadHashes } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const GOOGLE_CATEGORIES = ['search engines and portals', 'search engines', 'searchengines', 'mobile communications', 'Search Engines/Portals'];

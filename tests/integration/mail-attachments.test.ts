@@ -45,7 +45,7 @@ describe('report files attached to the completion email', () => {
     mail: true,
     env: { MAIL_ATTACHMENT_MAX_MB: LIMIT_MB },
     tuning: {
-      // The shape reports/report-pdf.ts renderReportPdf will have.
+      // The shape reports/files/pdf-export.ts renderReportPdf has.
       renderPdf: async (_db, reportId) => {
         pdfCalls.push(reportId);
         if (pdfFails) throw new Error('the PDF renderer broke');

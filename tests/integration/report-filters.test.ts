@@ -9,7 +9,7 @@ import { textOf, shownLines } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 

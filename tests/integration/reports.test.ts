@@ -5,7 +5,7 @@ import { tableRows, textOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
-import { EXPORT_COLUMNS } from '../../src/reports/report-export.js';
+import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
 
 const EICAR = {
   md5: '44d88612fea8a8f36de82e1278abb02f',

@@ -1,9 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { csvCell, EXPORT_COLUMNS, streamCsv, streamJson, toExportItem, type ExportItem } from '../../src/reports/report-export.js';
+import { csvCell, streamCsv } from '../../src/reports/files/csv.js';
+import { EXPORT_COLUMNS, toExportItem, type ExportItem } from '../../src/reports/files/export-row.js';
+import { streamJson } from '../../src/reports/files/json.js';
 import type { ReportItemRow } from '../../src/reports/report.table.js';
-import type { ReportSummary } from '../../src/reports/report.service.js';
+import type { ReportSummary } from '../../src/reports/report-summary.js';
 
 test('when a cell starts like a spreadsheet formula, then it is prefixed with a quote so it is shown, not run', () => {
   for (const text of ['=HYPERLINK("http://evil.example")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd']) {

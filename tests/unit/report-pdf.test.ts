@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pdfPages } from '../helpers/pdf-text.js';
-import { writeReportPdf, type PdfHeader } from '../../src/reports/report-pdf.js';
+import { writeReportPdf, type PdfHeader } from '../../src/reports/files/pdf.js';
 import type { ReportItemRow } from '../../src/reports/report.table.js';
-import type { ReportSummary } from '../../src/reports/report.service.js';
+import type { ReportSummary } from '../../src/reports/report-summary.js';
 
 function row(line: number, over: Partial<ReportItemRow> = {}): ReportItemRow {
   return {

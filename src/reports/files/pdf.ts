@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
-import type { ReportItemRow } from './report.table.js';
-import type { Counts, ReportSummary } from './report.service.js';
-import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from './report-links.js';
+import type { ReportItemRow } from '../report.table.js';
+import type { Counts, ReportSummary } from '../report-summary.js';
+import type { ItemFilter } from '../report.schemas.js';
+import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from '../report-links.js';
 
 /** What the PDF says about the report besides its rows. */
 export interface PdfHeader {
@@ -55,6 +56,15 @@ function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
   let cut = clean;
   while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
   return `${cut}…`;
+}
+
+/** The filter in words, for the PDF's header: "verdict malicious, suspicious; search \"abc\"". */
+export function describeFilter(filter: ItemFilter): string | null {
+  const parts = [
+    ...(filter.verdict.length > 0 ? [`verdict ${filter.verdict.map((v) => v.replace('_', ' ')).join(', ')}`] : []),
+    ...(filter.q !== '' ? [`search "${filter.q}"`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 const day = (value: Date | string | null) => (value ? new Date(value).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');

@@ -1,0 +1,26 @@
+import type { Writable } from 'node:stream';
+import type { ReportItemRow } from '../report.table.js';
+import { EXPORT_COLUMNS, toExportItem } from './export-row.js';
+import { streamText } from './text-stream.js';
+
+/** A CSV cell; a list is one cell, "a; b"; text a spreadsheet would run as a formula gets a leading quote. */
+export function csvCell(value: unknown): string {
+  if (value == null) return '';
+  let text = Array.isArray(value) ? value.join('; ') : String(value);
+  // A number (a reputation of -37) is data a spreadsheet should read as such, not a formula.
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row. */
+export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>): Promise<void> {
+  return streamText(out, csvText(items));
+}
+
+async function* csvText(items: AsyncIterable<ReportItemRow>): AsyncGenerator<string> {
+  yield `${EXPORT_COLUMNS.join(',')}\r\n`;
+  for await (const row of items) {
+    const item = toExportItem(row);
+    yield `${EXPORT_COLUMNS.map((c) => csvCell(item[c])).join(',')}\r\n`;
+  }
+}

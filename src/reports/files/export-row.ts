@@ -1,0 +1,52 @@
+import type { LookupType } from '../../lookups/lookup.types.js';
+import { pickVtResult, VT_RESULT_FIELDS, type VtResult, type VtResultField } from '../../lookups/vt-result.columns.js';
+import { virusTotalUrl } from '../report-links.js';
+import type { ReportItemRow, Verdict } from '../report.table.js';
+
+// The shape of a row in the CSV and JSON exports, the JSON API and the connector's output files.
+
+/** Answer columns the files leave out: the name is on the row's page, the answer id means nothing outside. */
+type NotExported = 'meaningfulName' | 'answerId';
+const NOT_EXPORTED: readonly VtResultField[] = ['meaningfulName', 'answerId'] satisfies NotExported[];
+const EXPORTED_RESULT = VT_RESULT_FIELDS.filter((field): field is Exclude<VtResultField, NotExported> => !NOT_EXPORTED.includes(field));
+
+/**
+ * One row as the CSV and JSON exports (and the JSON API) give it: the answer's columns in camelCase
+ * (lookups/vt-result.columns.ts) between the row's own fields. Files fill the hashes and Fortinet's
+ * detection name; domains and IPs fill reputation, categories (domains), AS owner and country (IPs),
+ * and Fortinet's result whatever it is ("clean", "unrated", "malware").
+ */
+export interface ExportItem extends Omit<VtResult<Verdict>, NotExported> {
+  line: number;
+  input: string;
+  /** What was looked up: the hash, or the domain or IP the input names (a URL counts as its host). */
+  value: string | null;
+  type: LookupType | null;
+  status: string;
+  lookedUpAt: string | null;
+  fromCache: boolean | null;
+  virusTotalUrl: string | null;
+  error: string | null;
+}
+
+/** The CSV's header, and the order of every export's fields. */
+export const EXPORT_COLUMNS: (keyof ExportItem)[] = [
+  'line', 'input', 'value', 'type', 'status',
+  ...EXPORTED_RESULT,
+  'lookedUpAt', 'fromCache', 'virusTotalUrl', 'error',
+];
+
+export function toExportItem(row: ReportItemRow): ExportItem {
+  return {
+    line: row.line,
+    input: row.input,
+    value: row.hash,
+    type: row.hash_type,
+    status: row.status,
+    ...pickVtResult(row, EXPORTED_RESULT),
+    lookedUpAt: row.looked_up_at == null ? null : new Date(row.looked_up_at).toISOString(),
+    fromCache: row.from_cache == null ? null : row.from_cache === 1,
+    virusTotalUrl: virusTotalUrl(row),
+    error: row.error,
+  };
+}

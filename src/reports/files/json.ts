@@ -1,0 +1,30 @@
+import type { Writable } from 'node:stream';
+import type { ReportSummary } from '../report-summary.js';
+import type { ItemFilter } from '../report.schemas.js';
+import type { ReportItemRow } from '../report.table.js';
+import { toExportItem } from './export-row.js';
+import { streamText } from './text-stream.js';
+
+/** `filter` says which rows the file holds; null for every row. The counts stay the whole report's. */
+export function streamJson(out: Writable, report: ReportSummary, items: AsyncIterable<ReportItemRow>, filter: ItemFilter | null = null): Promise<void> {
+  return streamText(out, jsonText(report, items, filter));
+}
+
+async function* jsonText(report: ReportSummary, items: AsyncIterable<ReportItemRow>, filter: ItemFilter | null): AsyncGenerator<string> {
+  const head = {
+    id: report.id,
+    name: report.name,
+    status: report.status,
+    createdAt: report.createdAt.toISOString(),
+    completedAt: report.completedAt?.toISOString() ?? null,
+    counts: report.counts,
+    filter,
+  };
+  yield `${JSON.stringify(head).slice(0, -1)},"items":[`;
+  let first = true;
+  for await (const row of items) {
+    yield `${first ? '' : ','}\n${JSON.stringify(toExportItem(row))}`;
+    first = false;
+  }
+  yield '\n]}\n';
+}
