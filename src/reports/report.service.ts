@@ -1,4 +1,4 @@
-import type { Db } from '../shared/database.js';
+import { checkpointAfterDeletion, type Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import { readWholeAnswer } from '../lookups/lookup-queue.js';
 import { summariseCounted, type ReportSummary } from './report-summary.js';
@@ -7,9 +7,6 @@ import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './
 import type { ReportItemRow } from './report.table.js';
 
 // Reports as their owner reaches them: list, get, delete, and completion once no row waits.
-
-/** runtime.ts plugs it into the completion email; it lives with the other report files. */
-export { renderReportPdf } from './files/pdf-export.js';
 
 export async function listReports(db: Db, userId: number, filter: ReportListFilter, page: number, perPage: number) {
   const [rows, total] = await Promise.all([
@@ -67,6 +64,8 @@ export async function deleteReportForUser(db: Db, id: string, userId: number): P
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
   await repo.deleteReport(db, id);
+  // Its name and lines must not stay readable in the WAL (secure_delete zeroes them in the file).
+  await checkpointAfterDeletion(db);
 }
 
 /**

@@ -74,4 +74,25 @@ describe('the database file at rest', () => {
       await app.stop();
     }
   });
+
+  test('when an analyst deletes a report, then its name and lines are no longer in the database file or its WAL', async () => {
+    // Arrange
+    const app = await startTestApp();
+    try {
+      const marker = `gone${hex(8)}`;
+      const client = await signedIn(app);
+      const id = await uploadHashes(client, [hex(32), `${marker}-line`], `${marker}-report`);
+      const onDisk = () => [app.databasePath, `${app.databasePath}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('');
+      assert.ok(onDisk().includes(marker), 'the marker was written');
+
+      // Act
+      const deleted = await client.postForm(`/reports/${id}/delete`, {}, `/reports/${id}`);
+
+      // Assert
+      assert.equal(deleted.status, 303);
+      assert.equal(onDisk().includes(marker), false, 'the deleted report left its text readable on disk');
+    } finally {
+      await app.stop();
+    }
+  });
 });
