@@ -19,6 +19,7 @@ import { resolveSessionSecret } from './web/session.js';
 import { loadSecretBox } from './shared/secret-box.js';
 import { AUTH_LIMITS, type AuthLimits } from './auth/throttle.js';
 import { pruneThrottles } from './auth/throttle.service.js';
+import { deleteExpiredConfirmations } from './auth/email-confirmation.repository.js';
 import { loadConnectorsFile } from './connector/connector.config.js';
 import { connectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
@@ -124,7 +125,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     try {
       const tidied = await lookups.housekeeping();
       const throttles = await pruneThrottles(db, authLimits);
-      logger.info({ ...tidied, throttles }, 'hourly housekeeping');
+      const confirmationLinks = await deleteExpiredConfirmations(db, Date.now());
+      logger.info({ ...tidied, throttles, confirmationLinks }, 'hourly housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }

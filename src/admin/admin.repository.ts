@@ -25,12 +25,6 @@ export interface ErrorRow {
   looked_up_at: number | null;
 }
 
-/** The lowest user id: the admin when ADMIN_EMAILS names nobody. */
-export async function findFirstUserId(db: Db): Promise<number | null> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.min('id').as('id')).executeTakeFirst();
-  return row?.id ?? null;
-}
-
 export async function listUsersWithReportCounts(db: Db): Promise<UserWithReportCount[]> {
   const rows = await db
     .selectFrom('users as u')

@@ -40,10 +40,13 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const RECENT_ERROR_ROWS = 20;
 
-/** With ADMIN_EMAILS set only those addresses are admins; otherwise the first account ever registered. */
-export async function isAdmin(db: Db, adminEmails: readonly string[], user: CurrentUser): Promise<boolean> {
-  if (adminEmails.length > 0) return adminEmails.includes(user.email);
-  return (await repo.findFirstUserId(db)) === user.id;
+/**
+ * An admin is someone granted the role (`npm run admin -- grant EMAIL`), or the owner of an address
+ * in ADMIN_EMAILS who proved it is theirs by the link sent to it. Registering an address proves
+ * nothing, and no account becomes admin because another was deleted.
+ */
+export function isAdmin(adminEmails: readonly string[], user: Pick<CurrentUser, 'email' | 'adminRole' | 'emailConfirmed'>): boolean {
+  return user.adminRole || (user.emailConfirmed && adminEmails.includes(user.email));
 }
 
 /** Everything the dashboard shows, read at `now`. */

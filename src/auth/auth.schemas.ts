@@ -32,6 +32,12 @@ export const loginSchema = z.object({
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
 });
 
+/** The confirmation page's form: the link's token and the password chosen for the address. */
+export const confirmEmailSchema = z.object({
+  token: z.string().max(200).default(''),
+  password: z.string({ error: 'Type the password you chose.' }).min(1, 'Type the password you chose.').max(1024),
+});
+
 export const changePasswordSchema = z
   .object({
     currentPassword: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(1024),

@@ -6,6 +6,7 @@ import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './
 import type { AuthLimits } from './throttle.js';
 import { claimAttempt, forgiveSignIn, registerCounter, REGISTER_REFUSED, SIGN_IN_REFUSED, signInCounters } from './throttle.service.js';
 import * as users from './user.repository.js';
+import { findConfirmationByEmail } from './email-confirmation.repository.js';
 import type { UserRow } from './user.table.js';
 
 export interface CurrentUser {
@@ -13,6 +14,10 @@ export interface CurrentUser {
   email: string;
   /** The upload form's email box starts ticked (Settings). */
   notifyDefault: boolean;
+  /** Granted the admin role (`npm run admin -- grant`); see admin.service.ts isAdmin for ADMIN_EMAILS. */
+  adminRole: boolean;
+  /** The owner opened a link sent to the address; only then does email go to it. */
+  emailConfirmed: boolean;
 }
 
 /** Who is trying: the counter key of the client's address (throttle.ts addressKey) and the limits in force. */
@@ -21,7 +26,18 @@ export interface Attempt {
   limits: AuthLimits;
 }
 
-const rowToCurrentUser = (row: UserRow): CurrentUser => ({ id: row.id, email: row.email, notifyDefault: row.notify_default === 1 });
+const rowToCurrentUser = (row: UserRow): CurrentUser => ({
+  id: row.id,
+  email: row.email,
+  notifyDefault: row.notify_default === 1,
+  adminRole: row.is_admin === 1,
+  emailConfirmed: row.email_confirmed_at != null,
+});
+
+export const CONFIRM_FIRST =
+  'Confirm your address first: open the link we emailed to you. No email, or the link expired? Create the account again with the same address to get a new link.';
+
+/** Registration without email: the account is made and signed in at once (see email-confirmation.service.ts for the other way). */
 
 export async function register(db: Db, input: RegisterInput, attempt: Attempt, now = Date.now()): Promise<CurrentUser> {
   // Counted before the email check too: the "already exists" answer would otherwise test addresses for free.
@@ -49,7 +65,11 @@ export async function authenticate(db: Db, input: LoginInput, attempt: Attempt):
   const counters = signInCounters(attempt.limits, input.email, attempt.address);
   await claimAttempt(db, [counters.account, counters.address], SIGN_IN_REFUSED);
   const user = await users.findUserByEmail(db, input.email);
-  const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
+  // A registration waiting for its link has no account yet, but its password is checked all the same.
+  const pending = user ? undefined : await findConfirmationByEmail(db, input.email);
+  const ok = await verifyPassword(user?.password_hash ?? pending?.password_hash ?? (await dummyPasswordHash()), input.password);
+  // Only to whoever knows the password chosen: anyone else learns nothing about the address.
+  if (!user && pending?.password_hash && ok) throw new UnauthorizedError(CONFIRM_FIRST);
   if (!user || !ok) throw new UnauthorizedError('Wrong email or password.');
   await forgiveSignIn(db, counters);
   await upgradeHash(db, user, input.password);

@@ -39,3 +39,19 @@ export async function insertSettingOnce(db: Db, key: string, value: string): Pro
   await db.insertInto('app_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
   return (await findSetting(db, key)) ?? value;
 }
+
+/** Sets is_admin on the account with this email; false when there is none. */
+export async function updateAdminFlag(db: Db, email: string, isAdmin: boolean): Promise<boolean> {
+  const result = await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('email', '=', email).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Accounts with is_admin set, or whose address is one of `emails`, oldest first. */
+export async function findAdminCandidates(db: Db, emails: readonly string[]): Promise<UserRow[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => (emails.length > 0 ? eb.or([eb('is_admin', '=', 1), eb('email', 'in', emails)]) : eb('is_admin', '=', 1)))
+    .orderBy('id')
+    .execute();
+}

@@ -7,6 +7,8 @@ export interface DueEmail {
   attempts: number;
   /** The owner's users.email_attachment, as stored (see report-attachment.ts toAttachmentChoice). */
   attachment: string;
+  /** The owner confirmed the address (users.email_confirmed_at); nothing is sent to one that is not. */
+  confirmed: boolean;
 }
 
 /** Reports whose "ready" email is due now (pending, past its retry time). */
@@ -14,13 +16,13 @@ export async function findDueEmails(db: Db, now: number): Promise<DueEmail[]> {
   const rows = await db
     .selectFrom('reports as r')
     .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select(['r.id', 'r.name', 'r.email_attempts', 'u.email', 'u.email_attachment'])
+    .select(['r.id', 'r.name', 'r.email_attempts', 'u.email', 'u.email_attachment', 'u.email_confirmed_at'])
     .where('r.email_status', '=', 'pending')
     .where((eb) => eb.or([eb('r.email_next_at', 'is', null), eb('r.email_next_at', '<=', now)]))
     .orderBy('r.email_next_at')
     .limit(50)
     .execute();
-  return rows.map((r) => ({ reportId: r.id, reportName: r.name, to: r.email, attempts: r.email_attempts, attachment: r.email_attachment }));
+  return rows.map((r) => ({ reportId: r.id, reportName: r.name, to: r.email, attempts: r.email_attempts, attachment: r.email_attachment, confirmed: r.email_confirmed_at != null }));
 }
 
 export async function findNextEmailAt(db: Db): Promise<number | null> {

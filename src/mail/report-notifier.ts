@@ -7,6 +7,8 @@ import { reportReadyEmail } from './report-ready-email.js';
 import { attachReport, type ReportFileRenderers } from './report-attachment.js';
 import * as outbox from './email-outbox.repository.js';
 
+const UNCONFIRMED = 'not sent: your email address is not confirmed (confirm it in Settings)';
+
 export interface NotifierOptions {
   appUrl: string;
   maxAttempts: number;
@@ -104,6 +106,8 @@ export class ReportNotifier {
     const attempts = email.attempts + 1;
     try {
       if (!this.mailer) throw new Error('email is not configured on this server (SMTP_URL is unset)');
+      // Only an address its owner proved is theirs gets mail; an older account confirms in Settings.
+      if (!email.confirmed) throw new Error(UNCONFIRMED);
       const counts = toCounts((await countVerdicts(this.db, [email.reportId])).get(email.reportId) ?? {});
       const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes);
       if (attachment?.kind === 'linked' && attachment.reason === 'failed') {
@@ -121,7 +125,7 @@ export class ReportNotifier {
       this.logger.info({ reportId: email.reportId }, 'report-ready email sent');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      const giveUp = attempts >= this.options.maxAttempts || !this.mailer;
+      const giveUp = attempts >= this.options.maxAttempts || !this.mailer || !email.confirmed;
       const nextAt = this.now() + this.options.retryBaseMs * 2 ** (attempts - 1);
       await outbox.markEmailFailed(this.db, email.reportId, { attempts, reason, nextAt: giveUp ? null : nextAt });
       this.logger.warn({ reportId: email.reportId, attempts, reason, giveUp }, 'report-ready email failed');

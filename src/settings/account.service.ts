@@ -22,6 +22,7 @@ const MINUTE_MS = 60_000;
  * in the database with the sign-in counters, so it holds across restarts and for every session.
  */
 const TEST_EMAIL_LIMIT: ThrottlePolicy = { free: 0, baseDelayMs: MINUTE_MS, lockAfter: Number.MAX_SAFE_INTEGER, lockMs: MINUTE_MS, windowMs: MINUTE_MS };
+export const UNCONFIRMED_NO_MAIL = 'Your address is not confirmed, so no email is sent to it. Send yourself a confirmation link first.';
 export const TEST_EMAIL_REFUSED = 'A test email was sent to you less than a minute ago.';
 
 async function findUser(db: Db, userId: number): Promise<UserRow> {
@@ -44,6 +45,7 @@ export async function saveEmailPreferences(db: Db, userId: number, input: EmailP
 export async function sendTestEmail(db: Db, mailer: Mailer | null, userId: number, appUrl: string, now = Date.now()): Promise<string> {
   if (!mailer) throw new ConflictError('Email is not set up on this server (SMTP_URL is unset), so no test email can be sent.');
   const user = await findUser(db, userId);
+  if (user.email_confirmed_at == null) throw new ConflictError(UNCONFIRMED_NO_MAIL);
   // Charged before sending, so failed sends count too: the limit is on what reaches the SMTP server.
   await claimAttempt(db, [{ key: `test-email:${userId}`, policy: TEST_EMAIL_LIMIT }], TEST_EMAIL_REFUSED, now);
   try {

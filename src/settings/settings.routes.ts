@@ -9,6 +9,7 @@ import { currentUserId, requireUser } from '../auth/require-user.js';
 import { attemptFrom } from '../auth/auth.routes.js';
 import { changePasswordSchema } from '../auth/auth.schemas.js';
 import { changePassword } from '../auth/auth.service.js';
+import { requestConfirmation } from '../auth/email-confirmation.service.js';
 import { AUTH_LIMITS, type AuthLimits } from '../auth/throttle.js';
 import { formView, parseForm } from '../web/validate.js';
 import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
@@ -92,6 +93,12 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.redirect(303, '/settings?email=saved');
   });
 
+  router.post('/settings/confirm-email', formView(VIEW), loadPage, failedAt('confirm-email'), async (_req, res) => {
+    const mail = deps.mailer ? { mailer: deps.mailer, appUrl: deps.config.appUrl } : null;
+    await requestConfirmation(deps.db, mail, currentUserId(res));
+    res.redirect(303, '/settings?confirm=sent#email');
+  });
+
   router.post('/settings/test-email', formView(VIEW), loadPage, failedAt('test-email'), async (_req, res) => {
     await sendTestEmail(deps.db, deps.mailer, currentUserId(res), deps.config.appUrl);
     res.redirect(303, '/settings?test=sent');
@@ -132,11 +139,12 @@ function noticeFor(query: ReturnType<typeof settingsQuery.parse>, user: { email:
   if (query.password) return 'Your password was changed. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them.';
   if (query.email) return 'Your email settings were saved.';
   if (query.test) return `Test email sent to ${user.email}.`;
+  if (query.confirm) return `A confirmation link was sent to ${user.email}; it works for 24 hours.`;
   return null;
 }
 
 /** Names the form a failed POST came from, so the page shows the message at that form (the key form otherwise). */
-function failedAt(form: 'password' | 'email' | 'test-email' | 'delete' | 'api-token') {
+function failedAt(form: 'password' | 'email' | 'test-email' | 'confirm-email' | 'delete' | 'api-token') {
   return (_req: Request, res: Response, next: NextFunction) => {
     res.locals.failedForm = form;
     next();

@@ -58,6 +58,7 @@ export const settingsQuery = z.object({
   password: z.literal('changed').optional().catch(undefined),
   email: z.literal('saved').optional().catch(undefined),
   test: z.literal('sent').optional().catch(undefined),
+  confirm: z.literal('sent').optional().catch(undefined),
 });
 
 export type ApiKeyInput = z.infer<typeof apiKeySchema>;

@@ -13,8 +13,8 @@ const schema = z.object({
   /** HTTP port. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**
-   * Interface to bind. Loopback by default: a fresh install is not reachable from the network (where
-   * the first stranger to register would be its first user) until HOST says so, e.g. 0.0.0.0 or ::.
+   * Interface to bind. Loopback by default: a fresh install is not reachable from the network until
+   * HOST says so, e.g. 0.0.0.0 or ::.
    */
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** SQLite file; created with its folder when missing. */
@@ -62,7 +62,7 @@ const schema = z.object({
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where the generated secret key is kept, outside the database; default: secret.key beside the database file. */
   SECRET_KEY_FILE: optionalString,
-  /** Comma-separated emails of admins; when unset the first registered user is the admin. */
+  /** Comma-separated emails of admins, once each owner confirmed the address by email (needs SMTP_URL); `npm run admin -- grant` needs neither. */
   ADMIN_EMAILS: optionalString,
   /** Domains and IPs: a reputation below this is suspicious whatever the engines say. */
   VERDICT_REPUTATION_SUSPICIOUS_BELOW: z.coerce.number().int().default(-10),
@@ -104,7 +104,7 @@ export interface Config {
   maxUploadBytes: number;
   secretKey: string | undefined;
   secretKeyFile: string;
-  /** Lowercased; empty means the first registered user is the admin. */
+  /** Lowercased; an address here is admin only once its owner confirmed it (see admin.service.ts isAdmin). */
   adminEmails: readonly string[];
   /** How a domain's or an IP's answer becomes a verdict (files: one engine saying malicious). */
   verdict: VerdictThresholds;

@@ -1,4 +1,4 @@
-import type { AppSettingTable, AuthThrottleTable, SessionTable, UserTable } from '../auth/user.table.js';
+import type { AppSettingTable, AuthThrottleTable, EmailConfirmationTable, SessionTable, UserTable } from '../auth/user.table.js';
 import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtAnswerTable, VtCallTable } from '../lookups/lookup.table.js';
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
@@ -11,6 +11,7 @@ export interface Database {
   sessions: SessionTable;
   app_settings: AppSettingTable;
   auth_throttle: AuthThrottleTable;
+  email_confirmations: EmailConfirmationTable;
   reports: ReportTable;
   report_items: ReportItemTable;
   cache_entries: CacheEntryTable;

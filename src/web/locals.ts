@@ -12,7 +12,7 @@ export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor
     const user = userId === undefined ? null : await findCurrentUser(options.db, userId);
     if (userId !== undefined && !user) delete req.session.userId;
     res.locals.currentUser = user;
-    res.locals.isAdmin = user ? await isAdmin(options.db, options.adminEmails, user) : false;
+    res.locals.isAdmin = user ? isAdmin(options.adminEmails, user) : false;
     res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.banner = user ? options.lookups.bannerFor(user.id) : null;
     res.locals.mailEnabled = options.mailEnabled;

@@ -84,11 +84,11 @@ export class HttpClient {
     return Object.assign(response, { html });
   }
 
-  async register(email: string, password = 'correct horse battery'): Promise<Response> {
+  async register(email: string, password = 'correct horse battery'): Promise<Response & { html: string }> {
     return this.postForm('/register', { email, password, confirm: password }, '/register');
   }
 
-  async login(email: string, password = 'correct horse battery'): Promise<Response> {
+  async login(email: string, password = 'correct horse battery'): Promise<Response & { html: string }> {
     return this.postForm('/login', { email, password }, '/login');
   }
 }

@@ -13,6 +13,11 @@ export interface SmtpCapture {
   messages: ParsedMail[];
   /** Resolves once at least `n` messages were accepted (returns the first n); rejects after timeoutMs. */
   waitForMessages(n: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  /**
+   * Waits for the first message `match` accepts and takes it out of `messages`, as a reader deletes
+   * an email once used (a confirmation link, say), so later counts see only what came after.
+   */
+  take(match: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   /** Reject the next `n` messages in onData with a transient SMTP error (451). */
   failNext(n: number): void;
   close(): Promise<void>;
@@ -91,6 +96,24 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         const timer = setTimeout(() => {
           waiters.delete(check);
           reject(new Error(`smtp-capture: expected ${n} message(s) within ${timeoutMs} ms, got ${messages.length}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+
+    take(match: (mail: ParsedMail) => boolean, timeoutMs = 5000): Promise<ParsedMail> {
+      return new Promise<ParsedMail>((resolve, reject) => {
+        const check = (): void => {
+          const index = messages.findIndex(match);
+          if (index < 0) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(messages.splice(index, 1)[0] as ParsedMail);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`smtp-capture: no matching message within ${timeoutMs} ms (${messages.length} others)`));
         }, timeoutMs);
         waiters.add(check);
         check();

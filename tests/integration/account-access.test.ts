@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appSuite } from '../helpers/app-suite.js';
 import { apiCall, createApiToken } from '../helpers/api-client.js';
 import { uniqueEmail } from '../helpers/http-client.js';
-import { signedIn } from '../helpers/factories.js';
+import { adminClient, signedIn } from '../helpers/factories.js';
 import { userIdOf } from '../helpers/page.js';
 
 /** What HttpClient.register signs up with. */
@@ -15,7 +15,7 @@ const NEW_PASSWORD = 'Brand-New-Passphrase-2026';
 
 describe('what a password change and a disabled account leave open', () => {
   const adminEmail = uniqueEmail('access-admin');
-  const app = appSuite({ env: { ADMIN_EMAILS: adminEmail } });
+  const app = appSuite();
   const reports = (token: string) => apiCall(app.url, token, '/api/v1/reports');
 
   test('when an analyst changes their password, then their API tokens stop working and the page says so', async () => {
@@ -36,7 +36,7 @@ describe('what a password change and a disabled account leave open', () => {
 
   test('when an admin disables an account and enables it again, then its old sessions and tokens stay closed', async () => {
     // Arrange
-    const admin = await signedIn(app, adminEmail);
+    const admin = await adminClient(app, adminEmail);
     const email = uniqueEmail('access-user');
     const user = await signedIn(app, email);
     const token = await createApiToken(user);

@@ -4,7 +4,7 @@ import { TEST_KEY, waitFor, waitForCompletion, exportJson, type TestApp } from '
 import { assertSignedInAs, assertSignedOut, textOf, userIdOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { adminClient, hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -45,14 +45,15 @@ async function adminPost(admin: HttpClient, path: string) {
 
 // ------------------------------------------------------------------ who is an admin
 
-describe('admin access when ADMIN_EMAILS is unset: the first registered user is the admin', () => {
+describe('admin access for an account given the admin role (npm run admin -- grant)', () => {
   let admin: { client: HttpClient; email: string };
   const app = appSuite();
   before(async () => {
-    admin = await account(app, 'first');
+    const email = uniqueEmail('granted');
+    admin = { client: await adminClient(app, email), email };
   });
 
-  test('when the first user opens /admin, then the dashboard is shown, linked in the menu and never cached', async () => {
+  test('when the admin opens /admin, then the dashboard is shown, linked in the menu and never cached', async () => {
     // Act
     const page = await admin.client.get('/admin');
     const reports = await admin.client.get('/reports');
@@ -66,7 +67,7 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
     assert.ok(!userRowOf(page.html, admin.email).includes('/disable'), 'no Disable button for yourself');
   });
 
-  test('when a later user or a visitor asks for any admin URL, then the answer is the plain 404 of an unknown page', async () => {
+  test('when another user or a visitor asks for any admin URL, then the answer is the plain 404 of an unknown page', async () => {
     // Arrange
     const other = await account(app, 'second');
     const unknownPage = await other.client.get('/no-such-page');
@@ -204,12 +205,12 @@ describe('admin access when ADMIN_EMAILS is unset: the first registered user is 
   });
 });
 
-describe('admin access when ADMIN_EMAILS names the admins', () => {
+describe('admin access when ADMIN_EMAILS names the admins and email confirms their addresses', () => {
   const boss = uniqueEmail('boss');
   // Upper case in the setting: addresses are compared lowercased.
-  const app = appSuite({ env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
+  const app = appSuite({ mail: true, env: { ADMIN_EMAILS: `someone-else@example.test, ${boss.toUpperCase()}` } });
 
-  test('when the first user is not listed and a later one is, then only the listed one is an admin', async () => {
+  test('when the first user is not listed and a later one is, then only the listed one (once confirmed) is an admin', async () => {
     // Arrange
     const first = await signedIn(app);
     const named = await signedIn(app, boss);
@@ -233,7 +234,7 @@ describe('the dashboard\'s cache and activity numbers', () => {
 
   test('when a hash is looked up once and then uploaded again, then the hit rate is 50 %, one call was saved, and the chart counts one call', async () => {
     // Arrange
-    const admin = await signedIn(app);
+    const admin = await adminClient(app);
     const analyst = await signedIn(app);
     const file = newFile(app.sim);
     const first = await uploadHashes(analyst, [file.sha256]);
@@ -266,7 +267,7 @@ describe('the dashboard\'s queue on an install without a key', () => {
 
   test('when a user\'s rows wait for lookups, then the queue shows their address and how many rows wait', async () => {
     // Arrange
-    const admin = await signedIn(app);
+    const admin = await adminClient(app);
     const email = uniqueEmail('queued');
     const analyst = await signedIn(app, email);
     await uploadHashes(analyst, [hex(16), hex(20), hex(32)]);
@@ -288,7 +289,7 @@ describe('the dashboard\'s keys and failed calls', () => {
   let admin: HttpClient;
   const app = appSuite();
   before(async () => {
-    admin = await signedIn(app);
+    admin = await adminClient(app);
   });
 
   test('when the shared key has made one call, then its row shows the hint, shared, usage against the allowance and sending', async () => {

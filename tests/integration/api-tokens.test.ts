@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { appSuite } from '../helpers/app-suite.js';
 import { userIdOf } from '../helpers/page.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
+import { adminClient, hex, signedIn, uploadHashes } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const ADMIN_EMAIL = uniqueEmail('tokens-admin');
@@ -32,7 +32,7 @@ interface ErrorBody {
 const logLines: string[] = [];
 // Every log line, at the most verbose level, to show no token ever reaches one.
 const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL, API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
+const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
 
 const tokenRows = (userId: number) =>
   app.db.rows<TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id', userId);
@@ -201,7 +201,7 @@ describe('bearer authentication on /api', () => {
   });
 
   test('when an admin disables the account, then its tokens get 401, and they stay revoked when it is enabled again', async () => {
-    const admin = await signedIn(app, ADMIN_EMAIL);
+    const admin = await adminClient(app, ADMIN_EMAIL);
     const email = uniqueEmail('tokens');
     const client = await signedIn(app, email);
     const { token } = await createToken(client, 'Soon disabled');

@@ -9,22 +9,9 @@ import { waitFor, waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
+import { run } from '../helpers/cli.js';
 
 const root = new URL('../../', import.meta.url);
-
-/** A real child process, as cron would start it; resolves with its exit code and everything it printed. */
-async function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
-}
 
 const connectorOnce = (env: Record<string, string>) => run('npm', ['run', '--silent', 'connector', '--', '--once'], env);
 

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { appSuite } from '../helpers/app-suite.js';
-import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { adminClient, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { cspDirectives } from '../helpers/headers.js';
 
 const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
@@ -28,7 +28,8 @@ describe('headers on every page', () => {
 
   test('when pages are served, then the CSP forbids inline code everywhere and the other helmet defaults are on', async () => {
     // Arrange
-    const owner = await signedIn(app);
+    // The admin's account, so /admin is the dashboard and not the 404 page
+    const owner = await adminClient(app);
     const id = await uploadHashes(owner, [newFile(app.sim).sha256]);
 
     // Act
@@ -60,7 +61,8 @@ describe('headers on every page', () => {
 
   test('when any page or download is served, then it is Cache-Control: no-store; static files may be cached', async () => {
     // Arrange
-    const owner = await signedIn(app);
+    // The admin's account, so /admin is the dashboard and not the 404 page
+    const owner = await adminClient(app);
     const id = await uploadHashes(owner, [newFile(app.sim).sha256]);
 
     // Act

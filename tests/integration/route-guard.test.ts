@@ -11,7 +11,7 @@ import type { TestDatabase } from '../helpers/test-database.js';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { adminClient, hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
 import { fillPath, listRoutes, type AppRoute } from '../helpers/routes.js';
 import { createApiToken } from '../helpers/api-client.js';
@@ -57,8 +57,8 @@ async function createToken(client: HttpClient, name: string): Promise<{ token: s
   return { token, id: String(row?.id ?? '') };
 }
 
-const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\W+/g, '-'))): Promise<Party> => {
-  const client = await signedIn(app, email);
+const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\W+/g, '-')), admin = false): Promise<Party> => {
+  const client = admin ? await adminClient(app, email) : await signedIn(app, email);
   return { label, email, client, token: (await createToken(client, `${label}'s script`)).token };
 };
 
@@ -69,9 +69,9 @@ const firstItemId = (reportId: string): string =>
 const userId = (email: string | null): string =>
   String(app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email ?? '')?.id ?? '');
 
-const app = appSuite({ env: { ADMIN_EMAILS: ADMIN_EMAIL } }, async () => {
+const app = appSuite({}, async () => {
   routes = listRoutes(app.runtime.app);
-  const admin = await signedInParty('the admin', ADMIN_EMAIL);
+  const admin = await signedInParty('the admin', ADMIN_EMAIL, true);
   const owner = await signedInParty('the owner');
   const other = await signedInParty('another user');
   const bystander = await signedInParty('a bystander');
