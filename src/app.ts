@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps) {
     next();
   });
   // Before the session: a probe every few seconds must not create sessions or get cookies.
-  app.use(healthRoutes({ db: deps.db, lookups: deps.lookups }));
+  app.use(healthRoutes({ db: deps.db, lookups: deps.lookups, adminEmails: config.adminEmails }));
   // Bearer tokens only: no session (a browser's cookie grants nothing), so no CSRF; JSON errors only.
   app.use('/api', apiRoutes({ config, db: deps.db, lookups: deps.lookups, logger: deps.logger }));
   const session = createSessionMiddleware({

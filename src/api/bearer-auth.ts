@@ -17,12 +17,17 @@ export function bearerAuth(db: Db) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     if (header === undefined || header.trim() === '') throw missingToken();
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    const caller = match?.[1] ? await authenticateToken(db, match[1]) : null;
+    const token = bearerTokenOf(header);
+    const caller = token ? await authenticateToken(db, token) : null;
     if (!caller) throw invalidToken();
     res.locals.apiCaller = caller satisfies ApiCaller;
     next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerTokenOf(header: string | undefined): string | null {
+  return /^Bearer +(\S+) *$/i.exec(header ?? '')?.[1] ?? null;
 }
 
 /** The caller bearerAuth found; routes behind it only. */

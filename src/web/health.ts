@@ -3,22 +3,29 @@ import { sql } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { Pause } from '../lookups/pause.js';
+import { bearerTokenOf } from '../api/bearer-auth.js';
+import { authenticateToken } from '../api/api-token.service.js';
+import { findCurrentUser } from '../auth/auth.service.js';
+import { isAdmin } from '../admin/admin.service.js';
 
 export interface HealthDeps {
   db: Db;
   lookups: Pick<LookupEngine, 'pause' | 'poolAlive'>;
+  adminEmails: readonly string[];
 }
 
 type Check = 'ok' | 'fail';
 
 /**
- * GET /healthz for load balancers and uptime checks: no auth, no session, no cookie. It answers
- * 503 only when this process cannot serve (database or worker pool gone); paused lookups are
- * reported but are not a failure, since restarting would not bring a quota or a key back.
+ * GET /healthz for load balancers and uptime checks: no session, no cookie. It answers 503 only
+ * when this process cannot serve (database or worker pool gone); paused lookups are reported but
+ * are not a failure, since restarting would not bring a quota or a key back. Anyone gets up or
+ * down; what is down, and why lookups pause (which can name a key's last characters), only an
+ * admin's API token gets.
  */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
-  router.get('/healthz', async (_req, res) => {
+  router.get('/healthz', async (req, res) => {
     const database = await sql`SELECT 1`.execute(deps.db).then(
       (): Check => 'ok',
       (): Check => 'fail',
@@ -27,9 +34,18 @@ export function healthRoutes(deps: HealthDeps): Router {
     const lookups = lookupState(deps.lookups);
     const status: Check = database === 'ok' && pool === 'ok' ? 'ok' : 'fail';
     res.set('Cache-Control', 'no-store');
-    res.status(status === 'ok' ? 200 : 503).json({ status, database, pool, lookups });
+    const detailed = database === 'ok' && (await fromAdmin(deps, req.get('authorization')).catch(() => false));
+    res.status(status === 'ok' ? 200 : 503).json(detailed ? { status, database, pool, lookups } : { status });
   });
   return router;
+}
+
+/** The request carries an API token of an admin's. */
+async function fromAdmin(deps: HealthDeps, header: string | undefined): Promise<boolean> {
+  const token = bearerTokenOf(header);
+  const caller = token ? await authenticateToken(deps.db, token) : null;
+  const user = caller ? await findCurrentUser(deps.db, caller.userId) : null;
+  return user !== null && isAdmin(deps.adminEmails, user);
 }
 
 function lookupState(engine: HealthDeps['lookups']) {

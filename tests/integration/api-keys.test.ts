@@ -4,7 +4,8 @@ import { keyFingerprint } from '../../src/lookups/api-key.js';
 import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { reportStatus, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
-import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
+import { adminClient, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
+import { createApiToken } from '../helpers/api-client.js';
 
 const WINDOW_MS = 1000;
 const PREMIUM = 'premium-key-0123456789abcdef';
@@ -150,7 +151,8 @@ describe('VirusTotal down', () => {
     assert.ok(callsAfterWaiting - callsWhileDown <= 1, 'at most one probe while paused');
     assert.equal(done.counts.malicious, 6);
     assert.equal(done.counts.error, 0, 'an outage does not use up the rows\' attempts');
-    const health = (await (await fetch(`${app.url}/healthz`)).json()) as { lookups: { state: string } };
+    const token = await createApiToken(await adminClient(app), 'Monitoring');
+    const health = (await (await fetch(`${app.url}/healthz`, { headers: { authorization: `Bearer ${token}` } })).json()) as { lookups: { state: string } };
     assert.equal(health.lookups.state, 'running');
   });
 });

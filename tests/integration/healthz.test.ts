@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Kysely, SqliteDialect } from 'kysely';
-import { openDatabase } from '../../src/shared/database.js';
+import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
+import { createApiToken as createTokenFor } from '../../src/api/api-token.service.js';
 import type { Database } from '../../src/shared/schema.js';
 import { appSuite } from '../helpers/app-suite.js';
+import type { TestApp } from '../helpers/test-app.js';
+import { createApiToken } from '../helpers/api-client.js';
+import { adminClient, signedIn } from '../helpers/factories.js';
 import { healthRoutes, type HealthDeps } from '../../src/web/health.js';
 
 interface Health {
@@ -15,15 +19,21 @@ interface Health {
   lookups: { state: string; reason?: string; message?: string; until?: string | null };
 }
 
-async function getHealth(app: { url: string }) {
-  const response = await fetch(new URL('/healthz', app.url), { redirect: 'manual' });
+async function getHealth(app: { url: string }, token?: string) {
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  const response = await fetch(new URL('/healthz', app.url), { redirect: 'manual', headers });
   return { response, body: (await response.json()) as Health };
+}
+
+/** An API token of an admin's, made in Settings as an admin would. */
+async function adminToken(app: TestApp): Promise<string> {
+  return createApiToken(await adminClient(app), 'Monitoring');
 }
 
 describe('GET /healthz on a running app with a key', () => {
   const app = appSuite();
 
-  test('when probed without a session, then it answers 200 with database, pool and lookups all fine', async () => {
+  test('when probed anonymously, then it answers 200 and says only that it is up', async () => {
     // Act
     const { response, body } = await getHealth(app);
 
@@ -31,7 +41,27 @@ describe('GET /healthz on a running app with a key', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(body, { status: 'ok' });
+  });
+
+  test("when probed with an admin's API token, then it answers with database, pool and lookups all fine", async () => {
+    // Act
+    const { response, body } = await getHealth(app, await adminToken(app));
+
+    // Assert
+    assert.equal(response.status, 200);
     assert.deepEqual(body, { status: 'ok', database: 'ok', pool: 'ok', lookups: { state: 'running' } });
+  });
+
+  test("when probed with an ordinary analyst's API token or a made-up one, then it says only that it is up", async () => {
+    // Arrange
+    const analyst = await createApiToken(await signedIn(app));
+
+    // Act
+    const answers = await Promise.all([analyst, 'hr_not-a-real-token'].map((token) => getHealth(app, token)));
+
+    // Assert
+    for (const { response, body } of answers) assert.deepEqual([response.status, body], [200, { status: 'ok' }]);
   });
 
   test('when probed, then no session is created and no cookie is set', async () => {
@@ -51,9 +81,9 @@ describe('GET /healthz on a running app with a key', () => {
 describe('GET /healthz on an install without a VirusTotal key', () => {
   const app = appSuite({ noKey: true });
 
-  test('when probed, then it is healthy (200) and says lookups are paused for want of a key', async () => {
+  test('when an admin probes it, then it is healthy (200) and says lookups are paused for want of a key', async () => {
     // Act
-    const { response, body } = await getHealth(app);
+    const { response, body } = await getHealth(app, await adminToken(app));
 
     // Assert
     assert.equal(response.status, 200, 'a missing key is not a reason to restart the process');
@@ -73,12 +103,13 @@ describe('GET /healthz when a part is gone', () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
   }
 
-  test('when the database cannot be reached, then it answers 503 with database fail and lookups unknown', async () => {
+  test('when the database cannot be reached, then it answers 503 and fail', async () => {
     // Arrange
     // A database whose file cannot be opened: every query fails as it would with the disk gone.
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('unable to open database file')) }) });
     const app = await serve({
       db,
+      adminEmails: [],
       lookups: {
         poolAlive: () => true,
         pause: () => {
@@ -94,26 +125,32 @@ describe('GET /healthz when a part is gone', () => {
       // Assert
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('cache-control'), 'no-store');
-      assert.deepEqual(body, { status: 'fail', database: 'fail', pool: 'ok', lookups: { state: 'unknown' } });
+      assert.deepEqual(body, { status: 'fail' });
     } finally {
       await app.close();
     }
   });
 
-  test('when the worker pool is dead, then it answers 503 with pool fail', async () => {
-    // Arrange
+  test('when the worker pool is dead, then it answers 503, and an admin learns it is the pool', async () => {
+    // Arrange: a real database with one admin and their token
     const { db } = openDatabase(':memory:');
+    await migrateToLatest(db);
+    const { id } = await db.insertInto('users').values({ email: 'ops@example.test', password_hash: 'x', created_at: 1, is_admin: 1 }).returning('id').executeTakeFirstOrThrow();
+    const { token } = await createTokenFor(db, id, 'Monitoring');
     const until = Date.UTC(2026, 10, 22);
     const app = await serve({
       db,
+      adminEmails: [],
       lookups: { poolAlive: () => false, pause: () => ({ reason: 'quota', message: 'Daily quota used up.', until }) },
     });
 
     try {
       // Act
-      const { response, body } = await getHealth(app);
+      const anonymous = await getHealth(app);
+      const { response, body } = await getHealth(app, token);
 
       // Assert
+      assert.deepEqual([anonymous.response.status, anonymous.body], [503, { status: 'fail' }]);
       assert.equal(response.status, 503);
       assert.deepEqual(body, {
         status: 'fail',
