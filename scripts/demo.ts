@@ -38,6 +38,8 @@ console.log(`
   Try the EICAR MD5 44d88612fea8a8f36de82e1278abb02f, tawuhoju[.]com or 1.1.1.1 (real captured answers),
   and any other hashes, domains or IPs.
   Simulated key allows ${perMinute} lookups/minute (DEMO_RATE_PER_MINUTE). Ctrl+C stops.
+  To see /admin: register, then in another shell
+    DATABASE_PATH=${config.databasePath} npm run admin -- grant you@example.com
 `);
 const stop = async () => {
   await runtime.stop();
