@@ -59,9 +59,9 @@ export async function refreshReport(db: Db, reportId: string, userId: number, op
 }
 
 /** What forcing one row would cost: one call, or nothing when the row cannot be refreshed. */
-export async function planForceRefresh(db: Db, reportId: string, itemId: number, userId: number, lookups: LookupStatus, now = Date.now()): Promise<ItemRefreshPlan> {
+export async function planForceRefresh(db: Db, reportId: string, line: number, userId: number, lookups: LookupStatus, now = Date.now()): Promise<ItemRefreshPlan> {
   const report = await ownReport(db, reportId, userId);
-  const item = await reports.findItem(db, report.id, itemId);
+  const item = await reports.findItemByLine(db, report.id, line);
   if (!item) throw new NotFoundError('Row not found.');
   const calls = canForce(item) ? 1 : 0;
   return { report, item, rows: calls, fromCache: 0, calls, estimate: await estimateReport(db, lookups, { reportId: report.id, userId, addedCalls: calls }, now) };
@@ -72,15 +72,15 @@ export async function planForceRefresh(db: Db, reportId: string, itemId: number,
  * fetched from now on. Another job for the same hash (someone else's refresh, an upload) stays the
  * one job, so refreshes at once cost one call. Returns false when the row was not refreshable.
  */
-export async function forceRefreshItem(db: Db, reportId: string, itemId: number, userId: number, now = Date.now()): Promise<boolean> {
+export async function forceRefreshItem(db: Db, reportId: string, line: number, userId: number, now = Date.now()): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const report = await ownReport(trx, reportId, userId);
-    const row = await requeueItemForced(trx, report.id, itemId, now);
+    const row = await requeueItemForced(trx, report.id, line, now);
     if (!row) {
-      if (!(await reports.findItem(trx, report.id, itemId))) throw new NotFoundError('Row not found.');
+      if (!(await reports.findItemByLine(trx, report.id, line))) throw new NotFoundError('Row not found.');
       return false;
     }
-    if (row.hash === null || row.hash_type === null) throw new Error(`report row ${itemId} was answered without a hash`);
+    if (row.hash === null || row.hash_type === null) throw new Error(`line ${line} of a report was answered without a hash`);
     await queueForcedLookup(trx, { hash: row.hash, hashType: row.hash_type }, now);
     await reports.updateReport(trx, report.id, reopened(report, false));
     return true;
