@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
@@ -10,6 +11,7 @@ import * as refresh from './report-refresh.js';
 import { toItemView } from './report-view.js';
 
 export interface RefreshRouteDeps {
+  config: Pick<Config, 'forcedRefreshesPerDay'>;
   db: Db;
   cacheTtlMs: number;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
@@ -49,7 +51,10 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
 
   router.post('/reports/:id/items/:line/refresh', requireUser, async (req, res) => {
     const [reportId, line] = [reportIdOf(req.params.id), lineOf(req.params.line)];
-    if (await refresh.forceRefreshItem(db, reportId, line, currentUserId(res))) deps.lookups.queued(false);
+    const userId = currentUserId(res);
+    // Counted against the shared quota unless only the user's own key can serve them.
+    const cap = deps.lookups.servesOnlyOwnKey(userId) ? null : { perDay: deps.config.forcedRefreshesPerDay };
+    if (await refresh.forceRefreshItem(db, reportId, line, userId, cap)) deps.lookups.queued(false);
     res.redirect(303, `/reports/${reportId}/items/${line}`);
   });
 

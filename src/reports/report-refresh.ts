@@ -2,6 +2,7 @@ import type { Db, Executor } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import { estimateReport, queueForcedLookup, queueReportRows, type Estimate, type LookupStatus } from '../lookups/lookup-queue.js';
 import { importHashList, type ImportDeps } from './report-import.js';
+import { countForcedRefresh, ForcedRefreshLimitError, mayForceRefresh, type ForcedRefreshCap } from './forced-refresh-cap.js';
 import { countStaleRows, requeueItemForced, requeueStaleRows } from './report-refresh.repository.js';
 import * as reports from './report.repository.js';
 import { completeFinishedReports } from './report.service.js';
@@ -71,20 +72,26 @@ export async function planForceRefresh(db: Db, reportId: string, line: number, u
  * Asks VirusTotal about one row again, even inside the TTL: the row and its job take only an answer
  * fetched from now on. Another job for the same hash (someone else's refresh, an upload) stays the
  * one job, so refreshes at once cost one call. Returns false when the row was not refreshable.
+ * Beyond the user's daily cap on the shared quota (`cap`), ForcedRefreshLimitError, and nothing changes.
  */
-export async function forceRefreshItem(db: Db, reportId: string, line: number, userId: number, now = Date.now()): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+export async function forceRefreshItem(db: Db, reportId: string, line: number, userId: number, cap: ForcedRefreshCap, now = Date.now()): Promise<boolean> {
+  const outcome = await db.transaction().execute(async (trx) => {
     const report = await ownReport(trx, reportId, userId);
+    // Refused by returning, not throwing: the refusal is thrown after the transaction has ended.
+    if (!(await mayForceRefresh(trx, userId, cap, now))) return 'capped';
     const row = await requeueItemForced(trx, report.id, line, now);
     if (!row) {
       if (!(await reports.findItemByLine(trx, report.id, line))) throw new NotFoundError('Row not found.');
-      return false;
+      return 'unchanged';
     }
     if (row.hash === null || row.hash_type === null) throw new Error(`line ${line} of a report was answered without a hash`);
     await queueForcedLookup(trx, { hash: row.hash, hashType: row.hash_type }, now);
     await reports.updateReport(trx, report.id, reopened(report, false));
-    return true;
+    await countForcedRefresh(trx, userId, cap, now);
+    return 'queued';
   });
+  if (outcome === 'capped' && cap) throw new ForcedRefreshLimitError(cap.perDay, now);
+  return outcome === 'queued';
 }
 
 const RERUN_SUFFIX = ' (re-run)';
