@@ -16,9 +16,9 @@ import { openApiDocument } from './openapi.js';
 import { apiReportPath, itemsJson, pageOf, reportJson } from './report-json.js';
 
 export interface ApiRouteDeps {
-  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl'>;
+  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl' | 'forcedRefreshesPerDay'>;
   db: Db;
-  lookups: Pick<LookupEngine, 'queued'>;
+  lookups: Pick<LookupEngine, 'queued' | 'servesOnlyOwnKey'>;
   logger: Logger;
 }
 
@@ -65,7 +65,10 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
   router.post('/v1/refresh', ...guard, acceptBody({ json: MAX_SMALL_JSON_BYTES }), async (req, res) => {
     const body = parseApi(refreshBody, req.body, 'invalid_body');
     const wanted = detected(body.value, body.type);
-    const reportId = await refreshValue(db, apiCaller(res).userId, wanted);
+    const { userId } = apiCaller(res);
+    // Counted against the shared quota unless only the user's own key can serve them.
+    const cap = deps.lookups.servesOnlyOwnKey(userId) ? null : { perDay: config.forcedRefreshesPerDay };
+    const reportId = await refreshValue(db, userId, wanted, cap);
     deps.lookups.queued(false);
     queued(res, wanted, reportId);
   });

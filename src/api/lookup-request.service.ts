@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
 import { findFreshAnswer, queueForcedLookup, queueWaitingRows } from '../lookups/lookup-queue.js';
+import { countForcedRefresh, ForcedRefreshLimitError, mayForceRefresh, type ForcedRefreshCap } from '../reports/forced-refresh-cap.js';
 import { MAX_INPUT_CHARS } from '../reports/list-parser.js';
 import { newReportId } from '../reports/report-import.js';
 import * as reports from '../reports/report.repository.js';
@@ -41,13 +42,19 @@ export async function lookupValue(db: Db, userId: number, wanted: DetectedValue 
 /**
  * Asks VirusTotal about the value again, even inside the TTL: its row in the lookups report and its job
  * take only an answer fetched from now on. A job already queued for the value stays the one job.
+ * Beyond the user's daily cap on the shared quota (`cap`), ForcedRefreshLimitError, and nothing changes.
  */
-export async function refreshValue(db: Db, userId: number, wanted: DetectedValue & { input: string }, now = Date.now()): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    const reportId = await queueValue(trx, userId, wanted, now, now);
+export async function refreshValue(db: Db, userId: number, wanted: DetectedValue & { input: string }, cap: ForcedRefreshCap, now = Date.now()): Promise<string> {
+  const reportId = await db.transaction().execute(async (trx) => {
+    // Refused by returning, not throwing: the refusal is thrown after the transaction has ended.
+    if (!(await mayForceRefresh(trx, userId, cap, now))) return null;
+    const id = await queueValue(trx, userId, wanted, now, now);
     await queueForcedLookup(trx, { hash: wanted.value, hashType: wanted.type }, now);
-    return reportId;
+    await countForcedRefresh(trx, userId, cap, now);
+    return id;
   });
+  if (reportId === null) throw new ForcedRefreshLimitError(cap?.perDay ?? 0, now);
+  return reportId;
 }
 
 /** The user's lookups report's id, or null before their first queued lookup. */

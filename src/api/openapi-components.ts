@@ -188,7 +188,7 @@ export const components: OpenApiDocument['components'] = {
     PayloadTooLarge: { description: 'too_large: the body is over its byte limit, or holds too many values.', content: json(ref('Error')) },
     UnsupportedMediaType: { description: 'unsupported_media_type: the body is not JSON (or text/plain where allowed), or not UTF-8.', content: json(ref('Error')) },
     TooManyRequests: {
-      description: 'rate_limited: the caller\'s user made API_REQUESTS_PER_MINUTE calls in the last minute.',
+      description: 'rate_limited: the caller\'s user made API_REQUESTS_PER_MINUTE calls in the last minute (or, on POST /api/v1/refresh, used today\'s FORCED_REFRESHES_PER_DAY).',
       headers: {
         'Retry-After': { description: 'Seconds until a call is allowed again.', schema: { type: 'integer' } },
         'RateLimit-Limit': { description: 'Calls allowed a minute.', schema: { type: 'integer' } },

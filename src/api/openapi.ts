@@ -72,7 +72,9 @@ export const openApiDocument: OpenApiDocument = {
         summary: 'Ask VirusTotal about one value again',
         description:
           'Queues a new lookup of the value even when the cache holds a fresh answer; it costs one call of the quota that serves the caller (several refreshes ' +
-          'of one value waiting at once cost one call). Poll GET /api/v1/lookup (the `poll` link) for the new answer.',
+          'of one value waiting at once cost one call). Poll GET /api/v1/lookup (the `poll` link) for the new answer. Each user may force ' +
+          'FORCED_REFRESHES_PER_DAY refreshes a UTC day on the shared keys (100 by default; not counted when only their own key serves them); ' +
+          'beyond that the answer is 429 `rate_limited` with Retry-After at 00:00 UTC, and nothing is queued.',
         tags: ['lookups'],
         requestBody: { required: true, content: json(ref('RefreshRequest'), { value: EICAR_MD5 }) },
         responses: { '202': response('Queued'), ...bodyErrors },

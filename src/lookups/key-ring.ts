@@ -1,8 +1,8 @@
 import type { ApiKey } from './api-key.js';
 import type { CallLog } from './call-log.repository.js';
-import { KeySlot, type KeyStatus } from './key-slot.js';
+import { KeySlot, type BurstRule, type KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
-import { nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
+import { idleBurst, nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
 
 /** After this many 429s in a row while our own counts say there is room, assume the day is used up elsewhere. */
 const QUOTA_STRIKES_FOR_DAY = 3;
@@ -30,8 +30,10 @@ export class KeyRing {
     private readonly authRetryMs: number,
     readonly windowMs: number,
     private readonly now: () => number = Date.now,
+    /** Only tests of key choice (not of pacing) change it. */
+    private readonly burst: BurstRule = idleBurst,
   ) {
-    this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now));
+    this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now, burst));
   }
 
   setPersonal(userId: number, key: PersonalKey | null): void {
@@ -43,7 +45,7 @@ export class KeyRing {
     // The same key keeps its pause and probe state; a new key starts fresh.
     const sameKey = existing?.slot.key.id === key.id && existing.slot.key.secret === key.secret
       && existing.slot.key.perMinute === key.perMinute && existing.slot.key.perDay === key.perDay && existing.slot.key.perMonth === key.perMonth;
-    const slot = sameKey && existing ? existing.slot : new KeySlot(key, this.log, this.windowMs, this.now);
+    const slot = sameKey && existing ? existing.slot : new KeySlot(key, this.log, this.windowMs, this.now, this.burst);
     this.personal.set(userId, { slot, useShared: key.useShared });
   }
 

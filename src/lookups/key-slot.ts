@@ -1,7 +1,10 @@
 import type { ApiKey } from './api-key.js';
 import type { CallLog } from './call-log.repository.js';
 import type { Pause } from './pause.js';
-import { RateLimiter } from './rate-limiter.js';
+import { idleBurst, RateLimiter } from './rate-limiter.js';
+
+/** Calls an idle key may send at once, by its per-minute allowance. */
+export type BurstRule = (perMinute: number) => number;
 
 /** One key as the dashboard shows it: never the key itself. */
 export interface KeyStatus {
@@ -30,8 +33,9 @@ export class KeySlot {
   probing = false;
   inFlight = 0;
 
-  constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number) {
-    this.limiter = new RateLimiter(log, key.id, { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs }, now);
+  constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number, burst: BurstRule = idleBurst) {
+    const limits = { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs, burst: burst(key.perMinute) };
+    this.limiter = new RateLimiter(log, key.id, limits, now);
   }
 
   currentPause(now: number): Pause | null {

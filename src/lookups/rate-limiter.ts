@@ -7,6 +7,8 @@ export interface RateLimits {
   perMonth?: number | null;
   /** Length of the sliding "minute"; only tests and benchmarks shorten it. */
   windowMs?: number;
+  /** Calls an idle key may send at once; idleBurst(perMinute) unless a test of something else sets it. */
+  burst?: number;
 }
 
 export type Acquired = { ok: true; callId: number } | { ok: false; retryAt: number; limit: 'minute' | 'day' | 'month' };
@@ -33,6 +35,16 @@ const startOfUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(
 const nextUtcMonth = (t: number) => { const d = new Date(t); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1); };
 
 /**
+ * Calls an idle key may send at once: an eighth of its minute, at most the 8 lookups the scheduler
+ * keeps in flight. The pause that pays a burst back is as many intervals long, so the next analyst
+ * to arrive waits at most an eighth of a window (one interval on a public 4-a-minute key, whose
+ * burst is a single call) on top of their own turns. A whole-window burst made them wait a window.
+ */
+export function idleBurst(perMinute: number): number {
+  return Math.max(1, Math.min(8, Math.ceil(perMinute / 8)));
+}
+
+/**
  * The single source of truth for one API key's quota: never more than `perMinute` requests in any
  * sliding window, `perDay` per UTC day and `perMonth` per UTC calendar month. Counts live in the database, so a restart resets nothing.
  * It lives on the main thread only; limiters inside workers would multiply the rate.
@@ -41,6 +53,8 @@ export class RateLimiter {
   readonly windowMs: number;
   /** Time between paced calls: the window's allowance spread evenly over it. */
   private readonly intervalMs: number;
+  /** Calls an idle key may send at once (see idleBurst). */
+  private readonly burst: number;
   /** Calls an idle key may still send at once. */
   private burstLeft = 0;
   /** When the next paced call may go. */
@@ -54,6 +68,7 @@ export class RateLimiter {
   ) {
     this.windowMs = limits.windowMs ?? 60_000;
     this.intervalMs = this.windowMs / limits.perMinute;
+    this.burst = limits.burst ?? idleBurst(limits.perMinute);
   }
 
   /** Takes a slot and records the call now (its id is for `answered`), or says when the next slot frees. */
@@ -63,14 +78,15 @@ export class RateLimiter {
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
     const now = this.now();
     if (snap.usedInWindow >= this.limits.perMinute || snap.nextSlotAt > now) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
-    // A key that was idle for a whole window may spend that window at once (a short list gets its
-    // answers straight away). After that, calls are paced evenly, so a slot frees every interval
-    // instead of a window's worth at the start of each window: whoever queues next waits an interval,
-    // not a window. Paced slots are kept on a grid, so a late timer does not push the rest back; a
-    // call that the window held back well past its slot starts the grid again, half an interval on.
+    // A key that was idle for a whole window may send a small burst at once (idleBurst: a short list
+    // gets its first answers straight away). Every call, burst or not, moves the paced grid one
+    // interval on, so the burst is paid back by a pause of as many intervals right after it, and then
+    // a slot frees every interval: whoever queues next waits at most the burst's pause and their own
+    // turns, never a window. Paced slots are kept on a grid, so a late timer does not push the rest
+    // back; a call that the window held back well past its slot starts the grid again.
     // Idle: nothing in the window and no paced slot in it either (a burst that ages out all at once
     // does not make a busy key idle).
-    if (snap.usedInWindow === 0 && this.pacedAt <= now - this.windowMs) this.burstLeft = this.limits.perMinute;
+    if (snap.usedInWindow === 0 && this.pacedAt <= now - this.windowMs) this.burstLeft = this.burst;
     if (this.burstLeft > 0) this.burstLeft--;
     this.pacedAt = Math.max(this.pacedAt + this.intervalMs, now + this.intervalMs * 0.9);
     return { ok: true, callId: this.log.record(this.keyId, now) };

@@ -1,15 +1,17 @@
 import { Router, type Response } from 'express';
+import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
 import { refreshSchema } from './refresh.schemas.js';
-import { itemIdOf, reportIdOf } from './report.schemas.js';
+import { lineOf, reportIdOf } from './report.schemas.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { LookupStatus } from '../lookups/lookup-queue.js';
 import * as refresh from './report-refresh.js';
 import { toItemView } from './report-view.js';
 
 export interface RefreshRouteDeps {
+  config: Pick<Config, 'forcedRefreshesPerDay'>;
   db: Db;
   cacheTtlMs: number;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
@@ -41,16 +43,19 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
     res.redirect(303, `/reports/${reportId}`);
   });
 
-  router.get('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
-    const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
-    const plan = await refresh.planForceRefresh(db, reportId, itemId, currentUserId(res), deps.lookups);
-    res.render('reports/refresh-confirm', { item: toItemView(plan.item), plan, ttl, action: `/reports/${reportId}/items/${itemId}/refresh` });
+  router.get('/reports/:id/items/:line/refresh', requireUser, async (req, res) => {
+    const [reportId, line] = [reportIdOf(req.params.id), lineOf(req.params.line)];
+    const plan = await refresh.planForceRefresh(db, reportId, line, currentUserId(res), deps.lookups);
+    res.render('reports/refresh-confirm', { item: toItemView(plan.item), plan, ttl, action: `/reports/${reportId}/items/${line}/refresh` });
   });
 
-  router.post('/reports/:id/items/:itemId/refresh', requireUser, async (req, res) => {
-    const [reportId, itemId] = [reportIdOf(req.params.id), itemIdOf(req.params.itemId)];
-    if (await refresh.forceRefreshItem(db, reportId, itemId, currentUserId(res))) deps.lookups.queued(false);
-    res.redirect(303, `/reports/${reportId}/items/${itemId}`);
+  router.post('/reports/:id/items/:line/refresh', requireUser, async (req, res) => {
+    const [reportId, line] = [reportIdOf(req.params.id), lineOf(req.params.line)];
+    const userId = currentUserId(res);
+    // Counted against the shared quota unless only the user's own key can serve them.
+    const cap = deps.lookups.servesOnlyOwnKey(userId) ? null : { perDay: deps.config.forcedRefreshesPerDay };
+    if (await refresh.forceRefreshItem(db, reportId, line, userId, cap)) deps.lookups.queued(false);
+    res.redirect(303, `/reports/${reportId}/items/${line}`);
   });
 
   router.post('/reports/:id/rerun', requireUser, async (req, res) => {

@@ -49,12 +49,12 @@ export async function requeueStaleRows(db: Executor, reportId: string, staleAt: 
  * Puts one answered (or failed) row back to pending, taking only an answer fetched at or after
  * `requestedAt`. Returns the row when it changed; a pending or invalid row is left as it is.
  */
-export async function requeueItemForced(db: Executor, reportId: string, itemId: number, requestedAt: number): Promise<Pick<ReportItemRow, 'hash' | 'hash_type'> | undefined> {
+export async function requeueItemForced(db: Executor, reportId: string, line: number, requestedAt: number): Promise<Pick<ReportItemRow, 'hash' | 'hash_type'> | undefined> {
   return db
     .updateTable('report_items')
     .set({ status: 'pending', verdict: 'pending', error: null, refresh_after: requestedAt })
     .where('report_id', '=', reportId)
-    .where('id', '=', itemId)
+    .where('line', '=', line)
     .where('status', 'in', ['found', 'not_found', 'error'])
     .returning(['hash', 'hash_type'])
     .executeTakeFirst();

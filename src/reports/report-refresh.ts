@@ -2,6 +2,7 @@ import type { Db, Executor } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import { estimateReport, queueForcedLookup, queueReportRows, type Estimate, type LookupStatus } from '../lookups/lookup-queue.js';
 import { importHashList, type ImportDeps } from './report-import.js';
+import { countForcedRefresh, ForcedRefreshLimitError, mayForceRefresh, type ForcedRefreshCap } from './forced-refresh-cap.js';
 import { countStaleRows, requeueItemForced, requeueStaleRows } from './report-refresh.repository.js';
 import * as reports from './report.repository.js';
 import { completeFinishedReports } from './report.service.js';
@@ -59,9 +60,9 @@ export async function refreshReport(db: Db, reportId: string, userId: number, op
 }
 
 /** What forcing one row would cost: one call, or nothing when the row cannot be refreshed. */
-export async function planForceRefresh(db: Db, reportId: string, itemId: number, userId: number, lookups: LookupStatus, now = Date.now()): Promise<ItemRefreshPlan> {
+export async function planForceRefresh(db: Db, reportId: string, line: number, userId: number, lookups: LookupStatus, now = Date.now()): Promise<ItemRefreshPlan> {
   const report = await ownReport(db, reportId, userId);
-  const item = await reports.findItem(db, report.id, itemId);
+  const item = await reports.findItemByLine(db, report.id, line);
   if (!item) throw new NotFoundError('Row not found.');
   const calls = canForce(item) ? 1 : 0;
   return { report, item, rows: calls, fromCache: 0, calls, estimate: await estimateReport(db, lookups, { reportId: report.id, userId, addedCalls: calls }, now) };
@@ -71,20 +72,26 @@ export async function planForceRefresh(db: Db, reportId: string, itemId: number,
  * Asks VirusTotal about one row again, even inside the TTL: the row and its job take only an answer
  * fetched from now on. Another job for the same hash (someone else's refresh, an upload) stays the
  * one job, so refreshes at once cost one call. Returns false when the row was not refreshable.
+ * Beyond the user's daily cap on the shared quota (`cap`), ForcedRefreshLimitError, and nothing changes.
  */
-export async function forceRefreshItem(db: Db, reportId: string, itemId: number, userId: number, now = Date.now()): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+export async function forceRefreshItem(db: Db, reportId: string, line: number, userId: number, cap: ForcedRefreshCap, now = Date.now()): Promise<boolean> {
+  const outcome = await db.transaction().execute(async (trx) => {
     const report = await ownReport(trx, reportId, userId);
-    const row = await requeueItemForced(trx, report.id, itemId, now);
+    // Refused by returning, not throwing: the refusal is thrown after the transaction has ended.
+    if (!(await mayForceRefresh(trx, userId, cap, now))) return 'capped';
+    const row = await requeueItemForced(trx, report.id, line, now);
     if (!row) {
-      if (!(await reports.findItem(trx, report.id, itemId))) throw new NotFoundError('Row not found.');
-      return false;
+      if (!(await reports.findItemByLine(trx, report.id, line))) throw new NotFoundError('Row not found.');
+      return 'unchanged';
     }
-    if (row.hash === null || row.hash_type === null) throw new Error(`report row ${itemId} was answered without a hash`);
+    if (row.hash === null || row.hash_type === null) throw new Error(`line ${line} of a report was answered without a hash`);
     await queueForcedLookup(trx, { hash: row.hash, hashType: row.hash_type }, now);
     await reports.updateReport(trx, report.id, reopened(report, false));
-    return true;
+    await countForcedRefresh(trx, userId, cap, now);
+    return 'queued';
   });
+  if (outcome === 'capped' && cap) throw new ForcedRefreshLimitError(cap.perDay, now);
+  return outcome === 'queued';
 }
 
 const RERUN_SUFFIX = ' (re-run)';

@@ -10,7 +10,7 @@ import type { ItemStatus, ReportItemRow, Verdict } from './report.table.js';
 
 /** A report row as its table cell, its page and its refresh page show it: the answer's columns in camelCase, and more. */
 export interface ReportItemView extends VtResult<Verdict> {
-  id: number;
+  /** The row's address in its report (/reports/:id/items/:line); its global id is never shown. */
   line: number;
   input: string;
   /** The value looked up (a hash, a domain or an IP); null for an invalid line. */
@@ -35,7 +35,6 @@ export function toItemView(row: ReportItemRow): ReportItemView {
   const result = toVtResult(row);
   return {
     ...result,
-    id: row.id,
     line: row.line,
     input: row.input,
     hash: row.hash,

@@ -195,8 +195,9 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
 }
 
 /** One row of a report; the caller has already checked the report is the user's. */
-export async function findItem(db: Executor, reportId: string, itemId: number): Promise<ReportItemRow | undefined> {
-  return db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).where('id', '=', itemId).executeTakeFirst();
+/** The report's row at `line` (one row a line: the report_items_report_line index). */
+export async function findItemByLine(db: Executor, reportId: string, line: number): Promise<ReportItemRow | undefined> {
+  return db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).where('line', '=', line).executeTakeFirst();
 }
 
 /** A report and its owner's address, for files made on the owner's behalf (the completion email's PDF). */

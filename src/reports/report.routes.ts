@@ -8,7 +8,7 @@ import { safeFileStem } from '../shared/text.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList, reportNameOfFile } from './report-import.js';
-import { engineSortQuery, hashListQuery, itemFilterQuery, itemIdOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
+import { engineSortQuery, hashListQuery, itemFilterQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
@@ -94,9 +94,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     });
   });
 
-  router.get('/reports/:id/items/:itemId', async (req, res) => {
+  // A row by its line in the report: numbers in a user's URLs say nothing about anyone else's uploads.
+  router.get('/reports/:id/items/:line', async (req, res) => {
     const { sort } = engineSortQuery.parse(req.query);
-    const found = await service.getItemForUser(db, reportIdOf(req.params.id), itemIdOf(req.params.itemId), currentUserId(res));
+    const found = await service.getItemForUser(db, reportIdOf(req.params.id), lineOf(req.params.line), currentUserId(res));
     res.render('reports/item', { ...itemPage(found, sort), sort });
   });
 

@@ -66,7 +66,8 @@ export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 
-export const itemIdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A row is addressed by its line in its report, never by its global id (which would count everyone's uploads). */
+export const lineParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 // An id that cannot be a report's or a row's is the same 404 as one that is someone else's.
 export function reportIdOf(value: unknown): string {
@@ -75,8 +76,8 @@ export function reportIdOf(value: unknown): string {
   return parsed.data;
 }
 
-export function itemIdOf(value: unknown): number {
-  const parsed = itemIdParam.safeParse(value);
+export function lineOf(value: unknown): number {
+  const parsed = lineParam.safeParse(value);
   if (!parsed.success) throw new NotFoundError('Row not found.');
   return parsed.data;
 }

@@ -25,9 +25,9 @@ export async function getReportForUser(db: Db, id: string, userId: number): Prom
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
-export async function getItemForUser(db: Db, reportId: string, itemId: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown }> {
+export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown }> {
   const report = await getReportForUser(db, reportId, userId);
-  const row = await repo.findItem(db, report.id, itemId);
+  const row = await repo.findItemByLine(db, report.id, line);
   if (!row) throw new NotFoundError('Row not found.');
   return { report, row, answer: await readWholeAnswer(db, row.answer_id) };
 }

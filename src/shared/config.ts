@@ -74,6 +74,11 @@ const schema = z.object({
   VERDICT_SUSPICIOUS_PERCENT: z.coerce.number().positive().max(100).default(5),
   /** JSON API: requests one user may make per minute, across all their tokens; more get 429. */
   API_REQUESTS_PER_MINUTE: positiveInt(60),
+  /**
+   * Forced refreshes (a row's "Force refresh", POST /api/v1/refresh) one user may make per UTC day on the
+   * shared keys' quota; more get 429. A user served only by their own key is not counted.
+   */
+  FORCED_REFRESHES_PER_DAY: positiveInt(100),
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
   /** Log level for pino. */
@@ -109,6 +114,8 @@ export interface Config {
   /** How a domain's or an IP's answer becomes a verdict (files: one engine saying malicious). */
   verdict: VerdictThresholds;
   apiRequestsPerMinute: number;
+  /** Forced refreshes one user may make per UTC day on the shared quota. */
+  forcedRefreshesPerDay: number;
   connectorsFile: string | undefined;
   logLevel: string;
 }
@@ -225,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       suspiciousShare: e.VERDICT_SUSPICIOUS_PERCENT / 100,
     }),
     apiRequestsPerMinute: e.API_REQUESTS_PER_MINUTE,
+    forcedRefreshesPerDay: e.FORCED_REFRESHES_PER_DAY,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
   });

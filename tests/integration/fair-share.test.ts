@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { exportJson, reportStatus, waitFor, waitForCompletion, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { appSuite } from '../helpers/app-suite.js';
-import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { hex, newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
 
 // The app's and the fake's "minute" is one second here; 20 calls fit in each.
 const WINDOW_MS = 1000;
@@ -89,6 +89,45 @@ describe('fair share between users and reports', () => {
     assert.equal(done.counts.pending, 0);
     // Other users' large lists from the test above still wait too, so turns are shared three ways here.
     assert.ok(calls <= 3 * 10 + MAX_IN_FLIGHT, `the small report waited through ${calls} calls`);
+  });
+});
+
+describe('fair share right after an idle key\'s first burst', () => {
+  // A 120-a-minute key with a 12 s "minute": one paced interval is 100 ms.
+  const window = 12_000;
+  const perWindow = 120;
+  const interval = window / perWindow;
+  const app = appSuite({
+    generate: true,
+    minuteMs: window,
+    simKey: { perMinute: perWindow, perDay: 100_000 },
+    env: { VT_RATE_PER_MINUTE: String(perWindow), VT_RATE_PER_DAY: '100000' },
+    tuning: { lookupTimeoutMs: 30_000 },
+  });
+
+  test("when A queues 300 uncached hashes on an idle key and B queues 6 three seconds later, then B's report completes in about its own share", async () => {
+    // Arrange: the key has been idle, so A's list starts with whatever burst the limiter allows
+    const a = await signedIn(app);
+    const b = await signedIn(app);
+    const uploadedAt = Date.now();
+    await uploadHashes(a, uncached(300), 'large');
+    await sleep((window * 3) / 60);
+    // B comes once A's opening burst is over (the fake has heard nothing for 5 intervals), so a slow
+    // machine cannot let B slip into the burst; paced calls never go quiet that long, hence the cap.
+    const lastCallAt = () => app.sim.calls.at(-1)?.at ?? uploadedAt;
+    await waitFor(async () => Date.now() - lastCallAt() >= 5 * interval || Date.now() - uploadedAt >= window / 4, 'A\'s opening burst to end', window);
+
+    // Act: measured in paced intervals, so the bound reads in call slots
+    const startedAt = Date.now();
+    const small = await uploadHashes(b, uncached(6), 'small');
+    const done = await waitForCompletion(b, small, 2 * window);
+    const slots = (Date.now() - startedAt) / interval;
+
+    // Assert: its 6 turns (2 × 6 with A's between) plus the 8 in flight, with room for a busy
+    // 2-core machine; a whole-window burst made B wait for the window to free, about 110 slots.
+    assert.equal(done.counts.pending, 0);
+    assert.ok(slots <= 30, `B's 6 rows took ${slots.toFixed(1)} call slots of ${interval} ms`);
+    assert.equal(app.sim.quotaRejections(), 0, 'no 429 caused by the app');
   });
 });
 

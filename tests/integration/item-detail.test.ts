@@ -92,18 +92,50 @@ describe('the per-hash page', () => {
     const otherReport = await uploadHashes(other, [newFile(app.sim).md5]);
     await waitForCompletion(other, otherReport);
     const ownerLink = (await itemLinks(owner, ownerReport)).get(secret.md5)!;
-    const itemId = ownerLink.split('/').pop()!;
+    const line = ownerLink.split('/').pop()!;
 
     // Act
     const direct = await other.get(ownerLink);
-    const swapped = await other.get(`/reports/${otherReport}/items/${itemId}`);
+    const swapped = await other.get(`/reports/${otherReport}/items/${line}`);
     const nonsense = await owner.get(`/reports/${ownerReport}/items/abc`);
 
     // Assert
-    for (const page of [direct, swapped, nonsense]) {
+    for (const page of [direct, nonsense]) {
       assert.equal(page.status, 404);
       assert.ok(!page.html.includes(secret.sha256));
     }
+    // The same line under their own report is their own row, never the owner's.
+    assert.equal(swapped.status, 200);
+    assert.ok(!swapped.html.includes(secret.sha256));
     assert.equal((await exportJson(owner, ownerReport)).items.length, 1);
+  });
+
+  test("when two analysts upload lists with others' uploads in between, then each row's URL is its line, and the numbers say nothing about the others' rows", async () => {
+    // Arrange: a colleague's uploads take global row ids between and around theirs
+    const a = await signedIn(app);
+    const b = await signedIn(app);
+    const colleague = await signedIn(app);
+    const fileA = newFile(app.sim);
+    const fileB = newFile(app.sim);
+    const idA = await uploadHashes(a, ['not a hash', fileA.md5]);
+    await uploadHashes(colleague, Array.from({ length: 5 }, () => hex(32)));
+    const idB = await uploadHashes(b, [fileB.md5]);
+    await waitForCompletion(a, idA);
+    await waitForCompletion(b, idB);
+
+    // Act
+    const linkA = (await itemLinks(a, idA)).get(fileA.md5);
+    const linkB = (await itemLinks(b, idB)).get(fileB.md5);
+    const byLine = await a.get(`/reports/${idA}/items/2`);
+    const globalId = app.db.row<{ id: number }>('SELECT id FROM report_items WHERE report_id = ? AND line = 2', idA)?.id;
+    const byOldId = await a.get(`/reports/${idA}/items/${globalId}`);
+
+    // Assert
+    assert.equal(linkA, `/reports/${idA}/items/2`, 'the second line of A\'s list');
+    assert.equal(linkB, `/reports/${idB}/items/1`, 'B\'s first row is line 1, however many rows others uploaded before it');
+    assert.equal(byLine.status, 200);
+    assert.ok(byLine.html.includes(fileA.sha256));
+    assert.ok(globalId !== undefined && globalId > 2, `row ids run across every report (${globalId})`);
+    assert.equal(byOldId.status, 404, 'a URL with the row\'s global id finds nothing');
   });
 });

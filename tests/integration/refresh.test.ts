@@ -147,7 +147,7 @@ describe('refresh, force refresh and re-run', () => {
     const id = await uploadHashes(client, [file.md5]);
     await waitForCompleted(app, id);
     const before = rowOf(app, id, file.md5);
-    const itemPath = `/reports/${id}/items/${before.id}`;
+    const itemPath = `/reports/${id}/items/${before.line}`;
     app.sim.addFile({ md5: file.md5, sha1: file.sha1, sha256: file.sha256, malicious: 7 });
     app.sim.setLatency(300);
     t.after(() => app.sim.setLatency(0));
@@ -186,7 +186,7 @@ describe('refresh, force refresh and re-run', () => {
     const id = await uploadHashes(client, [file.md5, file.sha256]);
     await waitForCompleted(app, id);
     age(app, id, [file.md5], 2 * HOUR_MS, { cache: false });
-    const forcedPath = `/reports/${id}/items/${rowOf(app, id, file.sha256).id}/refresh`;
+    const forcedPath = `/reports/${id}/items/${rowOf(app, id, file.sha256).line}/refresh`;
     await client.get(forcedPath);
     const token = client.csrfToken();
     app.sim.setLatency(400);
@@ -217,7 +217,7 @@ describe('refresh, force refresh and re-run', () => {
     const first = await uploadHashes(a, [file.sha256]);
     await waitForCompleted(app, first);
     const second = await uploadHashes(b, [file.sha256]);
-    const paths = [a, b].map((_, i) => `/reports/${[first, second][i]}/items/${rowOf(app, [first, second][i] ?? '', file.sha256).id}/refresh`);
+    const paths = [a, b].map((_, i) => `/reports/${[first, second][i]}/items/${rowOf(app, [first, second][i] ?? '', file.sha256).line}/refresh`);
     const tokens = await Promise.all([a, b].map(async (c, i) => (await c.get(paths[i] ?? ''), c.csrfToken())));
     app.sim.setLatency(300);
     t.after(() => app.sim.setLatency(0));
@@ -243,7 +243,7 @@ describe('refresh, force refresh and re-run', () => {
     const id = await uploadHashes(client, [newFile(app.sim).md5, 'nonsense']);
     await waitForCompleted(app, id);
     const invalid = rowOf(app, id, 'nonsense');
-    const path = `/reports/${id}/items/${invalid.id}/refresh`;
+    const path = `/reports/${id}/items/${invalid.line}/refresh`;
     const mark = app.sim.calls.length;
 
     // Act
@@ -269,7 +269,7 @@ describe('refresh, force refresh and re-run', () => {
     const mark = app.sim.calls.length;
 
     // Act
-    const posted = await client.postForm(`/reports/${id}/rerun`, {}, `/reports/${id}/items/${rowOf(app, id, 'not a hash').id}`);
+    const posted = await client.postForm(`/reports/${id}/rerun`, {}, `/reports/${id}/items/${rowOf(app, id, 'not a hash').line}`);
     const rerun = reportIdFrom(posted);
 
     // Assert
@@ -291,7 +291,7 @@ describe('refresh, force refresh and re-run', () => {
     await waitForCompleted(app, id);
     age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
     const item = rowOf(app, id, file.sha256);
-    const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.id}/refresh`, `/reports/${id}/rerun`];
+    const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.line}/refresh`, `/reports/${id}/rerun`];
     const reportCount = () => (app.db.row('SELECT count(*) AS n FROM reports') as { n: number }).n;
     const reportsBefore = reportCount();
     const mark = app.sim.calls.length;
@@ -299,7 +299,7 @@ describe('refresh, force refresh and re-run', () => {
     const othersToken = other.csrfToken();
 
     // Act
-    const pages = await Promise.all([`/reports/${id}/refresh`, `/reports/${id}/items/${item.id}/refresh`].map((p) => other.get(p)));
+    const pages = await Promise.all([`/reports/${id}/refresh`, `/reports/${id}/items/${item.line}/refresh`].map((p) => other.get(p)));
     const foreign = [];
     for (const path of posts) foreign.push(await other.postForm(path, {}, '/reports/new'));
     const forged = [];

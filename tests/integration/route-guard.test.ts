@@ -63,8 +63,9 @@ const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\
 };
 
 /** The id of a report's first row, for routes about one row. */
-const firstItemId = (reportId: string): string =>
-  String(app.db.row<{ id: number }>('SELECT min(id) AS id FROM report_items WHERE report_id = ?', reportId)?.id ?? '');
+/** Rows are addressed by their line in the report. */
+const firstLine = (reportId: string): string =>
+  String(app.db.row<{ line: number }>('SELECT min(line) AS line FROM report_items WHERE report_id = ?', reportId)?.line ?? '');
 
 const userId = (email: string | null): string =>
   String(app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email ?? '')?.id ?? '');
@@ -96,13 +97,13 @@ const app = appSuite({}, async () => {
       label: 'report',
       routes: /^\/reports\/:id(\/|$)/,
       holder: owner,
-      targets: [{ id: reportId, itemId: firstItemId(reportId) }],
-      ownTarget: { id: reportId, itemId: firstItemId(reportId) },
+      targets: [{ id: reportId, line: firstLine(reportId) }],
+      ownTarget: { id: reportId, line: firstLine(reportId) },
       secrets: [name, file.md5, file.sha1, file.sha256, unknown, reportId, owner.email ?? ''],
       async spare() {
         const id = await uploadHashes(owner.client, [hex(20)], `Spare ${hex(4)}`);
         await waitForCompletion(owner.client, id); // settled, so no lookup writes behind later checks
-        return { id, itemId: firstItemId(id) };
+        return { id, line: firstLine(id) };
       },
     },
     {

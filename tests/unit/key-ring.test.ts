@@ -22,14 +22,17 @@ after(async () => {
   for (const db of databases) await db.destroy();
 });
 
-/** A KeyRing over a migrated SQLite call log, with a clock the test moves. */
+/**
+ * A KeyRing over a migrated SQLite call log, with a clock the test moves. These tests are about which
+ * key takes a call, not pacing (rate-limiter.test.ts), so an idle key may spend its whole window at once.
+ */
 async function ringWith(shared: ApiKey[], start = T0) {
   const { db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'key-ring-')), 'test.sqlite'));
   await migrateToLatest(db);
   databases.push(db);
   let t = start;
   const now = () => t;
-  const ring = new KeyRing(createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now);
+  const ring = new KeyRing(createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now, (perMinute) => perMinute);
   return { ring, now, set: (at: number) => { t = at; }, advance: (ms: number) => { t += ms; } };
 }
 

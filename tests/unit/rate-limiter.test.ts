@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
 import { createCallLog } from '../../src/lookups/call-log.repository.js';
-import { RateLimiter, nextUtcMidnight } from '../../src/lookups/rate-limiter.js';
+import { RateLimiter, idleBurst, nextUtcMidnight } from '../../src/lookups/rate-limiter.js';
 import { estimateFinish } from '../../src/lookups/eta.js';
 
 async function freshLog() {
@@ -19,9 +19,10 @@ test('when the minute allowance is used, then the next slot opens 60 s after the
   let now = Date.UTC(2026, 10, 21, 10, 0, 0);
   const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
   const t0 = now;
+  // One call per 15 s interval: the pacing allows each, and the window holds all four.
   for (let i = 0; i < 4; i++) {
     assert.equal(limiter.acquireCall().ok, true);
-    now += 1000;
+    now += 15_000;
   }
   const refused = limiter.acquireCall();
   assert.deepEqual(refused, { ok: false, retryAt: t0 + 60_001, limit: 'minute' });
@@ -48,12 +49,51 @@ test('when calls are spread out, then no 60-second window ever holds more than t
   await db.destroy();
 });
 
-test('when a key was idle, then a short list gets the whole window at once', async () => {
+test('when a key was idle, then it sends a small burst at once (an eighth of its minute, at most 8) and paces the rest', async () => {
+  // Arrange
   const { log, db } = await freshLog();
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const limiter = new RateLimiter(log, 'k', { perMinute: 4, perDay: 500 }, () => now);
-  for (let i = 0; i < 4; i++) assert.equal(limiter.acquireCall().ok, true, `call ${i + 1} of an idle key's window`);
-  assert.equal(limiter.acquireCall().ok, false);
+  const premium = new RateLimiter(log, 'premium', { perMinute: 120, perDay: 10_000 }, () => now);
+  const busy = new RateLimiter(log, 'busy', { perMinute: 20, perDay: 10_000 }, () => now);
+  const publicKey = new RateLimiter(log, 'public', { perMinute: 4, perDay: 500 }, () => now);
+
+  // Act
+  const sentAtOnce = (limiter: RateLimiter) => {
+    let sent = 0;
+    while (limiter.acquireCall().ok) sent++;
+    return sent;
+  };
+
+  // Assert
+  assert.deepEqual([idleBurst(120), idleBurst(20), idleBurst(4), idleBurst(1000)], [8, 3, 1, 8]);
+  assert.equal(sentAtOnce(premium), 8, 'a 120-a-minute key: 8 at once, not its whole minute');
+  assert.equal(sentAtOnce(busy), 3);
+  assert.equal(sentAtOnce(publicKey), 1, 'a public key: its first call at once, then one every 15 s');
+  await db.destroy();
+});
+
+test("when an idle key has sent its burst, then the next caller waits the burst's pause and then a slot frees every interval", async () => {
+  // Arrange: a 120-a-minute key (one interval = 500 ms) kept busy from idle
+  const { log, db } = await freshLog();
+  let now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const t0 = now;
+  const limiter = new RateLimiter(log, 'k', { perMinute: 120, perDay: 10_000 }, () => now);
+  const sent: number[] = [];
+
+  // Act
+  while (now < t0 + 3 * 60_000) {
+    const slot = limiter.acquireCall();
+    if (slot.ok) sent.push(now);
+    else now = slot.retryAt;
+  }
+
+  // Assert: 8 at once, then no gap longer than the 8 intervals that pay the burst back
+  assert.equal(sent.filter((t) => t === t0).length, 8);
+  const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
+  assert.ok(Math.max(...gaps) <= 8 * 500, `longest gap ${Math.max(...gaps)} ms`);
+  assert.ok(gaps.slice(8).every((g) => g >= 400 && g <= 600), 'paced one interval apart after the pause');
+  for (const t of sent) assert.ok(sent.filter((s) => s >= t && s <= t + 60_000).length <= 120, 'never more than 120 in a closed minute');
+  assert.ok(sent.length >= 3 * 120 - 1, `${sent.length} calls in 3 minutes at 120 a minute`);
   await db.destroy();
 });
 
@@ -101,10 +141,11 @@ test('when the daily allowance is used, then requests wait until 00:00 UTC and r
 
 test('when the process restarts, then the counts kept in the database still apply', async () => {
   const { log, db } = await freshLog();
-  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  let now = Date.UTC(2026, 10, 21, 10, 0, 0);
   const first = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now);
-  first.acquireCall();
-  first.acquireCall();
+  assert.equal(first.acquireCall().ok, true);
+  now += 30_000;
+  assert.equal(first.acquireCall().ok, true);
   const second = new RateLimiter(log, 'k', { perMinute: 2, perDay: 500 }, () => now + 5);
   assert.equal(second.acquireCall().ok, false);
   assert.equal(new RateLimiter(log, 'other-key', { perMinute: 2, perDay: 500 }, () => now).acquireCall().ok, true);
