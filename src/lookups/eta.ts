@@ -1,25 +1,24 @@
 import { DAY_MS, nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
 
 /**
- * When `calls` more requests will have been sent, given the key's quota as it stands. Requests go out
- * `perMinute` at a time each window, and what does not fit in today's allowance waits for 00:00 UTC.
- * `startAt` lets a pause (a 429, say) push the first request later.
+ * When `calls` more requests will have been sent, given the key's quota as it stands. The limiter
+ * sends a small burst at once (`atOnce`) and paces the rest one interval apart (the window's
+ * allowance spread evenly over it; a burst is paid back by as many intervals), so the last of `n`
+ * calls goes `n - 1` intervals after the first. What does not fit in today's allowance waits for
+ * 00:00 UTC. `startAt` lets a pause (a 429, say) push the first request later; after a pause of a
+ * window or more the key is idle again and gets its whole burst.
  */
 export function estimateFinish(calls: number, quota: QuotaSnapshot, now: number, startAt = now): number {
   if (calls <= 0) return now;
   const { perMinute, perDay, windowMs } = quota;
+  const interval = windowMs / perMinute;
   const start = Math.max(now, startAt, quota.nextSlotAt);
   const leftToday = quota.dayExhausted ? 0 : Math.max(0, perDay - quota.usedToday);
-  // The first batch goes out at `start`: the slots free right now, or a whole window's worth when
-  // we first wait for the window (or a pause) to pass; later batches follow one window apart.
-  const firstBatch = start > now ? perMinute : Math.max(0, perMinute - quota.usedInWindow);
-  if (calls <= leftToday) {
-    if (calls <= firstBatch) return start;
-    return start + Math.ceil((calls - firstBatch) / perMinute) * windowMs;
-  }
+  const paced = (n: number, from: number, atOnce: number) => (n <= atOnce ? from : from + Math.ceil((n - 1) * interval));
+  if (calls <= leftToday) return paced(calls, start, startAt - now >= windowMs ? quota.burst : quota.atOnce);
   const rest = calls - leftToday;
   const fullDays = Math.floor((rest - 1) / perDay);
   const lastDayCalls = rest - fullDays * perDay;
   const midnight = Math.max(nextUtcMidnight(now), start);
-  return midnight + fullDays * DAY_MS + Math.floor((lastDayCalls - 1) / perMinute) * windowMs;
+  return paced(lastDayCalls, midnight + fullDays * DAY_MS, quota.burst);
 }

@@ -191,7 +191,7 @@ export class KeyRing {
       .filter((s) => s.currentPause(now)?.reason !== 'wrong_key')
       .map((s) => s.limiter.snapshot());
     if (snaps.length === 0) {
-      return { usedInWindow: 0, usedToday: 0, usedThisMonth: 0, perMinute: 0, perDay: 0, perMonth: null, windowMs: this.windowMs, nextSlotAt: now, dayExhausted: true, monthExhausted: false };
+      return { usedInWindow: 0, usedToday: 0, usedThisMonth: 0, perMinute: 0, perDay: 0, perMonth: null, windowMs: this.windowMs, nextSlotAt: now, dayExhausted: true, monthExhausted: false, atOnce: 0, burst: 0 };
     }
     const sum = (f: (s: QuotaSnapshot) => number) => snaps.reduce((a, s) => a + f(s), 0);
     const open = snaps.filter((s) => !s.dayExhausted);
@@ -207,6 +207,8 @@ export class KeyRing {
       nextSlotAt: Math.min(...snaps.map((s) => s.nextSlotAt)),
       dayExhausted: open.length === 0,
       monthExhausted: snaps.every((s) => s.monthExhausted),
+      atOnce: open.reduce((a, s) => a + (s.nextSlotAt <= now ? s.atOnce : 0), 0) || 1,
+      burst: open.reduce((a, s) => a + s.burst, 0) || 1,
     };
   }
 

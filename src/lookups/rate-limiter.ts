@@ -26,6 +26,10 @@ export interface QuotaSnapshot {
   /** Today's (or this month's) allowance is spent: nothing more until 00:00 UTC (or the 1st). */
   dayExhausted: boolean;
   monthExhausted: boolean;
+  /** Calls that may go together at `nextSlotAt`: an idle key's burst (see idleBurst), else one. */
+  atOnce: number;
+  /** The burst a key idle for a whole window gets. */
+  burst: number;
 }
 
 export const DAY_MS = 86_400_000;
@@ -134,6 +138,8 @@ export class RateLimiter {
       nextSlotAt,
       dayExhausted,
       monthExhausted,
+      atOnce: idle ? this.burst : Math.max(1, this.burstLeft),
+      burst: this.burst,
     };
   }
 }

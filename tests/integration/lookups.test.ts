@@ -396,7 +396,9 @@ describe('no API key at all', () => {
 });
 
 describe('waiting for the lookups to settle', () => {
-  const app = appSuite();
+  // A lookup timed out on a busy machine is retried after a backoff, and the scheduler is idle while
+  // the backoff runs: a long timeout keeps this test about the settled case.
+  const app = appSuite({ tuning: { lookupTimeoutMs: 30_000 } });
 
   test('when a report\'s lookups are done, then whenIdle resolves with the report completed, and no VirusTotal call follows', async () => {
     // Arrange: two names of one file (the second comes from the cache), another file, a hash VirusTotal does not know

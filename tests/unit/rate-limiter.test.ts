@@ -152,34 +152,71 @@ test('when the process restarts, then the counts kept in the database still appl
   await db.destroy();
 });
 
-test('when 10 calls wait on a 4-per-minute key, then the estimate is two windows after the free slots', () => {
+const idleQuota = (now: number, perMinute: number, burst: number) => ({
+  usedInWindow: 0, usedToday: 0, perMinute, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false,
+  usedThisMonth: 0, perMonth: null, monthExhausted: false, atOnce: burst, burst,
+});
+
+test('when 10 calls wait on an idle 4-per-minute key, then the first goes now and the rest one interval (15 s) apart', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
-  assert.equal(estimateFinish(4, quota, now), now);
-  assert.equal(estimateFinish(10, quota, now), now + 120_000);
+  const quota = idleQuota(now, 4, 1);
+  assert.equal(estimateFinish(1, quota, now), now);
+  assert.equal(estimateFinish(10, quota, now), now + 9 * 15_000);
   assert.equal(estimateFinish(0, quota, now), now);
+});
+
+test('when an idle 120-a-minute key gets its burst, then the burst is answered now and each later call half a second after the one before', () => {
+  const now = Date.UTC(2026, 10, 21, 10, 0, 0);
+  const quota = idleQuota(now, 120, 8);
+  assert.equal(estimateFinish(8, quota, now), now);
+  assert.equal(estimateFinish(9, quota, now), now + 8 * 500);
 });
 
 test('when the calls exceed what is left today, then the estimate moves past 00:00 UTC', () => {
   const now = Date.UTC(2026, 10, 21, 22, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 498, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
+  const quota = { ...idleQuota(now, 4, 1), usedToday: 498 };
   const midnight = nextUtcMidnight(now);
-  assert.equal(estimateFinish(2, quota, now), now);
+  assert.equal(estimateFinish(2, quota, now), now + 15_000);
   assert.equal(estimateFinish(3, quota, now), midnight);
   assert.equal(estimateFinish(2 + 500 + 1, quota, now), midnight + 86_400_000);
 });
 
-test('when the window is full, then the next batch is estimated for when it frees, not a window later', () => {
+test('when the window is full, then the next call is estimated for when it frees and the rest paced after it', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 4, usedToday: 4, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now + 40_000, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
-  assert.equal(estimateFinish(3, quota, now), now + 40_000);
-  assert.equal(estimateFinish(4, quota, now), now + 40_000);
-  assert.equal(estimateFinish(5, quota, now), now + 100_000);
+  const quota = { ...idleQuota(now, 4, 1), usedInWindow: 4, usedToday: 4, nextSlotAt: now + 40_000 };
+  assert.equal(estimateFinish(1, quota, now), now + 40_000);
+  assert.equal(estimateFinish(3, quota, now), now + 40_000 + 2 * 15_000);
 });
 
-test('when lookups are paused until a time, then the estimate starts from it with a full window', () => {
+test('when lookups are paused until a time, then the estimate starts from it', () => {
   const now = Date.UTC(2026, 10, 21, 10, 0, 0);
-  const quota = { usedInWindow: 0, usedToday: 0, perMinute: 4, perDay: 500, windowMs: 60_000, nextSlotAt: now, dayExhausted: false, usedThisMonth: 0, perMonth: null, monthExhausted: false };
-  assert.equal(estimateFinish(4, quota, now, now + 30_000), now + 30_000);
-  assert.equal(estimateFinish(6, quota, now, now + 30_000), now + 90_000);
+  const quota = idleQuota(now, 4, 1);
+  assert.equal(estimateFinish(1, quota, now, now + 30_000), now + 30_000);
+  assert.equal(estimateFinish(4, quota, now, now + 30_000), now + 30_000 + 3 * 15_000);
+});
+
+test('when a key sends as fast as its limiter allows, then the last call goes when the estimate said', async () => {
+  for (const [perMinute, calls] of [[4, 10], [120, 50], [1000, 300]] as const) {
+    // Arrange
+    const { log, db } = await freshLog();
+    let now = Date.UTC(2026, 10, 21, 10, 0, 0);
+    const limiter = new RateLimiter(log, `k${perMinute}`, { perMinute, perDay: 100_000 }, () => now);
+    const estimate = estimateFinish(calls, limiter.snapshot(), now);
+
+    // Act: take every slot the moment it frees
+    let last = now;
+    for (let sent = 0; sent < calls; ) {
+      const slot = limiter.acquireCall();
+      if (slot.ok) {
+        sent++;
+        last = now;
+      } else {
+        now = slot.retryAt;
+      }
+    }
+
+    // Assert: within one interval
+    assert.ok(Math.abs(last - estimate) <= 60_000 / perMinute, `${perMinute}/min: last call at +${last - Date.UTC(2026, 10, 21, 10)} ms, estimated +${estimate - Date.UTC(2026, 10, 21, 10)} ms`);
+    await db.destroy();
+  }
 });
