@@ -22,6 +22,7 @@ import { pruneThrottles } from './auth/throttle.service.js';
 import { loadConnectorsFile } from './connector/connector.config.js';
 import { connectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
+import { Downloads } from './reports/downloads.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning extends LookupTuning {
@@ -48,6 +49,8 @@ export interface Runtime {
   scheduler: LookupScheduler;
   lookups: LookupEngine;
   notifier: ReportNotifier;
+  /** Each user's downloads in flight, and how the last ones ended. */
+  downloads: Downloads;
   /** The watched folders of CONNECTORS_FILE; null when it is unset. */
   connectors: ConnectorLoop | null;
   logger: Logger;
@@ -74,7 +77,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const secretBox = loadSecretBox(config);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;
   // The one place a report file format is plugged in: Settings offers what this can make.
-  const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? renderReportPdf);
+  const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? ((pdfDb, id, signal) => renderReportPdf(pdfDb, id, config.pdfMaxRows, signal)));
+  const downloads = new Downloads(config.downloadsPerUser);
   const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
     appUrl: config.appUrl,
     maxAttempts: tuning.emailMaxAttempts ?? 5,
@@ -105,6 +109,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     secretBox,
     mailer,
     attachmentFormats: offeredFormats(reportFiles),
+    downloads,
     siteNotice: tuning.siteNotice ?? null,
     authLimits,
   });
@@ -156,5 +161,5 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
-  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, connectors: connectorLoop, logger, stop };
+  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, downloads, connectors: connectorLoop, logger, stop };
 }

@@ -33,6 +33,8 @@ export class ReportNotifier {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Aborted by stop(): a report file being made for an email stops being made. */
+  private readonly stopping = new AbortController();
   private readonly now: () => number;
   /** Callers of whenIdle, resolved when a pass ends with no send in progress and nothing woke it again. */
   private idleWaiters: Array<() => void> = [];
@@ -82,6 +84,7 @@ export class ReportNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new Error('the email sender is stopping'));
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -105,7 +108,10 @@ export class ReportNotifier {
     try {
       if (!this.mailer) throw new Error('email is not configured on this server (SMTP_URL is unset)');
       const counts = toCounts((await countVerdicts(this.db, [email.reportId])).get(email.reportId) ?? {});
-      const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes);
+      const { signal } = this.stopping;
+      const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes, signal);
+      // Stopped while the file was made: the email stays due, and the next start sends it whole.
+      if (signal.aborted) return;
       if (attachment?.kind === 'linked' && attachment.reason === 'failed') {
         this.logger.warn({ reportId: email.reportId, err: attachment.error }, 'report file could not be made; the email links the report instead');
       }

@@ -74,6 +74,13 @@ const schema = z.object({
   VERDICT_SUSPICIOUS_PERCENT: z.coerce.number().positive().max(100).default(5),
   /** JSON API: requests one user may make per minute, across all their tokens; more get 429. */
   API_REQUESTS_PER_MINUTE: positiveInt(60),
+  /**
+   * Most rows a PDF download (or a completion email's PDF) may hold; a larger one gets a page that
+   * points to the CSV. pdfkit draws on the main thread: 20,000 rows take about 5 CPU-seconds.
+   */
+  PDF_MAX_ROWS: positiveInt(20_000),
+  /** Downloads (export.pdf/.csv/.json, hashes.txt) one user may have in flight at once; one more gets 429. */
+  DOWNLOADS_PER_USER: positiveInt(2),
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
   /** Log level for pino. */
@@ -109,6 +116,8 @@ export interface Config {
   /** How a domain's or an IP's answer becomes a verdict (files: one engine saying malicious). */
   verdict: VerdictThresholds;
   apiRequestsPerMinute: number;
+  pdfMaxRows: number;
+  downloadsPerUser: number;
   connectorsFile: string | undefined;
   logLevel: string;
 }
@@ -225,6 +234,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       suspiciousShare: e.VERDICT_SUSPICIOUS_PERCENT / 100,
     }),
     apiRequestsPerMinute: e.API_REQUESTS_PER_MINUTE,
+    pdfMaxRows: e.PDF_MAX_ROWS,
+    downloadsPerUser: e.DOWNLOADS_PER_USER,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
   });

@@ -17,9 +17,9 @@ export function csvCell(value: unknown): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row. */
-export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>): Promise<void> {
-  return streamText(out, csvText(items));
+/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row; stops when `signal` aborts. */
+export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<void> {
+  return streamText(out, csvText(items), signal);
 }
 
 async function* csvText(items: AsyncIterable<ReportItemRow>): AsyncGenerator<string> {
