@@ -11,6 +11,9 @@
  * and filtered, the hash list, and a few filtered pages. Prints time, size and peak RSS for each; the
  * client discards what it reads, so the RSS is the server's streaming plus a constant. Client and
  * server share one process (and one event loop), so the times are whole downloads, not latencies.
+ *
+ * `npm run bench -- abort-pdf [rows]`: the CPU time and memory a dropped PDF download costs
+ * afterwards (scripts/bench-abort-pdf.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,12 +22,13 @@ import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { importHashList } from '../src/reports/report-import.js';
 import { upsertNotFoundEntry } from '../src/lookups/cache.repository.js';
-import SQLite from 'better-sqlite3';
 import { pino } from 'pino';
 import { loadConfig } from '../src/shared/config.js';
 import { startRuntime } from '../src/runtime.js';
 // The tests' browser-without-JavaScript client: cookies and CSRF tokens, nothing test-only.
 import { HttpClient } from '../tests/helpers/http-client.js';
+import { seededList } from './bench-seed.js';
+import { benchAbortPdf } from './bench-abort-pdf.js';
 
 const mode = process.argv[2] === 'export' ? 'export' : 'import';
 const mixed = process.argv[2] === 'mixed';
@@ -58,7 +62,8 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 console.log(`node ${process.version}, ${process.arch}`);
-if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
+if (process.argv[2] === 'abort-pdf') await benchAbortPdf(process.argv.slice(3));
+else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
 else await benchImport(sizes.length > 0 ? sizes : [100_000, 1_000_000]);
 clearInterval(sampler);
 
@@ -89,46 +94,6 @@ async function benchImport(runs: number[]): Promise<void> {
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Seeds the shared cache with an answer for every hash of the list, so the upload completes from the
- * cache: 10 % malicious, 5 % suspicious, 15 % unknown to VirusTotal, the rest clean, 2 % invalid lines.
- * Written with raw statements on a connection of its own: this is set-up, not what is measured.
- */
-function seededList(databasePath: string, rows: number): Buffer {
-  const sqlite = new SQLite(databasePath);
-  const entry = sqlite.prepare(
-    `INSERT INTO cache_entries (key, verdict, sha256, sha1, md5, malicious, suspicious, undetected, harmless, engines, fortinet, last_analysis_date, meaningful_name, fetched_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const alias = sqlite.prepare('INSERT INTO cache_aliases (hash, entry_key) VALUES (?, ?)');
-  const lines: string[] = [];
-  const now = Date.now();
-  sqlite.transaction(() => {
-    for (let i = 0; i < rows; i++) {
-      const sha256 = randomBytes(32).toString('hex');
-      const roll = i % 100;
-      if (roll < 2) {
-        lines.push(`=HYPERLINK("http://example.test/${i}") not a hash`);
-        continue;
-      }
-      lines.push(sha256);
-      if (roll < 17) {
-        entry.run(sha256, 'not_found', null, null, null, null, null, null, null, null, null, null, null, now);
-      } else {
-        const malicious = roll < 27 ? 1 + (i % 60) : 0;
-        const suspicious = roll >= 27 && roll < 32 ? 1 + (i % 5) : 0;
-        const verdict = malicious > 0 ? 'malicious' : suspicious > 0 ? 'suspicious' : 'clean';
-        const analysed = new Date(now - (i % 1000) * 86_400_000).toISOString();
-        entry.run(sha256, verdict, sha256, randomBytes(20).toString('hex'), randomBytes(16).toString('hex'), malicious, suspicious, 70 - malicious - suspicious, 0, 70,
-          malicious > 0 ? 'W32/Agent.BENCH!tr' : null, analysed, `sample_${i}.exe`, now);
-      }
-      alias.run(sha256, sha256);
-    }
-  })();
-  sqlite.close();
-  return Buffer.from(lines.join('\n'));
 }
 
 /** Reads a response to the end without keeping it; returns bytes and lines. */

@@ -18,6 +18,7 @@ import { routes } from './web/routes.js';
 import { healthRoutes } from './web/health.js';
 import { apiRoutes } from './api/api.routes.js';
 import { errorHandler, notFound } from './web/error-handler.js';
+import type { Downloads } from './reports/downloads.js';
 import { formatAge, formatDate, formatRelative } from './web/format.js';
 
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   mailer: Mailer | null;
   /** The files the completion email can attach; Settings offers only these. */
   attachmentFormats: readonly AttachmentFormat[];
+  /** Each user's downloads in flight (DOWNLOADS_PER_USER). */
+  downloads: Downloads;
   siteNotice?: string | null;
   /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
   authLimits?: AuthLimits;
@@ -91,6 +94,8 @@ export function createApp(deps: AppDeps) {
       lookups: deps.lookups,
       mailer: deps.mailer,
       attachmentFormats: deps.attachmentFormats,
+      downloads: deps.downloads,
+      pdfMaxRows: config.pdfMaxRows,
     }),
   );
   app.use(notFound);

@@ -23,6 +23,7 @@ import { deleteExpiredConfirmations } from './auth/email-confirmation.repository
 import { loadConnectorsFile } from './connector/connector.config.js';
 import { connectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
+import { Downloads } from './reports/downloads.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning extends LookupTuning {
@@ -49,6 +50,8 @@ export interface Runtime {
   scheduler: LookupScheduler;
   lookups: LookupEngine;
   notifier: ReportNotifier;
+  /** Each user's downloads in flight, and how the last ones ended. */
+  downloads: Downloads;
   /** The watched folders of CONNECTORS_FILE; null when it is unset. */
   connectors: ConnectorLoop | null;
   logger: Logger;
@@ -75,7 +78,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const secretBox = loadSecretBox(config);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;
   // The one place a report file format is plugged in: Settings offers what this can make.
-  const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? renderReportPdf);
+  const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? ((pdfDb, id, signal) => renderReportPdf(pdfDb, id, config.pdfMaxRows, signal)));
+  const downloads = new Downloads(config.downloadsPerUser);
   const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
     appUrl: config.appUrl,
     maxAttempts: tuning.emailMaxAttempts ?? 5,
@@ -106,6 +110,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     secretBox,
     mailer,
     attachmentFormats: offeredFormats(reportFiles),
+    downloads,
     siteNotice: tuning.siteNotice ?? null,
     authLimits,
   });
@@ -158,5 +163,5 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
-  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, connectors: connectorLoop, logger, stop };
+  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, downloads, connectors: connectorLoop, logger, stop };
 }

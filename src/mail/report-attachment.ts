@@ -1,4 +1,5 @@
 import { formatSize, safeFileStem } from '../shared/text.js';
+import { TooManyRowsForPdf } from '../reports/files/pdf-export.js';
 import type { MailAttachment } from './mailer.js';
 
 export const ATTACHMENT_FORMATS = ['csv', 'pdf'] as const;
@@ -9,8 +10,9 @@ export type AttachmentChoice = 'none' | AttachmentFormat;
 /**
  * Makes one report as a file. Resolves null as soon as the file would pass `maxBytes`, so a renderer
  * that streams stops early; one that cannot may ignore the limit, as the size is checked again after.
+ * Rejects once `signal` aborts (the sender is stopping) rather than return part of a file.
  */
-export type ReportFileRenderer = (reportId: string, maxBytes: number) => Promise<Buffer | null>;
+export type ReportFileRenderer = (reportId: string, maxBytes: number, signal?: AbortSignal) => Promise<Buffer | null>;
 
 /** CSV always; PDF only once a renderer is plugged in (runtime.ts), and only then offered in Settings. */
 export interface ReportFileRenderers {
@@ -22,6 +24,8 @@ export interface ReportFileRenderers {
 export type AttachmentOutcome =
   | { kind: 'attached'; label: string; file: MailAttachment }
   | { kind: 'linked'; label: string; reason: 'too_large'; limit: string }
+  /** A PDF of more rows than PDF_MAX_ROWS is not made at all; `limit` is "20,000 rows". */
+  | { kind: 'linked'; label: string; reason: 'too_many_rows'; limit: string }
   | { kind: 'linked'; label: string; reason: 'failed'; error: unknown };
 
 const FILE_TYPES: Record<AttachmentFormat, { label: string; contentType: string }> = {
@@ -48,6 +52,7 @@ export async function attachReport(
   choice: string,
   report: { id: string; name: string },
   maxBytes: number,
+  signal?: AbortSignal,
 ): Promise<AttachmentOutcome | null> {
   const format = toAttachmentChoice(choice, offeredFormats(renderers));
   const render = format === 'none' ? undefined : renderers[format];
@@ -55,8 +60,9 @@ export async function attachReport(
   const { label, contentType } = FILE_TYPES[format];
   let content: Buffer | null;
   try {
-    content = await render(report.id, maxBytes);
+    content = await render(report.id, maxBytes, signal);
   } catch (error) {
+    if (error instanceof TooManyRowsForPdf) return { kind: 'linked', label, reason: 'too_many_rows', limit: `${error.maxRows.toLocaleString('en')} rows` };
     return { kind: 'linked', label, reason: 'failed', error };
   }
   if (!content || content.length > maxBytes) return { kind: 'linked', label, reason: 'too_large', limit: attachmentLimit(maxBytes) };

@@ -35,6 +35,8 @@ export class ReportNotifier {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Aborted by stop(): a report file being made for an email stops being made. */
+  private readonly stopping = new AbortController();
   private readonly now: () => number;
   /** Callers of whenIdle, resolved when a pass ends with no send in progress and nothing woke it again. */
   private idleWaiters: Array<() => void> = [];
@@ -84,6 +86,7 @@ export class ReportNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new Error('the email sender is stopping'));
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -109,7 +112,10 @@ export class ReportNotifier {
       // Only an address its owner proved is theirs gets mail; an older account confirms in Settings.
       if (!email.confirmed) throw new Error(UNCONFIRMED);
       const counts = toCounts((await countVerdicts(this.db, [email.reportId])).get(email.reportId) ?? {});
-      const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes);
+      const { signal } = this.stopping;
+      const attachment = await attachReport(this.options.files, email.attachment, { id: email.reportId, name: email.reportName }, this.options.attachmentMaxBytes, signal);
+      // Stopped while the file was made: the email stays due, and the next start sends it whole.
+      if (signal.aborted) return;
       if (attachment?.kind === 'linked' && attachment.reason === 'failed') {
         this.logger.warn({ reportId: email.reportId, err: attachment.error }, 'report file could not be made; the email links the report instead');
       }

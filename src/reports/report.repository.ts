@@ -120,10 +120,14 @@ export async function listItems(db: Executor, reportId: string, filter: ItemFilt
   return query.orderBy('id').limit(limit).offset(offset).execute();
 }
 
-/** Reads rows `batch` at a time after the last id seen, so a long read never holds the connection. */
-async function* inBatches<R extends { id: number }>(batch: number, read: (afterId: number) => Promise<R[]>): AsyncGenerator<R> {
+/**
+ * Reads rows `batch` at a time after the last id seen, so a long read never holds the connection.
+ * Once `signal` is aborted (the download's client left) it reads no further batch.
+ */
+async function* inBatches<R extends { id: number }>(batch: number, read: (afterId: number) => Promise<R[]>, signal?: AbortSignal): AsyncGenerator<R> {
   let after = 0;
   for (;;) {
+    if (signal?.aborted) return;
     const rows = await read(after);
     yield* rows;
     const last = rows.at(-1);
@@ -133,10 +137,10 @@ async function* inBatches<R extends { id: number }>(batch: number, read: (afterI
 }
 
 /** A report's rows that pass the filter, in line order, for streamed exports. */
-export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW, batch = 1000): AsyncGenerator<ReportItemRow> {
+export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW, signal?: AbortSignal, batch = 1000): AsyncGenerator<ReportItemRow> {
   return inBatches(batch, (after) =>
     db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter)).where('id', '>', after).orderBy('id').limit(batch).execute(),
-  );
+  signal);
 }
 
 /**
@@ -144,7 +148,7 @@ export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW,
  * answer still has the hash it was uploaded as; rows with no hash of that kind give nothing.
  * `value` gives the domain or IP of each domain and IP row, answered or not.
  */
-export async function* iterateHashes(db: Executor, reportId: string, filter: ItemFilter, kind: ListKind, batch = 5000): AsyncGenerator<string> {
+export async function* iterateHashes(db: Executor, reportId: string, filter: ItemFilter, kind: ListKind, signal?: AbortSignal, batch = 5000): AsyncGenerator<string> {
   const value =
     kind === 'value'
       ? sql<string | null>`CASE WHEN hash_type IN ('domain', 'ip') THEN hash END`
@@ -158,6 +162,7 @@ export async function* iterateHashes(db: Executor, reportId: string, filter: Ite
       .orderBy('id')
       .limit(batch)
       .execute(),
+    signal,
   );
   for await (const row of rows) if (row.value) yield row.value;
 }
@@ -190,6 +195,15 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
     .selectFrom('report_items')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where((eb) => matching(eb, reportId, filter))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** How many rows pass the filter, counting no further than `limit`: enough to tell a file over a cap. */
+export async function countItemsUpTo(db: Executor, reportId: string, filter: ItemFilter, limit: number): Promise<number> {
+  const row = await db
+    .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(w, reportId, filter)).limit(limit).as('capped'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -4,22 +4,18 @@ import { ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { csrfProtection } from '../web/security.js';
 import { formView, parseForm } from '../web/validate.js';
-import { safeFileStem } from '../shared/text.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList, reportNameOfFile } from './report-import.js';
-import { engineSortQuery, hashListQuery, itemFilterQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema, type ItemFilter } from './report.schemas.js';
+import { engineSortQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
-import { streamCsv } from './files/csv.js';
-import { streamJson } from './files/json.js';
-import { writePdf } from './files/pdf-export.js';
-import { streamLines } from './files/text-stream.js';
+import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
 
-export interface ReportRouteDeps {
+export interface ReportRouteDeps extends ExportRouteDeps {
   db: Db;
   cacheTtlMs: number;
   maxUploadBytes: number;
@@ -61,6 +57,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.use('/reports', requireUser);
+  router.use(exportRoutes(deps));
 
   router.get('/reports', async (req, res) => {
     const { page, ...filter } = reportListQuery.parse(req.query);
@@ -116,39 +113,6 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     });
   });
 
-  // Downloads take the page's filter (not its order or page): the rows the analyst is looking at, in line order.
-  router.get('/reports/:id/export.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
-    const filter = itemFilterQuery.parse(req.query);
-    startDownload(res, 'application/json', `${downloadName(report.name, filter)}.json`);
-    await streamJson(res, report, service.exportItems(db, report.id, filter), isFiltered(filter) ? filter : null);
-    res.end();
-  });
-
-  router.get('/reports/:id/export.csv', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
-    const filter = itemFilterQuery.parse(req.query);
-    startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter)}.csv`);
-    await streamCsv(res, service.exportItems(db, report.id, filter));
-    res.end();
-  });
-
-  router.get('/reports/:id/export.pdf', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
-    const filter = itemFilterQuery.parse(req.query);
-    startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
-    await writePdf(db, res, report, (res.locals.currentUser as { email: string }).email, filter);
-  });
-
-  // What the copy button puts on the clipboard: every matching row's hash, not only the page shown.
-  router.get('/reports/:id/hashes.txt', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
-    const { kind, ...filter } = hashListQuery.parse(req.query);
-    startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter)}-${kind}.txt`);
-    await streamLines(res, service.listMatchingHashes(db, report.id, filter, kind));
-    res.end();
-  });
-
   router.post('/reports/:id/delete', async (req, res) => {
     await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     res.redirect(303, '/reports');
@@ -163,15 +127,3 @@ function wantsEmail(res: Response, field: string | undefined): boolean {
 }
 
 const pageCount = (rows: number, perPage: number) => Math.max(1, Math.ceil(rows / perPage));
-
-const isFiltered = (filter: ItemFilter) => filter.verdict.length > 0 || filter.q !== '';
-
-function startDownload(res: Response, type: string, fileName: string): void {
-  noStore(res);
-  res.type(type).attachment(fileName);
-}
-
-/** A filtered file says so in its name, so it is not taken for the whole report later. */
-function downloadName(reportName: string, filter: ItemFilter): string {
-  return `${safeFileStem(reportName, 'report')}${isFiltered(filter) ? '-filtered' : ''}`;
-}

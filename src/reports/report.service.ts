@@ -42,8 +42,8 @@ export async function listReportItems(db: Db, reportId: string, query: ReportPag
 }
 
 /** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */
-export function exportItems(db: Db, reportId: string, filter: ItemFilter): AsyncIterable<ReportItemRow> {
-  return repo.iterateItems(db, reportId, filter);
+export function exportItems(db: Db, reportId: string, filter: ItemFilter, signal?: AbortSignal): AsyncIterable<ReportItemRow> {
+  return repo.iterateItems(db, reportId, filter, signal);
 }
 
 /**
@@ -51,9 +51,9 @@ export function exportItems(db: Db, reportId: string, filter: ItemFilter): Async
  * holding both the MD5 and the SHA-256 of a file has two rows for it, and a pasted blocklist wants
  * it once. The set of values seen grows with the report, the text does not.
  */
-export async function* listMatchingHashes(db: Db, reportId: string, filter: ItemFilter, kind: ListKind): AsyncGenerator<string> {
+export async function* listMatchingHashes(db: Db, reportId: string, filter: ItemFilter, kind: ListKind, signal?: AbortSignal): AsyncGenerator<string> {
   const seen = new Set<string>();
-  for await (const hash of repo.iterateHashes(db, reportId, filter, kind)) {
+  for await (const hash of repo.iterateHashes(db, reportId, filter, kind, signal)) {
     if (seen.has(hash)) continue;
     seen.add(hash);
     yield hash;

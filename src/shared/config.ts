@@ -79,6 +79,13 @@ const schema = z.object({
    * shared keys' quota; more get 429. A user served only by their own key is not counted.
    */
   FORCED_REFRESHES_PER_DAY: positiveInt(100),
+  /**
+   * Most rows a PDF download (or a completion email's PDF) may hold; a larger one gets a page that
+   * points to the CSV. pdfkit draws on the main thread: 20,000 rows take about 5 CPU-seconds.
+   */
+  PDF_MAX_ROWS: positiveInt(20_000),
+  /** Downloads (export.pdf/.csv/.json, hashes.txt) one user may have in flight at once; one more gets 429. */
+  DOWNLOADS_PER_USER: positiveInt(2),
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
   /** Log level for pino. */
@@ -116,6 +123,8 @@ export interface Config {
   apiRequestsPerMinute: number;
   /** Forced refreshes one user may make per UTC day on the shared quota. */
   forcedRefreshesPerDay: number;
+  pdfMaxRows: number;
+  downloadsPerUser: number;
   connectorsFile: string | undefined;
   logLevel: string;
 }
@@ -233,6 +242,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     apiRequestsPerMinute: e.API_REQUESTS_PER_MINUTE,
     forcedRefreshesPerDay: e.FORCED_REFRESHES_PER_DAY,
+    pdfMaxRows: e.PDF_MAX_ROWS,
+    downloadsPerUser: e.DOWNLOADS_PER_USER,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
   });

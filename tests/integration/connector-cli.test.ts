@@ -67,7 +67,7 @@ describe('npm run connector, a process of its own', () => {
     const json = JSON.parse(readFileSync(join(dir, 'reports', 'nightly.json'), 'utf8')) as { id: string; items: Array<{ input: string; verdict: string }> };
     assert.equal(json.id, report.id);
     assert.deepEqual(json.items.map((i) => [i.input, i.verdict]), [[file.md5, 'malicious']]);
-    assert.match(readFileSync(join(dir, 'reports', 'nightly.csv'), 'utf8'), new RegExp(`^line,input,.*\\r\\n1,${file.md5},`, 's'));
+    assert.match(readFileSync(join(dir, 'reports', 'nightly.csv'), 'utf8'), new RegExp(`^line,input,.*\\r\\n1,"${file.md5}",`, 's'));
   });
 
   test('when run without --once, then it takes files every interval until SIGTERM, and then exits 0', async () => {

@@ -11,6 +11,7 @@ import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { signedIn, uploadHashes } from '../helpers/factories.js';
 import { EXPORT_COLUMNS } from '../../src/reports/files/export-row.js';
+import { parseCsv } from '../helpers/bad-input.js';
 
 const EICAR_MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const GOOGLE_CATEGORIES = ['search engines and portals', 'search engines', 'searchengines', 'mobile communications', 'Search Engines/Portals'];
@@ -145,7 +146,10 @@ describe('a list of hashes, domains and IP addresses', () => {
     // Assert
     const [header, ...lines] = csv.trimEnd().split('\r\n');
     assert.equal(header, EXPORT_COLUMNS.join(','));
-    const cell = (line: number, column: (typeof EXPORT_COLUMNS)[number]) => lines[line - 1]?.split(',')[EXPORT_COLUMNS.indexOf(column)];
+    // Text cells are quoted (a spreadsheet splitting on ";" keeps "a; b" whole): read them as a spreadsheet would.
+    const rows = parseCsv(`${lines.join('\r\n')}\r\n`);
+    const cell = (line: number, column: (typeof EXPORT_COLUMNS)[number]) => rows[line - 1]?.[EXPORT_COLUMNS.indexOf(column)];
+    assert.ok(lines[2]?.includes(`"${GOOGLE_CATEGORIES.join('; ')}"`), 'the categories cell is quoted');
     assert.deepEqual(LINES.map((_, i) => [cell(i + 1, 'type'), cell(i + 1, 'verdict')]), [
       ['md5', 'malicious'], ['domain', 'suspicious'], ['domain', 'not_suspicious'], ['ip', 'not_suspicious'], ['ip', 'not_suspicious'], ['domain', 'not_found'], ['', 'invalid'],
     ]);

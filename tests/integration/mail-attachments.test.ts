@@ -1,41 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ParsedMail } from 'mailparser';
-import { reportIdFrom, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
-import { mailsTo, recipient } from '../helpers/page.js';
+import { recipient } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
-import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { newFile, signedIn } from '../helpers/factories.js';
+import { reportEmail } from '../helpers/report-email.js';
+import { signedIn } from '../helpers/factories.js';
 import { pdfPages } from '../helpers/pdf-text.js';
 
 /** 2,097 bytes, shown as "2 KB": a report of two files fits, one of twelve does not. */
 const LIMIT_MB = '0.002';
 const FAKE_PDF = Buffer.from('%PDF-1.4\n% not a real report, a stand-in for the PDF renderer\n%%EOF\n');
 const APP_URL = 'http://reports.example.test';
-
-interface Sent {
-  id: string;
-  mail: ParsedMail;
-  client: HttpClient;
-}
-
-/**
- * A new user who chose `attachment` in Settings uploads `files` new files with the email box
- * ticked; resolves with the report id and its email once it arrived.
- */
-async function reportEmail(app: TestApp, attachment: string, files: number, name: string): Promise<Sent> {
-  const email = uniqueEmail(`attach-${attachment}`);
-  const client = await signedIn(app, email);
-  const saved = await client.postForm('/settings/email', { attachment }, '/settings');
-  assert.equal(saved.status, 303, saved.html.slice(0, 300));
-  const hashes = Array.from({ length: files }, () => newFile(app.sim).sha256);
-  const id = reportIdFrom(await client.upload({ hashes: hashes.join('\n'), name, notify: true }));
-  await waitForCompletion(client, id);
-  const mails = () => mailsTo(app, email);
-  const [mail] = await waitFor(async () => (mails().length > 0 ? mails() : null), `the email for ${name}`, 5000);
-  assert.ok(mail);
-  return { id, mail, client };
-}
 
 describe('report files attached to the completion email', () => {
   let pdfFails = false;

@@ -208,7 +208,7 @@ describe('filters inside a report with every answered verdict', () => {
     assert.equal(csv.split('\r\n')[0], EXPORT_COLUMNS.join(','));
     assert.deepEqual(csvLines(csv), [1, 4], 'line order: the sort is the page\'s, not the file\'s');
     assert.deepEqual(csvLines(invalidCsv), [3]);
-    assert.equal(invalidCsv.split('\r\n')[1]?.split(',')[EXPORT_COLUMNS.indexOf('input')], `'${FORMULA}`);
+    assert.equal(invalidCsv.split('\r\n')[1]?.split(',')[EXPORT_COLUMNS.indexOf('input')], `"'${FORMULA}"`);
     assert.deepEqual(csvLines(byName), [4]);
     assert.deepEqual(json.items.map((i) => [i.line, i.verdict]), [[1, 'malicious'], [4, 'malicious'], [6, 'suspicious']]);
     assert.deepEqual(json.filter, { verdict: ['malicious', 'suspicious'], q: '' });

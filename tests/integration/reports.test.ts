@@ -100,11 +100,11 @@ describe('a hash list uploaded and looked up to the end', () => {
     assert.equal(csvLines.length, 1 + 4, csv);
     assert.deepEqual(csvLines.slice(1).map((l) => l.split(',')[0]), ['1', '3', '4', '5']);
     const eicarCsv = csvLines[1]!.split(',');
-    assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('sha256')], EICAR.sha256);
+    assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('sha256')], `"${EICAR.sha256}"`, 'text is quoted');
     assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('malicious')], '66');
     assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('engines')], '71');
-    assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('fortinet')], 'EICAR_TEST_FILE');
-    assert.equal(csvLines[3]!.split(',')[EXPORT_COLUMNS.indexOf('status')], 'invalid');
+    assert.equal(eicarCsv[EXPORT_COLUMNS.indexOf('fortinet')], '"EICAR_TEST_FILE"');
+    assert.equal(csvLines[3]!.split(',')[EXPORT_COLUMNS.indexOf('status')], '"invalid"');
 
     // Assert: the page
     assert.equal(page.status, 200);

@@ -19,11 +19,17 @@ test('when a cell holds commas, quotes or line breaks, then it is quoted with in
   assert.equal(csvCell('two\nlines'), '"two\nlines"');
 });
 
-test('when a cell is plain text, a number or empty, then it is written as is', () => {
-  assert.equal(csvCell('44d88612fea8a8f36de82e1278abb02f'), '44d88612fea8a8f36de82e1278abb02f');
+test('when a cell is plain text, then it is quoted all the same; a number or an empty cell is written bare', () => {
+  assert.equal(csvCell('44d88612fea8a8f36de82e1278abb02f'), '"44d88612fea8a8f36de82e1278abb02f"');
+  assert.equal(csvCell(false), '"false"');
   assert.equal(csvCell(66), '66');
+  assert.equal(csvCell(-37), '-37');
   assert.equal(csvCell(null), '');
-  assert.equal(csvCell(false), 'false');
+});
+
+test('when a cell holds a ";" then a formula, then it stays one quoted cell for spreadsheets that split on ";"', () => {
+  assert.equal(csvCell("x;=cmd|' /C calc'!A0"), `"x;=cmd|' /C calc'!A0"`);
+  assert.equal(csvCell("=cmd|' /C calc'!A0;x"), `"'=cmd|' /C calc'!A0;x"`);
 });
 
 function row(over: Partial<ReportItemRow>): ReportItemRow {
@@ -81,15 +87,15 @@ describe('streamCsv and streamJson', () => {
     assert.equal(header, EXPORT_COLUMNS.join(','));
     assert.match(header ?? '', /^line,input,value,type,status,verdict,.*,reputation,categories,asOwner,country,.*,virusTotalUrl,error$/);
     const cells = first?.split(',') ?? [];
-    assert.equal(cells[EXPORT_COLUMNS.indexOf('categories')], 'malicious web sites; Malware Sites');
-    assert.equal(cells[EXPORT_COLUMNS.indexOf('verdict')], 'suspicious');
+    assert.equal(cells[EXPORT_COLUMNS.indexOf('categories')], '"malicious web sites; Malware Sites"');
+    assert.equal(cells[EXPORT_COLUMNS.indexOf('verdict')], '"suspicious"');
     assert.equal(cells[EXPORT_COLUMNS.indexOf('reputation')], '-37', 'a number is data, not a formula');
-    assert.equal(second?.split(',')[EXPORT_COLUMNS.indexOf('asOwner')], 'CLOUDFLARENET');
-    assert.equal(second?.split(',')[EXPORT_COLUMNS.indexOf('verdict')], 'not_suspicious');
+    assert.equal(second?.split(',')[EXPORT_COLUMNS.indexOf('asOwner')], '"CLOUDFLARENET"');
+    assert.equal(second?.split(',')[EXPORT_COLUMNS.indexOf('verdict')], '"not_suspicious"');
   });
 
   test('when a category starts like a formula, then the joined cell is neutralised', () => {
-    assert.equal(csvCell(['=cmd()', 'news']), "'=cmd(); news");
+    assert.equal(csvCell(['=cmd()', 'news']), `"'=cmd(); news"`);
   });
 
   test('when domains are exported as JSON, then categories stay an array', async () => {

@@ -3,18 +3,23 @@ import type { ReportItemRow } from '../report.table.js';
 import { EXPORT_COLUMNS, toExportItem } from './export-row.js';
 import { streamText } from './text-stream.js';
 
-/** A CSV cell; a list is one cell, "a; b"; text a spreadsheet would run as a formula gets a leading quote. */
+/**
+ * A CSV cell; a list is one cell, "a; b"; text a spreadsheet would run as a formula gets a leading
+ * quote. Every cell that is not a number is quoted: a spreadsheet set to split on ";" (German and
+ * French locales) would otherwise cut `x;=cmd|' /C calc'!A0` in two and run the second half.
+ */
 export function csvCell(value: unknown): string {
   if (value == null) return '';
-  let text = Array.isArray(value) ? value.join('; ') : String(value);
   // A number (a reputation of -37) is data a spreadsheet should read as such, not a formula.
-  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  let text = Array.isArray(value) ? value.join('; ') : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row. */
-export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>): Promise<void> {
-  return streamText(out, csvText(items));
+/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row; stops when `signal` aborts. */
+export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<void> {
+  return streamText(out, csvText(items), signal);
 }
 
 async function* csvText(items: AsyncIterable<ReportItemRow>): AsyncGenerator<string> {

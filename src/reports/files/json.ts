@@ -5,9 +5,12 @@ import type { ReportItemRow } from '../report.table.js';
 import { toExportItem } from './export-row.js';
 import { streamText } from './text-stream.js';
 
-/** `filter` says which rows the file holds; null for every row. The counts stay the whole report's. */
-export function streamJson(out: Writable, report: ReportSummary, items: AsyncIterable<ReportItemRow>, filter: ItemFilter | null = null): Promise<void> {
-  return streamText(out, jsonText(report, items, filter));
+/**
+ * `filter` says which rows the file holds; null for every row. The counts stay the whole report's.
+ * Stops when `signal` aborts (the client left).
+ */
+export function streamJson(out: Writable, report: ReportSummary, items: AsyncIterable<ReportItemRow>, filter: ItemFilter | null = null, signal?: AbortSignal): Promise<void> {
+  return streamText(out, jsonText(report, items, filter), signal);
 }
 
 async function* jsonText(report: ReportSummary, items: AsyncIterable<ReportItemRow>, filter: ItemFilter | null): AsyncGenerator<string> {

@@ -4,25 +4,50 @@ import { NotFoundError } from '../../shared/errors.js';
 import * as repo from '../report.repository.js';
 import { summariseCounted, type ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
+import type { ReportItemRow } from '../report.table.js';
 import { describeFilter, writeReportPdf } from './pdf.js';
 
 // A report's PDF made from the database: its download (the rows the page shows) and the completion
-// email's attachment (every row).
+// email's attachment (every row). pdfkit draws on the main thread, so a PDF holds at most PDF_MAX_ROWS
+// rows (config.ts); above that the CSV, which streams at a fraction of the cost, is the file to take.
 
-/** Writes the report's PDF (the rows matching `filter`) to `out`. */
-export async function writePdf(db: Db, out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter): Promise<void> {
-  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date() };
-  await writeReportPdf(out, header, repo.iterateItems(db, report.id, filter));
+const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+
+/** True when more than `maxRows` rows pass the filter: too many for a PDF. Counts no further than that. */
+export async function isOverPdfCap(db: Db, reportId: string, filter: ItemFilter, maxRows: number): Promise<boolean> {
+  return (await repo.countItemsUpTo(db, reportId, filter, maxRows + 1)) > maxRows;
 }
 
-/** The whole report as a PDF in memory, for the completion email (which checks its size before attaching). */
-export async function renderReportPdf(db: Db, reportId: string): Promise<Buffer> {
+/**
+ * Writes the report's PDF (the rows `rows` gives, read with `signal`) to `out`; false when `signal`
+ * aborted or `out` closed first, and the rest was not drawn.
+ */
+export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
+  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date() };
+  return writeReportPdf(out, header, rows, signal);
+}
+
+/** Why the completion email carries no PDF of a report: more rows than PDF_MAX_ROWS. */
+export class TooManyRowsForPdf extends Error {
+  constructor(readonly maxRows: number) {
+    super(`the report has more than ${maxRows} rows, too many for a PDF`);
+  }
+}
+
+/**
+ * The whole report as a PDF in memory, for the completion email (which checks its size before
+ * attaching). Throws TooManyRowsForPdf above `maxRows`, and signal.reason once `signal` aborts (the
+ * sender is stopping): a partial file is never returned.
+ */
+export async function renderReportPdf(db: Db, reportId: string, maxRows: number, signal?: AbortSignal): Promise<Buffer> {
   const row = await repo.findReportWithOwner(db, reportId);
   if (!row) throw new NotFoundError('Report not found.');
+  if (await isOverPdfCap(db, reportId, EVERY_ROW, maxRows)) throw new TooManyRowsForPdf(maxRows);
   const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]));
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writePdf(db, sink, report, row.owner_email, { verdict: [], q: '' });
+  await writePdf(sink, report, row.owner_email, EVERY_ROW, repo.iterateItems(db, report.id, EVERY_ROW, signal), signal);
+  signal?.throwIfAborted();
   return Buffer.concat(chunks);
 }

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import type { ReportItemRow } from '../report.table.js';
@@ -86,12 +85,17 @@ function inputCell(row: ReportItemRow): string {
 /**
  * Writes a readable, paginated PDF of a report to `out`: title, owner, dates, summary counts with a
  * bar chart, then the rows (type, verdict, detections, Fortinet's result, last analysis). Rows are drawn as
- * they arrive from `rows`, so a long report is never held in memory.
+ * they arrive from `rows`, so a long report is never held in memory. Once `signal` aborts or `out`
+ * is destroyed (the client left) it draws nothing more, closes `rows` and resolves false; the
+ * unfinished document is dropped. True when the whole file was written.
  */
-export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>): Promise<void> {
+export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
   const doc = new PDFDocument({ size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
   doc.pipe(out);
-  const done = once(out, 'finish');
+  // A client that leaves after the last row never lets `out` finish: its close ends the wait too.
+  const done = new Promise<void>((resolve, reject) => {
+    out.once('finish', resolve).once('close', resolve).once('error', reject);
+  });
   let page = 1;
   const footer = () => {
     doc.font(FONT).fontSize(8).fillColor('#6b7280');
@@ -131,7 +135,9 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
   tableHeader();
 
   let drawn = 0;
+  const gone = () => signal?.aborted === true || out.destroyed;
   for await (const row of rows) {
+    if (gone()) break;
     if (y + ROW_HEIGHT > TABLE_BOTTOM) {
       footer();
       doc.addPage();
@@ -158,7 +164,14 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
     // Let the event loop breathe (and the response drain) on long reports.
     if (++drawn % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
+  if (gone()) {
+    doc.unpipe(out);
+    // Nobody waits for the file any more; an error the closed socket raises later is not ours to report.
+    done.catch(() => undefined);
+    return false;
+  }
   footer();
   doc.end();
   await done;
+  return true;
 }

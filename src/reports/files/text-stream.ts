@@ -4,8 +4,8 @@ import type { Writable } from 'node:stream';
 // Text files sent as they are made: the CSV and JSON exports and the hash list.
 
 /** Plain text, one value a line: the hash list that the copy button puts on the clipboard. */
-export function streamLines(out: Writable, lines: AsyncIterable<string>): Promise<void> {
-  return streamText(out, linesText(lines));
+export function streamLines(out: Writable, lines: AsyncIterable<string>, signal?: AbortSignal): Promise<void> {
+  return streamText(out, linesText(lines), signal);
 }
 
 async function* linesText(lines: AsyncIterable<string>): AsyncGenerator<string> {
@@ -17,17 +17,19 @@ const CHUNK_CHARS = 64 * 1024;
 
 /**
  * Sends the text as it is made, waiting whenever the socket is full, so a 100,000-row export never
- * sits in memory. Stops reading once the client has gone: nobody would receive the rest.
+ * sits in memory. Stops reading once the client has gone (`out` destroyed, or `signal` aborted):
+ * nobody would receive the rest. Leaving the loop closes `pieces`, and with it the rows' reader.
  */
-export async function streamText(out: Writable, pieces: AsyncIterable<string>): Promise<void> {
+export async function streamText(out: Writable, pieces: AsyncIterable<string>, signal?: AbortSignal): Promise<void> {
   let chunk = '';
   for await (const piece of pieces) {
+    if (signal?.aborted) return;
     chunk += piece;
     if (chunk.length < CHUNK_CHARS) continue;
     if (!(await write(out, chunk))) return;
     chunk = '';
   }
-  if (chunk !== '') await write(out, chunk);
+  if (chunk !== '' && !signal?.aborted) await write(out, chunk);
 }
 
 /** False once the client has gone. */
