@@ -75,7 +75,7 @@ async function benchImport(runs: number[]): Promise<void> {
     peakRss = process.memoryUsage().rss;
     const baseRss = peakRss;
     const started = process.hrtime.bigint();
-    const { reportId } = await importHashList({ db, cacheTtlMs: 86_400_000 }, { userId: 1, name: 'bench', notify: false, content });
+    const { reportId } = await importHashList({ db, cacheTtlMs: 86_400_000, maxRows: 10_000_000 }, { userId: 1, name: 'bench', notify: false, content });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const rows = await db.selectFrom('report_items').select((eb) => eb.fn.countAll<number>().as('n')).where('report_id', '=', reportId).executeTakeFirstOrThrow();
