@@ -14,7 +14,14 @@
  *
  * `npm run bench -- abort-pdf [rows]`: the CPU time and memory a dropped PDF download costs
  * afterwards (scripts/bench-abort-pdf.ts).
+ * `npm run bench -- stalls [rows]`: how long another user waits while one user's worst case runs.
+ * The app runs as in production (startRuntime on a temp SQLite file); `/healthz` is asked every
+ * 50 ms throughout, and the longest answer (and the event loop's longest delay) is printed for:
+ * a 99 MB single-line upload (`[.]` repeated, the costliest text to refang), and a search (`?q=zz`)
+ * and a deep page sorted by detections on a report of `rows` rows (default 1,000,000, seeded
+ * straight into the file).
  */
+import SQLite from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,10 +36,12 @@ import { startRuntime } from '../src/runtime.js';
 import { HttpClient } from '../tests/helpers/http-client.js';
 import { seededList } from './bench-seed.js';
 import { benchAbortPdf } from './bench-abort-pdf.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { seedLargeReport } from '../tests/helpers/event-loop.js';
 
-const mode = process.argv[2] === 'export' ? 'export' : 'import';
+const mode = process.argv[2] === 'export' || process.argv[2] === 'stalls' ? process.argv[2] : 'import';
 const mixed = process.argv[2] === 'mixed';
-const sizes = process.argv.slice(mode === 'export' || mixed ? 3 : 2).map(Number).filter((n) => n > 0);
+const sizes = process.argv.slice(mode !== 'import' || mixed ? 3 : 2).map(Number).filter((n) => n > 0);
 
 /** A domain, a defanged URL or an IPv4 address, one in three lines of a mixed list, all distinct. */
 function networkLine(i: number): string {
@@ -64,6 +73,7 @@ const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 console.log(`node ${process.version}, ${process.arch}`);
 if (process.argv[2] === 'abort-pdf') await benchAbortPdf(process.argv.slice(3));
 else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
+else if (mode === 'stalls') await benchStalls(sizes[0] ?? 1_000_000);
 else await benchImport(sizes.length > 0 ? sizes : [100_000, 1_000_000]);
 clearInterval(sampler);
 
@@ -80,7 +90,7 @@ async function benchImport(runs: number[]): Promise<void> {
     peakRss = process.memoryUsage().rss;
     const baseRss = peakRss;
     const started = process.hrtime.bigint();
-    const { reportId } = await importHashList({ db, cacheTtlMs: 86_400_000 }, { userId: 1, name: 'bench', notify: false, content });
+    const { reportId } = await importHashList({ db, cacheTtlMs: 86_400_000, maxRows: 10_000_000 }, { userId: 1, name: 'bench', notify: false, content });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const rows = await db.selectFrom('report_items').select((eb) => eb.fn.countAll<number>().as('n')).where('report_id', '=', reportId).executeTakeFirstOrThrow();
@@ -147,6 +157,75 @@ async function benchExport(rows: number): Promise<void> {
         `GET ${path.replace(id, ':id')}: ${response.status}, ${what}, ${mb(bytes)} MB in ${seconds.toFixed(2)} s ` +
           `(${mb(bytes / seconds)} MB/s), peak RSS ${mb(peakRss)} MB (+${mb(peakRss - baseRss)} MB)`,
       );
+    }
+  } finally {
+    await runtime.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `work` while `/healthz` is asked every 50 ms; the longest answer and the longest event-loop delay, in ms. */
+async function whileHealthPolled(url: string, work: () => Promise<unknown>): Promise<{ seconds: number; longestHealthz: number; longestDelay: number; polls: number; failed: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let done = false;
+  let longestHealthz = 0;
+  let polls = 0;
+  let failed = 0;
+  // Each poll is due 50 ms after the last answer; its wait runs from when it was due (a user's click),
+  // so a stall that holds back the timer counts as well as one that holds back the answer.
+  const poller = (async () => {
+    while (!done) {
+      const due = performance.now() + 50;
+      await new Promise((r) => setTimeout(r, 50));
+      // A poll the app drops (a reset connection) counts as failed; its wait still counts.
+      await fetch(new URL('/healthz', url)).then((r) => r.arrayBuffer()).catch(() => failed++);
+      longestHealthz = Math.max(longestHealthz, performance.now() - due);
+      polls++;
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 100));
+  const begin = performance.now();
+  await work();
+  const seconds = (performance.now() - begin) / 1000;
+  await new Promise((r) => setTimeout(r, 100));
+  done = true;
+  await poller;
+  histogram.disable();
+  return { seconds, longestHealthz, longestDelay: histogram.max / 1e6, polls, failed };
+}
+
+async function benchStalls(rows: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-stalls-'));
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'bench.sqlite'), LOG_LEVEL: 'silent' });
+  const runtime = await startRuntime(config, { logger: pino({ level: 'silent' }) });
+  const print = (what: string, r: Awaited<ReturnType<typeof whileHealthPolled>>, extra = '') =>
+    console.log(`${what}: ${r.seconds.toFixed(2)} s${extra}; longest /healthz ${r.longestHealthz.toFixed(0)} ms over ${r.polls} polls (${r.failed} failed), longest event-loop delay ${r.longestDelay.toFixed(0)} ms, peak RSS ${mb(peakRss)} MB`);
+  try {
+    const client = new HttpClient(runtime.url);
+    await client.register('bench@example.test');
+    const content = Buffer.from(`${'[.]'.repeat(Math.floor((99 * 1024 * 1024) / 3))}\n`);
+    await client.get('/reports/new');
+    const token = client.csrfToken();
+    peakRss = process.memoryUsage().rss;
+    let status = '';
+    const upload = await whileHealthPolled(runtime.url, async () => {
+      status = await client.upload({ file: { name: 'one-line.txt', content }, _csrf: token }).then((r) => String(r.status), (err: Error) => `no answer: ${err.message}`);
+    });
+    print(`99 MB single-line upload`, upload, ` (answered ${status})`);
+
+    const sqlite = new SQLite(config.databasePath, { readonly: true });
+    const userId = (sqlite.prepare('SELECT id FROM users LIMIT 1').get() as { id: number }).id;
+    sqlite.close();
+    const id = seedLargeReport(config.databasePath, userId, rows);
+    await client.request('/healthz').catch(() => undefined);
+    for (const path of [`/reports/${id}?q=zz`, `/reports/${id}?sort=detections&page=${Math.ceil(rows / 100) - 5}`]) {
+      peakRss = process.memoryUsage().rss;
+      let answered = '';
+      const result = await whileHealthPolled(runtime.url, async () => {
+        answered = await client.request(path).then(async (r) => (await r.arrayBuffer(), String(r.status)), (err: Error) => `no answer: ${err.message}`);
+      });
+      print(`GET ${path.replace(id, ':id')} on ${rows.toLocaleString('en')} rows`, result, ` (answered ${answered})`);
     }
   } finally {
     await runtime.stop();

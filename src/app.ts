@@ -5,6 +5,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { pinoHttp } from 'pino-http';
 import type { Config } from './shared/config.js';
 import type { Db } from './shared/database.js';
+import type { QueryRunner } from './shared/read-pool.js';
+import { UserRateLimiter } from './shared/user-rate-limiter.js';
 import type { Logger } from './shared/logger.js';
 import type { LookupEngine } from './lookups/lookup-engine.js';
 import type { SecretBox } from './shared/secret-box.js';
@@ -38,6 +40,8 @@ export interface AppDeps {
   siteNotice?: string | null;
   /** Sign-in and registration limits; default auth/throttle.ts AUTH_LIMITS. */
   authLimits?: AuthLimits;
+  /** Runs the reads that scan a report (the report page's search, sorted and deep pages) off the main thread. */
+  reads: QueryRunner;
 }
 
 const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
@@ -46,6 +50,8 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 /** Builds the Express app without listening: main.ts and the tests both start it. */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
+  // One count for the upload form and the API: UPLOADS_PER_MINUTE is per user, however they upload.
+  const uploadLimiter = new UserRateLimiter(config.uploadsPerMinute);
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
@@ -71,7 +77,7 @@ export function createApp(deps: AppDeps) {
   // Before the session: a probe every few seconds must not create sessions or get cookies.
   app.use(healthRoutes({ db: deps.db, lookups: deps.lookups, adminEmails: config.adminEmails }));
   // Bearer tokens only: no session (a browser's cookie grants nothing), so no CSRF; JSON errors only.
-  app.use('/api', apiRoutes({ config, db: deps.db, lookups: deps.lookups, logger: deps.logger }));
+  app.use('/api', apiRoutes({ config, db: deps.db, lookups: deps.lookups, logger: deps.logger, reads: deps.reads, uploadLimiter }));
   const session = createSessionMiddleware({
     db: deps.db,
     secret: deps.sessionSecret,
@@ -91,6 +97,9 @@ export function createApp(deps: AppDeps) {
       db: deps.db,
       cacheTtlMs: config.cacheTtlMs,
       maxUploadBytes: config.maxUploadBytes,
+      maxReportRows: config.maxReportRows,
+      uploadLimiter,
+      reads: deps.reads,
       lookups: deps.lookups,
       mailer: deps.mailer,
       attachmentFormats: deps.attachmentFormats,

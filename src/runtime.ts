@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import type { Config } from './shared/config.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './shared/database.js';
+import { createReadPool } from './shared/read-pool.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { createLookupEngine, type LookupTuning } from './lookups/create-lookup-engine.js';
 import type { LookupScheduler } from './lookups/lookup-scheduler.js';
@@ -101,6 +102,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const authLimits = tuning.authLimits ?? AUTH_LIMITS;
+  const reads = createReadPool(config.databasePath, db);
   const { app, sessionStore } = createApp({
     config,
     db,
@@ -113,6 +115,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     downloads,
     siteNotice: tuning.siteNotice ?? null,
     authLimits,
+    reads,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -159,6 +162,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       await closed;
       sessionStore.close();
       mailer?.close();
+      await reads.close();
       await database.close();
     })());
 

@@ -8,7 +8,11 @@ import { importHashList } from '../reports/report-import.js';
 import { reportIdOf } from '../reports/report.schemas.js';
 import * as reports from '../reports/report.service.js';
 import { ApiError, apiErrorHandler, apiNotFound } from './api-errors.js';
-import { ApiRateLimiter, apiRateLimit } from './api-rate-limit.js';
+import { apiRateLimit } from './api-rate-limit.js';
+import { UserRateLimiter } from '../shared/user-rate-limiter.js';
+import type { QueryRunner } from '../shared/read-pool.js';
+import { limitUploads } from '../reports/upload-limit.js';
+import { TooManyRowsError } from '../reports/report-import.js';
 import { createReportBody, lookupQuery, MAX_REPORT_VALUES, parseApi, refreshBody, reportItemsQuery, reportListQuery, textReportQuery } from './api.schemas.js';
 import { apiCaller, bearerAuth } from './bearer-auth.js';
 import { lookupsReportId, lookupValue, refreshValue, type DetectedValue, type LookupResult } from './lookup-request.service.js';
@@ -16,10 +20,14 @@ import { openApiDocument } from './openapi.js';
 import { apiReportPath, itemsJson, pageOf, reportJson } from './report-json.js';
 
 export interface ApiRouteDeps {
-  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl' | 'forcedRefreshesPerDay'>;
+  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'maxReportRows' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl' | 'forcedRefreshesPerDay'>;
   db: Db;
   lookups: Pick<LookupEngine, 'queued' | 'servesOnlyOwnKey'>;
   logger: Logger;
+  /** Where a report's scanning reads run (GET /v1/reports/:id), off the main thread. */
+  reads: QueryRunner;
+  /** UPLOADS_PER_MINUTE, shared with the upload form. */
+  uploadLimiter: UserRateLimiter;
 }
 
 /** JSON bodies are parsed whole into memory: larger lists go as text/plain, like an upload. */
@@ -41,7 +49,7 @@ const POLL_AFTER_SECONDS = 5;
 export function apiRoutes(deps: ApiRouteDeps): Router {
   const { db, config } = deps;
   const router = Router();
-  const limiter = new ApiRateLimiter(config.apiRequestsPerMinute);
+  const limiter = new UserRateLimiter(config.apiRequestsPerMinute);
   const guard = [bearerAuth(db), apiRateLimit(limiter)];
   const mailEnabled = Boolean(config.smtpUrl);
 
@@ -88,14 +96,18 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
   });
 
   const jsonLimit = Math.min(config.maxUploadBytes, MAX_JSON_REPORT_BYTES);
-  router.post('/v1/reports', ...guard, acceptBody({ json: jsonLimit, text: config.maxUploadBytes }), async (req, res) => {
+  const limitApiUploads = limitUploads(deps.uploadLimiter, (res) => apiCaller(res).userId);
+  router.post('/v1/reports', ...guard, limitApiUploads, acceptBody({ json: jsonLimit, text: config.maxUploadBytes }), async (req, res) => {
     const { userId } = apiCaller(res);
     const list = req.is('application/json') ? fromJson(req.body) : fromText(req);
     const name = list.name || `API upload, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId, completed } = await importHashList(
-      { db, cacheTtlMs: config.cacheTtlMs },
+      { db, cacheTtlMs: config.cacheTtlMs, maxRows: config.maxReportRows },
       { userId, name, notify: mailEnabled && list.notify, content: list.content },
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof TooManyRowsError) throw new ApiError(413, 'too_large', err.message);
+      throw err;
+    });
     deps.lookups.queued(completed);
     const report = await reports.getReportForUser(db, reportId, userId);
     res.status(201).location(apiReportPath(reportId)).json(reportJson(report, 'list', config.appUrl));
@@ -105,9 +117,9 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     const { userId } = apiCaller(res);
     const id = reportIdOf(req.params.id);
     const query = parseApi(reportItemsQuery, req.query, 'invalid_query');
-    const report = await reports.getReportForUser(db, id, userId);
+    const report = await reports.getReportForUser(db, id, userId, deps.reads);
     const [{ items, matching }, lookupsId] = await Promise.all([
-      reports.listReportItems(db, report.id, { verdict: query.verdict, q: '', sort: 'line', page: query.page }, query.per_page),
+      reports.listReportItems(db, report.id, { verdict: query.verdict, q: '', sort: 'line', page: query.page }, query.per_page, deps.reads),
       lookupsReportId(db, userId),
     ]);
     res.json({

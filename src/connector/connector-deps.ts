@@ -7,6 +7,8 @@ export interface ConnectorDeps {
   cacheTtlMs: number;
   /** Larger files are reported as errors, as the upload form refuses them. */
   maxFileBytes: number;
+  /** MAX_REPORT_ROWS: a longer file is an error note, as the upload form refuses it. */
+  maxReportRows: number;
   /** Without SMTP no completion email is asked for, whatever connectors.json says. */
   mailEnabled: boolean;
   /** For the report link in a duplicate note. */
@@ -23,6 +25,7 @@ export function connectorDeps(config: Readonly<Config>, database: OpenDatabase, 
     db: database.db,
     cacheTtlMs: config.cacheTtlMs,
     maxFileBytes: config.maxUploadBytes,
+    maxReportRows: config.maxReportRows,
     mailEnabled: Boolean(config.smtpUrl),
     appUrl: config.appUrl,
     logger,

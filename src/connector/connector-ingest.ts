@@ -73,7 +73,7 @@ async function ingestFile(deps: ConnectorDeps, connector: ConnectorConfig, userI
   let created: { reportId: string; completed: boolean };
   try {
     created = await importHashList(
-      { db: deps.db, cacheTtlMs: deps.cacheTtlMs, now: deps.now },
+      { db: deps.db, cacheTtlMs: deps.cacheTtlMs, maxRows: deps.maxReportRows, now: deps.now },
       { userId, name: reportName(file.name), notify: connector.emailOnCompletion && deps.mailEnabled, content },
     );
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { HashType, LookupType } from '../lookups/lookup.types.js';
 import { hostIndicator } from './indicator-host.js';
+import { breather, lineSpans, MAX_LINE_BYTES } from './list-lines.js';
 
 /** One non-blank line of an uploaded list: something to look up (`value`, normalised), or not. */
 export type ParsedLine =
@@ -13,23 +14,25 @@ const TOKEN_SEPARATOR = /[\s,;]+/;
 /** Inputs are shown back to the user; a 10 MB garbage line need not be. */
 export const MAX_INPUT_CHARS = 200;
 
-/** Why a buffer cannot be read as a list, or null when it can. */
-export function unreadableReason(buf: Buffer): string | null {
+/** Why a buffer cannot be read as a list, or null when it can; checked a megabyte at a time, letting other work run between. */
+export async function unreadableReason(buf: Buffer): Promise<string | null> {
   if (buf.length === 0) return 'The file is empty.';
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
     return 'The file is UTF-16 text. Save it as UTF-8 (or plain text) and upload it again.';
   }
   if (buf.includes(0)) return 'The file looks binary. Upload a text file with one hash, domain or IP address per line.';
-  if (!isValidUtf8(buf)) return 'The file is not UTF-8 text. Upload a text file with one hash, domain or IP address per line.';
+  if (!(await isValidUtf8(buf))) return 'The file is not UTF-8 text. Upload a text file with one hash, domain or IP address per line.';
   return null;
 }
 
-function isValidUtf8(buf: Buffer): boolean {
+async function isValidUtf8(buf: Buffer): Promise<boolean> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const chunk = 1 << 20;
+  const pause = breather();
   try {
     for (let start = 0; start < buf.length; start += chunk) {
       decoder.decode(buf.subarray(start, start + chunk), { stream: true });
+      await pause();
     }
     decoder.decode();
     return true;
@@ -58,18 +61,18 @@ const shown = (text: string) => (text.length > MAX_INPUT_CHARS ? `${text.slice(0
 
 /**
  * Walks the buffer line by line (LF, CRLF or lone CR), decoding one line at a time so a
- * million-line upload never exists as one string or one array of lines.
+ * million-line upload never exists as one string or one array of lines. A line over
+ * MAX_LINE_BYTES is an invalid row at once: only its start is decoded, to be shown.
  */
 export function* parseList(buf: Buffer): Generator<ParsedLine> {
-  let start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   let line = 1;
-  for (let i = start; i <= buf.length; i++) {
-    const byte = buf[i];
-    if (i < buf.length && byte !== 0x0a && byte !== 0x0d) continue;
-    const parsed = parseLine(buf.toString('utf8', start, i), line);
+  for (const [start, end] of lineSpans(buf)) {
+    const parsed =
+      end - start > MAX_LINE_BYTES
+        // 4 bytes a character at most, and one more partial character that the cut drops.
+        ? { line, kind: 'invalid' as const, input: shown(buf.toString('utf8', start, start + 4 * MAX_INPUT_CHARS + 4).trim()) }
+        : parseLine(buf.toString('utf8', start, end), line);
     if (parsed) yield parsed;
-    if (byte === 0x0d && buf[i + 1] === 0x0a) i++;
-    start = i + 1;
     line++;
   }
 }

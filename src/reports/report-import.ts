@@ -4,7 +4,8 @@ import { ValidationError } from '../shared/errors.js';
 import { queueReportRows } from '../lookups/lookup-queue.js';
 import { cleanText } from '../shared/text.js';
 import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
-import { insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
+import { breather, countRows } from './list-lines.js';
+import { deleteImportedReport, insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
 
 export interface ImportInput {
@@ -17,10 +18,12 @@ export interface ImportInput {
 export interface ImportDeps {
   db: Db;
   cacheTtlMs: number;
+  /** MAX_REPORT_ROWS: a longer list is refused before anything is stored; unset only for a re-run, a copy of a report already within it. */
+  maxRows?: number;
   now?: () => number;
 }
 
-/** Rows written per transaction; between batches the event loop serves other requests. */
+/** Rows written per transaction, at most: a batch is also cut short when parsing it has taken long. */
 const BATCH = 5000;
 
 /** A report named after its file (an upload, a watched folder): control characters out, 200 characters at most; may be empty. */
@@ -29,15 +32,31 @@ export const reportNameOfFile = (fileName: string) => cleanText(fileName).slice(
 /** Random, unguessable report ids (not sequential): 16 bytes, base64url. */
 export const newReportId = () => randomBytes(16).toString('base64url');
 
+/** A list with more rows than MAX_REPORT_ROWS: refused whole, nothing stored. */
+export class TooManyRowsError extends ValidationError {
+  constructor(
+    readonly limit: number,
+    readonly rows: number,
+  ) {
+    const message = `The list has ${rows.toLocaleString('en')} lines; a report holds at most ${limit.toLocaleString('en')}. Split it into lists of ${limit.toLocaleString('en')} lines or fewer.`;
+    super(message, { file: message });
+  }
+}
+
 /**
  * Turns an uploaded list into a report whose every row is on disk before this resolves:
- * 1. refuse unreadable input; 2. write rows in batched transactions while the report is invisible;
+ * 1. refuse unreadable input and lists over the row limit (counted first, so nothing is stored);
+ * 2. write rows in batched transactions while the report is invisible;
  * 3. in one transaction answer what the cache knows, queue one job per distinct remaining value,
  *    and make the report visible. A crash before step 3 leaves an invisible report that start-up deletes.
  */
 export async function importHashList(deps: ImportDeps, input: ImportInput): Promise<{ reportId: string; completed: boolean }> {
-  const reason = unreadableReason(input.content);
+  const reason = await unreadableReason(input.content);
   if (reason) throw new ValidationError(reason, { file: reason });
+  if (deps.maxRows !== undefined) {
+    const rows = await countRows(input.content);
+    if (rows > deps.maxRows) throw new TooManyRowsError(deps.maxRows, rows);
+  }
   const now = (deps.now ?? Date.now)();
   const reportId = newReportId();
   await reports.insertReport(deps.db, {
@@ -60,26 +79,34 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     const completed = await finalise(deps, reportId, now);
     return { reportId, completed };
   } catch (err) {
-    await reports.deleteReport(deps.db, reportId);
+    await deleteImportedReport(deps.db, reportId);
     throw err;
   }
 }
 
+/**
+ * Parses and stores the rows. A line costs little (long ones are cut before any parsing), but a
+ * batch of them adds up: the event loop gets a turn whenever parsing has run a few milliseconds,
+ * and after each batch's transaction.
+ */
 async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>) {
+  const pause = breather();
   let lookups = 0;
   let rows = 0;
   let batch: ParsedLine[] = [];
+  const flush = async () => {
+    await insertParsedLines(db, reportId, batch);
+    batch = [];
+    await new Promise((resolve) => setImmediate(resolve));
+  };
   for (const row of lines) {
     rows++;
     if (row.kind === 'lookup') lookups++;
     batch.push(row);
-    if (batch.length >= BATCH) {
-      await insertParsedLines(db, reportId, batch);
-      batch = [];
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    if (batch.length >= BATCH) await flush();
+    else if (rows % 256 === 0) await pause();
   }
-  if (batch.length > 0) await insertParsedLines(db, reportId, batch);
+  if (batch.length > 0) await flush();
   return { lookups, rows };
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../shared/database.js';
+import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
@@ -76,16 +77,18 @@ function listedFor(eb: ExpressionBuilder<Database, 'reports'>, userId: number, f
 
 export type VerdictCounts = Partial<Record<Verdict, number>>;
 
-/** Rows per verdict for each report, in one grouped query. */
-export async function countVerdicts(db: Executor, reportIds: string[]): Promise<Map<string, VerdictCounts>> {
+/** Rows per verdict for each report, in one grouped query (read through every row's index entry: `reads` may take it off the main thread). */
+export async function countVerdicts(db: Executor, reportIds: string[], reads: QueryRunner = onConnection(db)): Promise<Map<string, VerdictCounts>> {
   const result = new Map<string, VerdictCounts>(reportIds.map((id) => [id, {}]));
   if (reportIds.length === 0) return result;
-  const rows = await db
-    .selectFrom('report_items')
-    .select(['report_id', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('report_id', 'in', reportIds)
-    .groupBy(['report_id', 'verdict'])
-    .execute();
+  const rows = await reads.all(
+    db
+      .selectFrom('report_items')
+      .select(['report_id', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('report_id', 'in', reportIds)
+      .groupBy(['report_id', 'verdict'])
+      .compile(),
+  );
   for (const row of rows) {
     const counts = result.get(row.report_id);
     if (counts) counts[row.verdict] = Number(row.n);
@@ -111,13 +114,14 @@ function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: str
   return eb.and(conditions);
 }
 
-export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number): Promise<ReportItemRow[]> {
+/** One page of the rows that pass the filter; a search or a sort reads the whole report, so `reads` may run it off the main thread. */
+export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db)): Promise<ReportItemRow[]> {
   let query = db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter));
   // Descending puts NULL last in SQLite: rows without an answer come after those with one.
   if (sort === 'detections') query = query.orderBy('malicious', 'desc').orderBy('suspicious', 'desc');
   if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', 'desc');
   // The importer writes rows in line order, so id order is line order without sorting on line.
-  return query.orderBy('id').limit(limit).offset(offset).execute();
+  return reads.all(query.orderBy('id').limit(limit).offset(offset).compile());
 }
 
 /**
@@ -190,13 +194,15 @@ export async function deleteUnfinishedImports(db: Executor): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
-export async function countItems(db: Executor, reportId: string, filter = EVERY_ROW): Promise<number> {
-  const row = await db
-    .selectFrom('report_items')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => matching(eb, reportId, filter))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export async function countItems(db: Executor, reportId: string, filter = EVERY_ROW, reads: QueryRunner = onConnection(db)): Promise<number> {
+  const [row] = await reads.all(
+    db
+      .selectFrom('report_items')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => matching(eb, reportId, filter))
+      .compile(),
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** How many rows pass the filter, counting no further than `limit`: enough to tell a file over a cap. */

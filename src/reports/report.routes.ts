@@ -14,11 +14,19 @@ import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { limitUploads } from './upload-limit.js';
+import type { QueryRunner } from '../shared/read-pool.js';
+import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
 
 export interface ReportRouteDeps extends ExportRouteDeps {
   db: Db;
   cacheTtlMs: number;
   maxUploadBytes: number;
+  maxReportRows: number;
+  /** UPLOADS_PER_MINUTE, shared with the API's uploads. */
+  uploadLimiter: UserRateLimiter;
+  /** Where the report page's scanning reads (search, sorted and deep pages, counts) run. */
+  reads: QueryRunner;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
 }
 
@@ -37,8 +45,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   const reportEstimate = (report: ReportSummary, userId: number) =>
     report.status === 'completed' ? null : estimateReport(db, deps.lookups, { reportId: report.id, userId });
 
-  // Multipart: multer must read the body before the CSRF token in it can be checked.
-  router.post('/reports', requireUser, formView('reports/new'), uploadParser(deps.maxUploadBytes), csrfProtection, async (req, res) => {
+  // Multipart: multer must read the body before the CSRF token in it can be checked. The upload limit
+  // comes first, so a refused upload is never parsed (a cross-site post carries no Lax cookie to count).
+  const limit = limitUploads(deps.uploadLimiter, currentUserId);
+  router.post('/reports', requireUser, formView('reports/new'), limit, uploadParser(deps.maxUploadBytes), csrfProtection, async (req, res) => {
     const form = parseForm(uploadSchema, req.body);
     const file = req.file && req.file.size > 0 ? req.file : undefined;
     if (!file && form.hashes.trim() === '') {
@@ -49,7 +59,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
-      { db, cacheTtlMs: deps.cacheTtlMs },
+      { db, cacheTtlMs: deps.cacheTtlMs, maxRows: deps.maxReportRows },
       { userId: currentUserId(res), name, notify: wantsEmail(res, form.notify), content },
     );
     deps.lookups.queued(completed);
@@ -69,10 +79,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/new', (_req, res) => res.render('reports/new'));
 
   router.get('/reports/:id', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), deps.reads);
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, query, ITEMS_PER_PAGE),
+      service.listReportItems(db, report.id, query, ITEMS_PER_PAGE, deps.reads),
       reportEstimate(report, currentUserId(res)),
     ]);
     noStore(res);

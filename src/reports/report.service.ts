@@ -1,4 +1,5 @@
 import { checkpointAfterDeletion, type Db } from '../shared/database.js';
+import type { QueryRunner } from '../shared/read-pool.js';
 import { NotFoundError } from '../shared/errors.js';
 import { readWholeAnswer } from '../lookups/lookup-queue.js';
 import { summariseCounted, type ReportSummary } from './report-summary.js';
@@ -17,11 +18,14 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
   return { reports: rows.map((r) => summariseCounted(r, counts)), total };
 }
 
-/** The report if `userId` owns it; anyone else gets the same 404 as for a report that never existed. */
-export async function getReportForUser(db: Db, id: string, userId: number): Promise<ReportSummary> {
+/**
+ * The report if `userId` owns it; anyone else gets the same 404 as for a report that never existed.
+ * Its counts read every row's index entry: `reads` may run that off the main thread.
+ */
+export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  return summariseCounted(row, await repo.countVerdicts(db, [row.id]));
+  return summariseCounted(row, await repo.countVerdicts(db, [row.id], reads));
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
@@ -32,11 +36,11 @@ export async function getItemForUser(db: Db, reportId: string, line: number, use
   return { report, row, answer: await readWholeAnswer(db, row.answer_id) };
 }
 
-/** One page of the rows that pass the filter, and how many pass it in all. */
-export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number): Promise<{ items: ReportItemRow[]; matching: number }> {
+/** One page of the rows that pass the filter, and how many pass it in all; both scan the report, so `reads` may take them off the main thread. */
+export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number, reads?: QueryRunner): Promise<{ items: ReportItemRow[]; matching: number }> {
   const [items, matching] = await Promise.all([
-    repo.listItems(db, reportId, query, query.sort, perPage, (query.page - 1) * perPage),
-    repo.countItems(db, reportId, query),
+    repo.listItems(db, reportId, query, query.sort, perPage, (query.page - 1) * perPage, reads),
+    repo.countItems(db, reportId, query, reads),
   ]);
   return { items, matching };
 }

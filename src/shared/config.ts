@@ -58,6 +58,10 @@ const schema = z.object({
   SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   /** Largest accepted upload (file or pasted text), in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().max(2048).default(100),
+  /** Most lines (non-blank) one report may hold; a longer list is refused whole (form, API, connector). */
+  MAX_REPORT_ROWS: positiveInt(1_000_000),
+  /** Uploads one user may start per minute (form and API together); more get 429. */
+  UPLOADS_PER_MINUTE: positiveInt(10),
   /** Encrypts users' own API keys at rest (at least 32 characters); when unset a key is generated into SECRET_KEY_FILE. */
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where the generated secret key is kept, outside the database; default: secret.key beside the database file. */
@@ -114,6 +118,8 @@ export interface Config {
   sessionIdleMs: number;
   sessionMaxMs: number;
   maxUploadBytes: number;
+  maxReportRows: number;
+  uploadsPerMinute: number;
   secretKey: string | undefined;
   secretKeyFile: string;
   /** Lowercased; an address here is admin only once its owner confirmed it (see admin.service.ts isAdmin). */
@@ -231,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleMs: Math.round(e.SESSION_IDLE_MINUTES * 60_000),
     sessionMaxMs: Math.round(e.SESSION_MAX_HOURS * 3_600_000),
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
+    maxReportRows: e.MAX_REPORT_ROWS,
+    uploadsPerMinute: e.UPLOADS_PER_MINUTE,
     secretKey: e.SECRET_KEY,
     secretKeyFile: e.SECRET_KEY_FILE ?? join(dirname(e.DATABASE_PATH), 'secret.key'),
     adminEmails: Object.freeze((e.ADMIN_EMAILS ?? '').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean)),

@@ -80,6 +80,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     VT_RATE_PER_MINUTE: '1000',
     VT_RATE_PER_DAY: '100000',
     LOG_LEVEL: 'silent',
+    // Suites upload many lists a minute from one user; upload-limits.test.ts sets a tight limit.
+    UPLOADS_PER_MINUTE: '10000',
     ...(smtp ? { SMTP_URL: smtp.url, APP_URL: 'http://reports.example.test' } : {}),
     ...options.env,
   });

@@ -53,6 +53,7 @@ describe('the connector and links, odd names and outputs that keep failing', () 
       db: app.runtime.database.db,
       cacheTtlMs: 24 * 3_600_000,
       maxFileBytes: 10 * 1024 * 1024,
+      maxReportRows: 1_000_000,
       mailEnabled: false,
       appUrl: app.url,
       logger: pino({ level: 'info' }, sink),

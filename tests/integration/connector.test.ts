@@ -55,6 +55,7 @@ describe('the watched-folder connector, one pass at a time', () => {
       db: app.runtime.database.db,
       cacheTtlMs: 24 * 3_600_000,
       maxFileBytes: 10 * 1024 * 1024,
+      maxReportRows: 1_000_000,
       mailEnabled: false,
       appUrl: app.url,
       logger: pino({ level: 'info' }, sink),

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_INPUT_CHARS, detectValue, parseLine, parseList, unreadableReason } from '../../src/reports/list-parser.js';
 import type { LookupType } from '../../src/lookups/lookup.types.js';
+import { countRows, MAX_LINE_BYTES } from '../../src/reports/list-lines.js';
 
 const MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const SHA1 = '3395856ce81f2b7382dee72602f798b642f14140';
@@ -44,19 +45,34 @@ test('when an invalid line is huge, then the stored input is cut short', () => {
   assert.ok(row && row.input.length <= MAX_INPUT_CHARS + 1);
 });
 
-test('when a URL is huge, then it still counts as its host and its input is cut short', () => {
-  const [row] = parse(`hxxps://evil[.]com/${'a'.repeat(100_000)}`);
-  assert.equal(row?.kind, 'lookup');
+test('when a URL is long but within MAX_LINE_BYTES, then it still counts as its host and its input is cut short', () => {
+  const [row] = parse(`hxxps://evil[.]com/${'a'.repeat(MAX_LINE_BYTES - 40)}`);
+  assert.ok(row);
   assert.equal(row.kind === 'lookup' && row.value, 'evil.com');
   assert.equal(row.input, `hxxps://evil[.]com/${'a'.repeat(MAX_INPUT_CHARS - 19)}…`);
 });
 
-test('when a file is empty, UTF-16, binary or not UTF-8, then it is refused with a reason', () => {
-  assert.match(unreadableReason(Buffer.alloc(0)) ?? '', /empty/);
-  assert.match(unreadableReason(Buffer.from('\ufeffabc', 'utf16le')) ?? '', /UTF-16/);
-  assert.match(unreadableReason(Buffer.from([0x4d, 0x5a, 0x00, 0x01])) ?? '', /binary/);
-  assert.match(unreadableReason(Buffer.from([0x61, 0xff, 0xfe, 0x62])) ?? '', /not UTF-8/);
-  assert.equal(unreadableReason(Buffer.from(`${MD5}\n`)), null);
+test('when a line is longer than MAX_LINE_BYTES, then it is an invalid row at once, its input cut, even when it would refang to a host', () => {
+  const rows = parse(`${MD5}\nhxxps://evil[.]com/${'a'.repeat(MAX_LINE_BYTES)}\n${'[.]'.repeat(1_000_000)}\n${SHA1}`);
+  assert.deepEqual(rows.map((r) => [r.line, r.kind]), [[1, 'lookup'], [2, 'invalid'], [3, 'invalid'], [4, 'lookup']]);
+  assert.equal(rows[1]?.input, `hxxps://evil[.]com/${'a'.repeat(MAX_INPUT_CHARS - 19)}…`);
+  assert.equal(rows[2]?.input, `${'[.]'.repeat(MAX_INPUT_CHARS / 2).slice(0, MAX_INPUT_CHARS)}…`);
+});
+
+test('when rows are counted before parsing, then the count is what the parser yields: blank lines (Unicode spaces too) out, long lines in', async () => {
+  const text = `${MD5}\r\n\r\n  \n\u00a0\u2028\nhello\r${' '.repeat(MAX_LINE_BYTES + 1)}\n\ufeff\nlast`;
+  const buf = Buffer.from(text);
+  assert.equal(await countRows(buf), parse(buf).length);
+  assert.equal(await countRows(Buffer.from('\ufeffx\n\n')), 1);
+  assert.equal(await countRows(Buffer.from('x\n'.repeat(10_000))), 10_000);
+});
+
+test('when a file is empty, UTF-16, binary or not UTF-8, then it is refused with a reason', async () => {
+  assert.match((await unreadableReason(Buffer.alloc(0))) ?? '', /empty/);
+  assert.match((await unreadableReason(Buffer.from('\ufeffabc', 'utf16le'))) ?? '', /UTF-16/);
+  assert.match((await unreadableReason(Buffer.from([0x4d, 0x5a, 0x00, 0x01]))) ?? '', /binary/);
+  assert.match((await unreadableReason(Buffer.from([0x61, 0xff, 0xfe, 0x62]))) ?? '', /not UTF-8/);
+  assert.equal(await unreadableReason(Buffer.from(`${MD5}\n`)), null);
 });
 
 // ------------------------------------------------------------------ one line, one verdict
