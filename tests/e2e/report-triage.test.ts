@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { parseCsv } from '../helpers/bad-input.js';
 import { browserSuite, signedInContext, watchConsole } from '../helpers/browser.js';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -59,9 +60,8 @@ test('when an analyst opens a row, comes back, filters to malicious and exports,
   const csv = await readFile((await download.path()) ?? '', 'utf8');
 
   // Assert: the CSV has exactly the malicious rows.
-  const [header, ...lines] = csv.trimEnd().split('\r\n');
-  assert.equal(header, EXPORT_COLUMNS.join(','));
-  const cells = lines.map((l) => l.split(','));
+  const [header = [], ...cells] = parseCsv(csv);
+  assert.deepEqual(header, [...EXPORT_COLUMNS]);
   assert.deepEqual(cells.map((c) => c[EXPORT_COLUMNS.indexOf('verdict')]), ['malicious', 'malicious'], csv);
   assert.deepEqual(cells.map((c) => c[EXPORT_COLUMNS.indexOf('sha256')]), [dropper.sha256, loader.sha256], csv);
   assert.match(download.suggestedFilename(), /-filtered\.csv$/);
