@@ -5,7 +5,7 @@ import { queueReportRows } from '../lookups/lookup-queue.js';
 import { cleanText } from '../shared/text.js';
 import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
 import { breather, countRows } from './list-lines.js';
-import { deleteImportedReport, insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
+import { insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
 
 export interface ImportInput {
@@ -79,7 +79,7 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     const completed = await finalise(deps, reportId, now);
     return { reportId, completed };
   } catch (err) {
-    await deleteImportedReport(deps.db, reportId);
+    await reports.deleteReportInBatches(deps.db, reportId);
     throw err;
   }
 }

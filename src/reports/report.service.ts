@@ -67,7 +67,7 @@ export async function* listMatchingHashes(db: Db, reportId: string, filter: Item
 export async function deleteReportForUser(db: Db, id: string, userId: number): Promise<void> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  await repo.deleteReport(db, id);
+  await repo.deleteReportInBatches(db, id);
   // Its name and lines must not stay readable in the WAL (secure_delete zeroes them in the file).
   await checkpointAfterDeletion(db);
 }

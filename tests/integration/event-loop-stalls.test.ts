@@ -76,5 +76,15 @@ describe('one upload or one search does not freeze everyone', () => {
       assert.ok(asked > 0);
       assert.ok(longest < MAX_STALL_MS, `the other analyst waited ${longest.toFixed(0)} ms`);
     });
+
+    // Last: it removes the report the tests above use.
+    test('when its owner deletes it, then it is gone and the event loop never stalls past the bound', async () => {
+      await owner.get(`/reports/${reportId}`);
+      const { result: response, stallMs } = await longestStall(() => owner.postForm(`/reports/${reportId}/delete`, {}));
+      assert.equal(response.status, 303);
+      assert.ok(stallMs < MAX_STALL_MS, `the event loop stalled ${stallMs.toFixed(0)} ms`);
+      assert.equal((await owner.get(`/reports/${reportId}`)).status, 404);
+      assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId)?.n, 0);
+    });
   });
 });
