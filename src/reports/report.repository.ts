@@ -46,6 +46,10 @@ export async function deleteReportInBatches(db: Db, id: string): Promise<void> {
   await db.deleteFrom('reports').where('id', '=', id).execute();
 }
 
+export async function listReportIdsOfUser(db: Executor, userId: number): Promise<string[]> {
+  return (await db.selectFrom('reports').select('id').where('user_id', '=', userId).execute()).map((r) => r.id);
+}
+
 export async function findReportForUser(db: Executor, id: string, userId: number): Promise<ReportRow | undefined> {
   return db
     .selectFrom('reports')

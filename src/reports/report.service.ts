@@ -72,6 +72,11 @@ export async function deleteReportForUser(db: Db, id: string, userId: number): P
   await checkpointAfterDeletion(db);
 }
 
+/** Every report of the user, each as deleteReportForUser does it: before the account itself goes. */
+export async function deleteReportsOfUser(db: Db, userId: number): Promise<void> {
+  for (const id of await repo.listReportIdsOfUser(db, userId)) await repo.deleteReportInBatches(db, id);
+}
+
 /**
  * Marks reports with no pending row left as completed and, when asked for, queues their email.
  * Returns the ids that completed now.

@@ -8,6 +8,7 @@ import type { UserRow } from '../auth/user.table.js';
 import type { Mailer } from '../mail/mailer.js';
 import { toAttachmentChoice, type AttachmentChoice, type AttachmentFormat } from '../mail/report-attachment.js';
 import { testEmail } from '../mail/test-email.js';
+import { deleteReportsOfUser } from '../reports/report.service.js';
 import type { DeleteAccountInput, EmailPreferencesInput } from './settings.schemas.js';
 
 export interface EmailPreferences {
@@ -58,8 +59,8 @@ export async function sendTestEmail(db: Db, mailer: Mailer | null, userId: numbe
 }
 
 /**
- * Deletes the account once the user typed their email (or DELETE) and their password. Reports,
- * their rows and the personal key go with the user row (ON DELETE CASCADE), and every session of
+ * Deletes the account once the user typed their email (or DELETE) and their password. Reports go
+ * first, their rows in batches; the personal key goes with the user row (ON DELETE CASCADE), and every session of
  * the user with it; queued lookups nobody waits for any more are left to the hourly housekeeping.
  * User ids are AUTOINCREMENT, never reused, so a session cookie of the deleted account can never
  * belong to a later one.
@@ -73,6 +74,8 @@ export async function deleteAccount(db: Db, userId: number, input: DeleteAccount
     });
   }
   await confirmPassword(db, user, { field: 'password', password: input.password }, attempt, now);
+  // A batch at a time, so a large report does not hold every other request (the cascade would).
+  await deleteReportsOfUser(db, userId);
   await db.transaction().execute(async (trx) => {
     await users.deleteSessionsOfUser(trx, userId);
     await users.deleteUser(trx, userId);
