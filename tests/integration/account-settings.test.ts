@@ -1,8 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { capturedLogger } from '../helpers/log-capture.js';
 import { SMTPServer } from 'smtp-server';
 import { reportIdFrom, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
 import { formAlert, mailsTo } from '../helpers/page.js';
@@ -397,15 +396,9 @@ describe('the test email when the SMTP server repeats the password in its refusa
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     server.on('error', () => {});
     const { port } = server.server.address() as AddressInfo;
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
     return {
       env: { SMTP_URL: `smtp://reports:${SMTP_PASSWORD}@127.0.0.1:${port}`, APP_URL: 'http://reports.example.test' },
-      tuning: { logger: pino({ level: 'info' }, sink) },
+      tuning: { logger: capturedLogger(logLines).logger },
     };
   });
   after(async () => {

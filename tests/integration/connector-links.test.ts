@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { connectorTestDeps } from '../helpers/connector.js';
 import { startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { newFile, signedIn } from '../helpers/factories.js';
-import type { ConnectorDeps } from '../../src/connector/connector-deps.js';
 import { runConnectorPass } from '../../src/connector/connector-pass.js';
 import { MAX_OUTPUT_ATTEMPTS } from '../../src/connector/connector-output.js';
 import type { ConnectorConfig } from '../../src/connector/connector.config.js';
@@ -42,24 +40,7 @@ describe('the connector and links, odd names and outputs that keep failing', () 
     return { name: `links-${roots.length}`, folder: join(root, 'in'), ownerEmail, intervalMs: 60_000, outputFolder: join(root, 'out'), emailOnCompletion: false, settleMs: 0 };
   }
 
-  function deps(log: string[] = []): ConnectorDeps {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        log.push(chunk.toString());
-        done();
-      },
-    });
-    return {
-      db: app.runtime.database.db,
-      cacheTtlMs: 24 * 3_600_000,
-      maxFileBytes: 10 * 1024 * 1024,
-      maxReportRows: 1_000_000,
-      mailEnabled: false,
-      appUrl: app.url,
-      logger: pino({ level: 'info' }, sink),
-      onReportCreated: (completed) => app.runtime.lookups.queued(completed),
-    };
-  }
+  const deps = (logLines?: string[]) => connectorTestDeps(app, logLines);
 
   /** A secret the app can read (its own key file, say) and a listed file of the same size and mtime. */
   function listedFileAndSecret() {

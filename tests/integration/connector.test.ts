@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { exportJson, waitForCompletion } from '../helpers/test-app.js';
+import { connectorTestDeps } from '../helpers/connector.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { hex, newFile, signedIn } from '../helpers/factories.js';
-import type { ConnectorDeps } from '../../src/connector/connector-deps.js';
 import { runConnectorPass } from '../../src/connector/connector-pass.js';
 import type { ConnectorConfig } from '../../src/connector/connector.config.js';
 import { readWhole, settleFiles } from '../../src/connector/folder-files.js';
@@ -44,25 +42,7 @@ describe('the watched-folder connector, one pass at a time', () => {
     };
   }
 
-  function deps(logLines?: string[]): ConnectorDeps {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines?.push(chunk.toString());
-        done();
-      },
-    });
-    return {
-      db: app.runtime.database.db,
-      cacheTtlMs: 24 * 3_600_000,
-      maxFileBytes: 10 * 1024 * 1024,
-      maxReportRows: 1_000_000,
-      mailEnabled: false,
-      appUrl: app.url,
-      logger: pino({ level: 'info' }, sink),
-      // As inside the app: new work wakes the lookups.
-      onReportCreated: (completed) => (completed ? app.runtime.notifier.wake() : app.runtime.lookups.wake()),
-    };
-  }
+  const deps = (logLines?: string[]) => connectorTestDeps(app, logLines);
 
   const filesOf = (connector: ConnectorConfig) =>
     app.runtime.database.db.selectFrom('connector_files').selectAll().where('connector', '=', connector.name).orderBy('id').execute();

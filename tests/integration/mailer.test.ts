@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { createMailer, MailError, secretRedactor } from '../../src/mail/mailer.js';
+import { capturedLogger } from '../helpers/log-capture.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import { reportReadyEmail } from '../../src/mail/report-ready-email.js';
 import { startSmtpCapture } from '../helpers/smtp-capture.js';
@@ -10,18 +9,6 @@ import type { SmtpCapture } from '../helpers/smtp-capture.js';
 
 const counts = { total: 12, malicious: 2, suspicious: 1, clean: 6, notSuspicious: 0, notFound: 1, invalid: 1, error: 1 };
 const reportUrl = 'http://127.0.0.1:3000/reports/77';
-
-/** A logger whose lines the test reads. */
-function capturedLogger() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 describe('mailer over SMTP', () => {
   let smtp: SmtpCapture;
