@@ -88,7 +88,7 @@ export class KeyRing {
         continue;
       }
       if (slot.probing && slot.inFlight > 0) continue;
-      const snap = slot.limiter.snapshot();
+      const snap = slot.limiter.snapshot(now);
       const free = Math.min(snap.perMinute - snap.usedInWindow, snap.perDay - snap.usedToday, snap.perMonth === null ? Infinity : snap.perMonth - snap.usedThisMonth);
       if (free <= 0 || snap.nextSlotAt > now) {
         retryAt = Math.min(retryAt ?? Infinity, snap.nextSlotAt);
@@ -134,7 +134,7 @@ export class KeyRing {
     // Calls already in flight when a 429 came back get theirs too: one burst is one strike.
     if (sentAt >= slot.lastQuotaAt) slot.quotaStrikes++;
     slot.lastQuotaAt = Math.max(slot.lastQuotaAt, now);
-    const snap = slot.limiter.snapshot();
+    const snap = slot.limiter.snapshot(now);
     const dayGone = snap.dayExhausted || slot.quotaStrikes >= QUOTA_STRIKES_FOR_DAY;
     slot.pause = {
       reason: 'quota',
@@ -189,7 +189,7 @@ export class KeyRing {
     const now = this.now();
     const snaps = this.slotsFor(userId)
       .filter((s) => s.currentPause(now)?.reason !== 'wrong_key')
-      .map((s) => s.limiter.snapshot());
+      .map((s) => s.limiter.snapshot(now));
     if (snaps.length === 0) {
       return { usedInWindow: 0, usedToday: 0, usedThisMonth: 0, perMinute: 0, perDay: 0, perMonth: null, windowMs: this.windowMs, nextSlotAt: now, dayExhausted: true, monthExhausted: false, atOnce: 0, burst: 0 };
     }

@@ -57,7 +57,7 @@ export class KeySlot {
 
   /** The key as the dashboard shows it. */
   status(now: number): KeyStatus {
-    const snap = this.limiter.snapshot();
+    const snap = this.limiter.snapshot(now);
     return {
       id: this.key.id,
       hint: this.key.hint,

@@ -77,10 +77,10 @@ export class RateLimiter {
 
   /** Takes a slot and records the call now (its id is for `answered`), or says when the next slot frees. */
   acquireCall(): Acquired {
-    const snap = this.snapshot();
+    const now = this.now();
+    const snap = this.snapshot(now);
     if (snap.monthExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'month' };
     if (snap.dayExhausted) return { ok: false, retryAt: snap.nextSlotAt, limit: 'day' };
-    const now = this.now();
     if (snap.usedInWindow >= this.limits.perMinute || snap.nextSlotAt > now) return { ok: false, retryAt: snap.nextSlotAt, limit: 'minute' };
     // A key that was idle for a whole window may send a small burst at once (idleBurst: a short list
     // gets its first answers straight away). Every call, burst or not, moves the paced grid one
@@ -105,8 +105,11 @@ export class RateLimiter {
     this.log.restamp(callId, this.now());
   }
 
-  snapshot(): QuotaSnapshot {
-    const now = this.now();
+  /**
+   * The quota as it stands at `now`. A caller that compares `nextSlotAt` with a time of its own
+   * passes that time: read apart, a clock tick between them made a free slot look a millisecond away.
+   */
+  snapshot(now = this.now()): QuotaSnapshot {
     // Calls at exactly now - windowMs still count: a closed 60 s window holds both ends.
     const windowStart = now - this.windowMs - 1;
     const usedInWindow = this.log.countSince(this.keyId, windowStart);

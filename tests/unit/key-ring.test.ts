@@ -438,4 +438,20 @@ describe('KeyRing', () => {
     assert.equal(third.ok, true);
     assert.deepEqual(fourth, { ok: false, retryAt: T0 + 30_000 + WINDOW_MS + 1 });
   });
+  it('when the clock ticks between reads, then a key with a free slot is still said to serve now, not a millisecond later', async () => {
+    // Arrange: a real clock moves on while a check runs; this one moves 1 ms at every read
+    const key = sharedKey(PUBLIC_SECRET, 1000, 100_000);
+    const { db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'key-ring-')), 'test.sqlite'));
+    await migrateToLatest(db);
+    databases.push(db);
+    let t = T0;
+    const ring = new KeyRing(createCallLog(db), [key], AUTH_RETRY_MS, WINDOW_MS, () => t++);
+    granted(ring.acquireFor(USER));
+
+    // Act: the idle key's burst has calls left, so nothing has to wait
+    const can = ring.canServe(USER);
+
+    // Assert: a "wait 1 ms" here made the scheduler idle with work due, and whenIdle resolve too early
+    assert.deepEqual(can, { ok: true });
+  });
 });
