@@ -64,7 +64,11 @@ export function createCallLog(db: Db): CallLog {
   }
 
   function save(): Promise<void> {
-    saving ??= (async () => {
+    if (saving) return saving;
+    // Nothing to write: with no await inside, the writer below would finish before `saving` was
+    // assigned, leave a settled promise there for good, and no call would ever be written again.
+    if (unsaved.length === 0) return Promise.resolve();
+    saving = (async () => {
       try {
         while (unsaved.length > 0) {
           await withRawConnection(db, (sqlite) => {

@@ -1,0 +1,42 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
+import { createCallLog } from '../../src/lookups/call-log.repository.js';
+
+const opened: Array<{ close(): Promise<void> }> = [];
+after(async () => {
+  for (const database of opened) await database.close();
+});
+
+test('when calls are recorded after a save that had nothing to write, then every call is still on disk once saved() resolves', async () => {
+  // Arrange: the scheduler awaits saved() before each call, often when nothing is waiting to be written
+  const file = join(mkdtempSync(join(tmpdir(), 'call-log-')), 'app.sqlite');
+  const database = openDatabase(file);
+  opened.push(database);
+  await migrateToLatest(database.db);
+  const log = createCallLog(database.db);
+  const t0 = Date.UTC(2026, 11, 6, 12);
+
+  // Act
+  log.record('key-a', t0);
+  await log.saved();
+  await log.saved();
+  const second = log.record('key-a', t0 + 10);
+  log.restamp(second, t0 + 50);
+  log.record('key-b', t0 + 20);
+  await log.saved();
+
+  // Assert: read back through a connection of the test's own, as a restarted app would
+  const reader = new SQLite(file, { readonly: true });
+  const rows = reader.prepare('SELECT key_id, at FROM vt_calls ORDER BY id').all();
+  reader.close();
+  assert.deepEqual(rows, [
+    { key_id: 'key-a', at: t0 },
+    { key_id: 'key-a', at: t0 + 50 },
+    { key_id: 'key-b', at: t0 + 20 },
+  ]);
+});
