@@ -12,7 +12,7 @@ import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
-import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
+import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
 import { limitUploads } from './upload-limit.js';
 import type { QueryRunner } from '../shared/read-pool.js';
@@ -31,7 +31,6 @@ export interface ReportRouteDeps extends ExportRouteDeps {
 }
 
 const REPORTS_PER_PAGE = 20;
-const ITEMS_PER_PAGE = 100;
 
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function noStore(res: Response): void {
@@ -82,7 +81,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), deps.reads);
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, query, ITEMS_PER_PAGE, deps.reads),
+      service.listReportItems(db, report.id, query, query.per, deps.reads),
       reportEstimate(report, currentUserId(res)),
     ]);
     noStore(res);
@@ -96,7 +95,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       filterQuery: filterQueryOf(query),
       pagerQuery: pagerQueryOf(query),
       page: query.page,
-      pages: pageCount(matching, ITEMS_PER_PAGE),
+      pages: pageCount(matching, query.per),
+      viewHref: (change: Parameters<typeof viewHref>[1]) => viewHref(query, change),
       now: Date.now(),
     });
   });

@@ -46,10 +46,19 @@ const searchText = z
 export const itemFilterQuery = z.object({ verdict: verdictList, q: searchText });
 export type ItemFilter = z.infer<typeof itemFilterQuery>;
 
-export const ITEM_SORTS = ['line', 'detections', 'last_analysis'] as const;
+/** `verdict` is most severe first (malicious, suspicious, then the rest), as an analyst triages. */
+export const ITEM_SORTS = ['line', 'verdict', 'detections', 'last_analysis'] as const;
 export type ItemSort = (typeof ITEM_SORTS)[number];
 
-export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), page: pageNumber });
+/** Rows a report page shows; 100 unless the analyst picks another. */
+export const PAGE_SIZES = [50, 100, 500] as const;
+export const DEFAULT_PAGE_SIZE = 100;
+const pageSize = z.coerce
+  .number()
+  .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+  .catch(DEFAULT_PAGE_SIZE);
+
+export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber });
 export type ReportPageQuery = z.infer<typeof reportPageQuery>;
 
 /** What the copy button lists: one kind of file hash, or `value`, the domains and IPs looked up (they have no file hashes). */
