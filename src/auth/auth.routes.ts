@@ -5,6 +5,7 @@ import { AppError } from '../shared/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { parseForm, formView } from '../web/validate.js';
 import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
+import { setFlash } from '../web/flash.js';
 import { confirmEmailSchema, loginSchema, registerSchema } from './auth.schemas.js';
 import { authenticate, register, type Attempt } from './auth.service.js';
 import { CONFIRMATION_HOURS, confirmEmail, findPendingConfirmation, registerByEmail, type ConfirmationMail } from './email-confirmation.service.js';
@@ -22,6 +23,14 @@ export interface AuthRouteDeps {
 
 export const SESSION_EXPIRED = 'Your session expired; sign in again.';
 export const ADDRESS_CONFIRMED = 'Address confirmed — sign in.';
+export const SIGNED_OUT = 'You are signed out.';
+
+/** What the sign-in page says after a redirect, by its query parameter (`?signed_out=1`). */
+const LOGIN_NOTICES: readonly [string, string][] = [
+  ['expired', SESSION_EXPIRED],
+  ['confirmed', ADDRESS_CONFIRMED],
+  ['signed_out', SIGNED_OUT],
+];
 
 /**
  * Only same-site paths: an open redirect after login would hand sessions to phishing pages.
@@ -66,6 +75,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     }
     const user = await register(db, input, attemptFrom(req, limits));
     await startSignedInSession(req, user.id);
+    setFlash(req, `Account created for ${user.email}: upload a first list.`);
     res.redirect(303, '/reports/new');
   });
 
@@ -86,7 +96,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   });
 
   router.get('/login', (req, res) => {
-    const notice = req.query.expired === '1' ? SESSION_EXPIRED : req.query.confirmed === '1' ? ADDRESS_CONFIRMED : null;
+    const notice = LOGIN_NOTICES.find(([param]) => req.query[param] === '1')?.[1] ?? null;
     res.render('auth/login', { next: safeNext(req.query.next), notice });
   });
   router.post('/login', formView('auth/login'), async (req, res) => {
@@ -101,7 +111,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     req.session.destroy((err) => {
       if (err) return next(err);
       res.clearCookie(SESSION_COOKIE);
-      res.redirect(303, '/login');
+      res.redirect(303, '/login?signed_out=1');
     });
   });
 

@@ -14,6 +14,7 @@ import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { setFlash } from '../web/flash.js';
 import { limitUploads } from './upload-limit.js';
 import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
@@ -51,7 +52,9 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const form = parseForm(uploadSchema, req.body);
     const file = req.file && req.file.size > 0 ? req.file : undefined;
     if (!file && form.hashes.trim() === '') {
-      throw new ValidationError(req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.', { file: 'Nothing to look up.' });
+      // One message, said at the top and at the field: the two used to differ ("Nothing to look up.").
+      const message = req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.';
+      throw new ValidationError(message, { file: message });
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
     const fallbackName = file ? reportNameOfFile(file.originalname) : '';
@@ -124,7 +127,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.post('/reports/:id/delete', async (req, res) => {
-    await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    const name = await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    setFlash(req, `Deleted the report “${name}”.`);
     res.redirect(303, '/reports');
   });
 
