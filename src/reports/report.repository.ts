@@ -65,6 +65,7 @@ export async function listReportsForUser(db: Executor, userId: number, filter: R
     .selectFrom('reports')
     .selectAll()
     .where((eb) => listedFor(eb, userId, filter))
+    .$if(filter.sort === 'name', (q) => q.orderBy('name'))
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(limit)

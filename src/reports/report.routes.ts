@@ -75,7 +75,18 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const { page, ...filter } = reportListQuery.parse(req.query);
     const { reports, total } = await service.listReports(db, currentUserId(res), filter, page, REPORTS_PER_PAGE);
     noStore(res);
-    res.render('reports/index', { reports, filter, total, page, pages: pageCount(total, REPORTS_PER_PAGE), pagerQuery: queryString(filter) });
+    // The default order is left out of links, so they stay as short as before sorting existed.
+    const listQuery = (sort: string) => queryString({ q: filter.q, status: filter.status, sort: sort === 'created' ? undefined : sort });
+    res.render('reports/index', {
+      reports,
+      filter,
+      total,
+      page,
+      pages: pageCount(total, REPORTS_PER_PAGE),
+      pagerQuery: listQuery(filter.sort),
+      query: filter,
+      viewHref: (change: { sort: string }) => `?${listQuery(change.sort)}`,
+    });
   });
 
   router.get('/reports/new', (_req, res) => res.render('reports/new'));

@@ -69,9 +69,18 @@ export const hashListQuery = itemFilterQuery.extend({ kind: z.enum(LIST_KINDS).c
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
 
+/** The report list's orders: newest first (the default), or by name. */
+export const REPORT_LIST_SORTS = ['created', 'name'] as const;
+export type ReportListSort = (typeof REPORT_LIST_SORTS)[number];
+
 /** The report list: name search and status, any status when the value is missing or unknown. */
-export const reportListQuery = z.object({ q: searchText, status: z.enum(REPORT_STATUSES).optional().catch(undefined), page: pageNumber });
-export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
+export const reportListQuery = z.object({
+  q: searchText,
+  status: z.enum(REPORT_STATUSES).optional().catch(undefined),
+  sort: z.enum(REPORT_LIST_SORTS).catch('created'),
+  page: pageNumber,
+});
+export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort'> & { sort?: ReportListSort };
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 

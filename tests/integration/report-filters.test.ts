@@ -329,4 +329,22 @@ describe('pending rows, paging and the report list', () => {
     assert.equal([...page1.html.matchAll(/<td><a href="\/reports\//g)].length, 20);
     assert.equal([...page2.html.matchAll(/<td><a href="\/reports\//g)].length, 2);
   });
+
+  test('when the report list is sorted by name with its column header, then the reports run A to Z and the search is kept', async () => {
+    // Arrange: uploaded out of alphabetical order.
+    const tag = hex(3);
+    for (const name of ['Osprey', 'Albatross', 'Merlin']) await uploadHashes(client, [known.sha1], `${name} ${tag}`);
+    const newestFirst = await client.get(`/reports?q=${tag}`);
+    const names = (html: string) => [...html.matchAll(/<td><a href="\/reports\/[^"]+">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+
+    // Act: follow the Name header's link.
+    const nameHref = /<a class="sort" href="([^"]*)">Name</.exec(newestFirst.html)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const byName = await client.get(`/reports${nameHref}`);
+
+    // Assert
+    assert.deepEqual(names(newestFirst.html), [`Merlin ${tag}`, `Albatross ${tag}`, `Osprey ${tag}`]);
+    assert.equal(nameHref, `?q=${tag}&sort=name`);
+    assert.deepEqual(names(byName.html), [`Albatross ${tag}`, `Merlin ${tag}`, `Osprey ${tag}`]);
+    assert.match(byName.html, /<th scope="col" aria-sort="ascending"><a class="sort" href="[^"]*">Name/);
+  });
 });
