@@ -5,7 +5,6 @@ import { AppError } from '../shared/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { parseForm, formView } from '../web/validate.js';
 import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
-import { setFlash } from '../web/flash.js';
 import { confirmEmailSchema, loginSchema, registerSchema } from './auth.schemas.js';
 import { authenticate, register, type Attempt } from './auth.service.js';
 import { CONFIRMATION_HOURS, confirmEmail, findPendingConfirmation, registerByEmail, type ConfirmationMail } from './email-confirmation.service.js';
@@ -75,7 +74,6 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     }
     const user = await register(db, input, attemptFrom(req, limits));
     await startSignedInSession(req, user.id);
-    setFlash(req, `Account created for ${user.email}: upload a first list.`);
     res.redirect(303, '/reports/new');
   });
 

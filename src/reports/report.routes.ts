@@ -138,8 +138,9 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.post('/reports/:id/delete', async (req, res) => {
-    const name = await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
-    setFlash(req, `Deleted the report “${name}”.`);
+    await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    // Not by name: the notice waits in the session row, and a deleted report's name must not stay on disk.
+    setFlash(req, 'The report was deleted, with all its rows.');
     res.redirect(303, '/reports');
   });
 

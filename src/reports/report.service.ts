@@ -64,14 +64,12 @@ export async function* listMatchingHashes(db: Db, reportId: string, filter: Item
   }
 }
 
-/** Deletes the user's report; returns its name, for the notice that says it is gone. */
-export async function deleteReportForUser(db: Db, id: string, userId: number): Promise<string> {
+export async function deleteReportForUser(db: Db, id: string, userId: number): Promise<void> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
   await repo.deleteReportInBatches(db, id);
   // Its name and lines must not stay readable in the WAL (secure_delete zeroes them in the file).
   await checkpointAfterDeletion(db);
-  return row.name;
 }
 
 /** Every report of the user, each as deleteReportForUser does it: before the account itself goes. */
