@@ -33,7 +33,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat);
 const database = openDatabase(config.databasePath);
 for (const result of await migrateToLatest(database.db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
 const deps = connectorDeps(config, database, logger.child({ feature: 'connector' }));

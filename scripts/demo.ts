@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../src/shared/config.js';
-import { startRuntime } from '../src/runtime.js';
+import { ListenError, startRuntime } from '../src/runtime.js';
 import { startVtSimulator } from './vt-simulator/simulator.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -31,6 +31,11 @@ try {
 }
 const runtime = await startRuntime(config, {
   siteNotice: 'Demo mode: every VirusTotal result here is simulated by a local fake, not real threat data.',
+}).catch(async (err: unknown) => {
+  if (!(err instanceof ListenError)) throw err;
+  console.error(err.message);
+  await sim.close();
+  process.exit(1);
 });
 console.log(`
   Hash Report DEMO: ${runtime.url}

@@ -20,6 +20,7 @@ import { routes } from './web/routes.js';
 import { healthRoutes } from './web/health.js';
 import { apiRoutes } from './api/api.routes.js';
 import { errorHandler, notFound } from './web/error-handler.js';
+import { requestLogOptions } from './web/request-log.js';
 import type { Downloads } from './reports/downloads.js';
 import { formatAge, formatDate, formatRelative } from './web/format.js';
 
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps) {
 
   // Static files and health probes (every few seconds from a load balancer) would drown the log.
   const quiet = (url: string | undefined) => url === '/healthz' || (url?.startsWith('/static/') ?? false);
-  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, autoLogging: { ignore: (req) => quiet(req.url) }, serializers: { req: withoutBearerToken } }));
+  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, autoLogging: { ignore: (req) => quiet(req.url) }, ...requestLogOptions }));
   app.use(securityHeaders({ upgradeInsecure: config.secureCookies }));
   app.use('/static', express.static(publicDir, { maxAge: '1h' }));
   // Every page below may carry someone's reports, keys or account: no browser or proxy keeps a copy.
@@ -129,15 +130,6 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 function fromTrustedProxy(req: IncomingMessage): boolean {
   const trust = (req as Partial<Request>).app?.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
   return trust?.(req.socket.remoteAddress ?? '', 0) ?? false;
-}
-
-/**
- * API tokens never reach a log line, whichever logger the app was given (main.ts's also redacts by path):
- * the request's log bindings are made when it arrives, with its headers.
- */
-function withoutBearerToken(req: { headers?: Record<string, unknown> }) {
-  if (req.headers?.authorization !== undefined) req.headers = { ...req.headers, authorization: '[Redacted]' };
-  return req;
 }
 
 /**

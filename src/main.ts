@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './shared/config.js';
 import { exposureWarnings } from './shared/exposure.js';
-import { startRuntime, type Runtime } from './runtime.js';
+import { ListenError, startRuntime, type Runtime } from './runtime.js';
 
 // A .env file in the working directory fills in settings the environment does not already have.
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -14,6 +14,10 @@ try {
   runtime = await startRuntime(config);
 } catch (err) {
   if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  if (err instanceof ListenError) {
     console.error(err.message);
     process.exit(1);
   }

@@ -61,18 +61,37 @@ export interface Runtime {
 
 const HOUR_MS = 3_600_000;
 
+/** The server could not listen, said for the person who started it; `cause` is Node's own error. */
+export class ListenError extends Error {}
+
+/**
+ * What to tell the person who started the app when it could not listen (a port in use, a port that
+ * needs privileges); null for any other error.
+ */
+function listenFailure(err: unknown, config: Pick<Config, 'port' | 'host'>): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = `port ${config.port}${config.host ? ` on ${config.host}` : ''}`;
+  if (code === 'EADDRINUSE') return `Cannot start: ${where} is already in use (another program, or Hash Report already running). Stop it, or start with another port: PORT=3001 npm start`;
+  if (code === 'EACCES') return `Cannot start: ${where} needs privileges this user does not have. Use a port above 1023, e.g. PORT=3000.`;
+  if (code === 'EADDRNOTAVAIL') return `Cannot start: ${config.host} is not an address of this machine. Check HOST.`;
+  return null;
+}
+
 /**
  * Opens the database (applying pending migrations), starts the lookup pool, the scheduler, the
  * email sender and the HTTP server. The order of `stop` is the reverse: no new requests, no new
  * lookups, in-flight lookups finish or return to the queue, then the pool and the database close.
  */
 export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuning = {}): Promise<Runtime> {
-  const logger = tuning.logger ?? createLogger(config.logLevel);
+  const logger = tuning.logger ?? createLogger(config.logLevel, config.logFormat);
   // Before anything is opened: a bad connectors.json stops the start like a bad setting (ConfigError).
   const connectors = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
   const database = openDatabase(config.databasePath);
   const { db } = database;
-  for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
+  // One line at start, not one per migration: a fresh database applies every migration there is.
+  const migrations = await migrateToLatest(db);
+  for (const result of migrations) logger.debug({ migration: result.migrationName, status: result.status }, 'migration');
+  if (migrations.length > 0) logger.info({ latest: migrations.at(-1)?.migrationName }, `applied ${migrations.length} database migration${migrations.length === 1 ? '' : 's'}`);
   const abandoned = await deleteUnfinishedImports(db);
   if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
 
@@ -120,8 +139,13 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
 
   const server = await new Promise<Server>((resolve, reject) => {
     // Without HOST, Node picks all interfaces itself (IPv6 when the machine has it, else IPv4).
-    const s = config.host ? app.listen(config.port, config.host, () => resolve(s)) : app.listen(config.port, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 calls back with the error when listening fails (a port in use): it must not count as listening.
+    const listening = (err?: Error) => {
+      if (!err) return resolve(s);
+      const message = listenFailure(err, config);
+      reject(message ? new ListenError(message, { cause: err }) : err);
+    };
+    const s = config.host ? app.listen(config.port, config.host, listening) : app.listen(config.port, listening);
   });
   const address = server.address() as AddressInfo;
   const host = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
@@ -166,6 +190,6 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
       await database.close();
     })());
 
-  logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, 'Hash Report is listening');
+  logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, `Hash Report is listening on ${url}`);
   return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, downloads, connectors: connectorLoop, logger, stop };
 }

@@ -6,6 +6,7 @@ import { currentUserId } from '../auth/require-user.js';
 import { userIdParam } from './admin.schemas.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
 import { requireAdmin } from './require-admin.js';
+import { setFlash } from '../web/flash.js';
 
 export interface AdminRouteDeps {
   db: Db;
@@ -25,6 +26,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
 
   const toggle = (disabled: boolean) => async (req: Request, res: Response) => {
     await setUserDisabled(deps.db, deps.lookups, { adminId: currentUserId(res), userId: userId(req.params.id), disabled });
+    setFlash(req, disabled ? 'Account disabled: signed out, and its reports no longer spend quota.' : 'Account enabled again.');
     res.redirect(303, '/admin');
   };
   router.post('/admin/users/:id/disable', toggle(true));

@@ -22,6 +22,14 @@ export interface AuthRouteDeps {
 
 export const SESSION_EXPIRED = 'Your session expired; sign in again.';
 export const ADDRESS_CONFIRMED = 'Address confirmed — sign in.';
+export const SIGNED_OUT = 'You are signed out.';
+
+/** What the sign-in page says after a redirect, by its query parameter (`?signed_out=1`). */
+const LOGIN_NOTICES: readonly [string, string][] = [
+  ['expired', SESSION_EXPIRED],
+  ['confirmed', ADDRESS_CONFIRMED],
+  ['signed_out', SIGNED_OUT],
+];
 
 /**
  * Only same-site paths: an open redirect after login would hand sessions to phishing pages.
@@ -86,7 +94,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   });
 
   router.get('/login', (req, res) => {
-    const notice = req.query.expired === '1' ? SESSION_EXPIRED : req.query.confirmed === '1' ? ADDRESS_CONFIRMED : null;
+    const notice = LOGIN_NOTICES.find(([param]) => req.query[param] === '1')?.[1] ?? null;
     res.render('auth/login', { next: safeNext(req.query.next), notice });
   });
   router.post('/login', formView('auth/login'), async (req, res) => {
@@ -101,7 +109,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     req.session.destroy((err) => {
       if (err) return next(err);
       res.clearCookie(SESSION_COOKIE);
-      res.redirect(303, '/login');
+      res.redirect(303, '/login?signed_out=1');
     });
   });
 

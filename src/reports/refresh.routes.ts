@@ -3,6 +3,7 @@ import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
 import { parseForm } from '../web/validate.js';
+import { setFlash } from '../web/flash.js';
 import { refreshSchema } from './refresh.schemas.js';
 import { lineOf, reportIdOf } from './report.schemas.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
@@ -38,8 +39,9 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
     const reportId = reportIdOf(req.params.id);
     const form = parseForm(refreshSchema, req.body);
     const notify = mailEnabled(res) && form.notify === 'on';
-    const { completed } = await refresh.refreshReport(db, reportId, currentUserId(res), { cacheTtlMs: deps.cacheTtlMs, notify });
+    const { completed, requeued } = await refresh.refreshReport(db, reportId, currentUserId(res), { cacheTtlMs: deps.cacheTtlMs, notify });
     deps.lookups.queued(completed);
+    setFlash(req, requeued === 0 ? 'No row was older than the cache lifetime: nothing to refresh.' : `Refreshing ${requeued.toLocaleString('en')} ${requeued === 1 ? 'row' : 'rows'}; each keeps its previous answer until the new one lands.`);
     res.redirect(303, `/reports/${reportId}`);
   });
 
@@ -54,7 +56,9 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
     const userId = currentUserId(res);
     // Counted against the shared quota unless only the user's own key can serve them.
     const cap = deps.lookups.servesOnlyOwnKey(userId) ? null : { perDay: deps.config.forcedRefreshesPerDay };
-    if (await refresh.forceRefreshItem(db, reportId, line, userId, cap)) deps.lookups.queued(false);
+    const queued = await refresh.forceRefreshItem(db, reportId, line, userId, cap);
+    if (queued) deps.lookups.queued(false);
+    setFlash(req, queued ? 'Asking VirusTotal again; this page shows the new answer when it lands.' : 'This row cannot be looked up again.');
     res.redirect(303, `/reports/${reportId}/items/${line}`);
   });
 
@@ -62,6 +66,7 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
     const reportId = reportIdOf(req.params.id);
     const rerun = await refresh.rerunReport({ db, cacheTtlMs: deps.cacheTtlMs }, reportId, currentUserId(res), mailEnabled(res));
     deps.lookups.queued(rerun.completed);
+    setFlash(req, 'A new report with the same lines: answers fresh in the cache are already in.');
     res.redirect(303, `/reports/${rerun.reportId}`);
   });
 

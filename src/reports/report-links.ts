@@ -1,5 +1,5 @@
 import type { Counts } from './report-summary.js';
-import { VERDICTS, type ItemFilter, type ReportPageQuery } from './report.schemas.js';
+import { DEFAULT_PAGE_SIZE, VERDICTS, type ItemFilter, type ItemSort, type ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow, Verdict } from './report.table.js';
 import type { LookupType } from '../lookups/lookup.types.js';
 
@@ -64,9 +64,20 @@ export function queryString(params: Record<string, string | readonly string[] | 
 /** Which rows: for the downloads and the hash list, which ignore the order and the page. */
 export const filterQueryOf = (filter: ItemFilter) => queryString({ verdict: filter.verdict, q: filter.q });
 
+/** The order and page size as query values; the defaults are left out so links stay short. */
+const viewOf = (query: Pick<ReportPageQuery, 'sort' | 'per'>) => ({
+  sort: query.sort === 'line' ? undefined : query.sort,
+  per: query.per === DEFAULT_PAGE_SIZE ? undefined : String(query.per),
+});
+
 /** Everything but the page number, for the pager; the default order is left out. */
-export const pagerQueryOf = (query: ReportPageQuery) =>
-  queryString({ verdict: query.verdict, q: query.q, sort: query.sort === 'line' ? undefined : query.sort });
+export const pagerQueryOf = (query: ReportPageQuery) => queryString({ verdict: query.verdict, q: query.q, ...viewOf(query) });
+
+/** The same rows in another order or page size, from the first page: column headers and the page-size links. */
+export const viewHref = (query: ReportPageQuery, change: { sort?: ItemSort; per?: number }) => {
+  const search = queryString({ verdict: query.verdict, q: query.q, ...viewOf({ sort: change.sort ?? query.sort, per: change.per ?? query.per }) });
+  return search === '' ? '?' : `?${search}`;
+};
 
 export interface VerdictBar {
   verdict: Verdict;
@@ -80,12 +91,11 @@ export interface VerdictBar {
 
 /** One bar per verdict, each a link to its rows; `max` scales them so the longest fills the row. */
 export function verdictBars(counts: Counts, query: ReportPageQuery): { bars: VerdictBar[]; max: number } {
-  const sort = query.sort === 'line' ? undefined : query.sort;
   const bars = VERDICTS.filter((verdict) => shown(verdict, counts, query)).map((verdict) => ({
     verdict,
     label: VERDICT_LABELS[verdict],
     count: counts[COUNT_OF[verdict]],
-    href: `?${queryString({ verdict, sort })}`,
+    href: `?${queryString({ verdict, ...viewOf(query) })}`,
     active: query.verdict.includes(verdict),
   }));
   return { bars, max: Math.max(1, ...bars.map((b) => b.count)) };

@@ -65,6 +65,7 @@ export async function listReportsForUser(db: Executor, userId: number, filter: R
     .selectFrom('reports')
     .selectAll()
     .where((eb) => listedFor(eb, userId, filter))
+    .$if(filter.sort === 'name', (q) => q.orderBy('name'))
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(limit)
@@ -135,11 +136,26 @@ function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: str
   return eb.and(conditions);
 }
 
+/** Most severe first for a sort by verdict; not found before clean, since VirusTotal not knowing a file proves nothing. */
+const severity = (eb: ExpressionBuilder<Database, 'report_items'>) =>
+  eb
+    .case()
+    .when('verdict', '=', 'malicious').then(0)
+    .when('verdict', '=', 'suspicious').then(1)
+    .when('verdict', '=', 'error').then(2)
+    .when('verdict', '=', 'not_found').then(3)
+    .when('verdict', '=', 'pending').then(4)
+    .when('verdict', '=', 'not_suspicious').then(5)
+    .when('verdict', '=', 'clean').then(6)
+    .else(7)
+    .end();
+
 /** One page of the rows that pass the filter; a search or a sort reads the whole report, so `reads` may run it off the main thread. */
 export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db)): Promise<ReportItemRow[]> {
   let query = db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter));
   // Descending puts NULL last in SQLite: rows without an answer come after those with one.
-  if (sort === 'detections') query = query.orderBy('malicious', 'desc').orderBy('suspicious', 'desc');
+  if (sort === 'verdict') query = query.orderBy(severity);
+  if (sort === 'detections' || sort === 'verdict') query = query.orderBy('malicious', 'desc').orderBy('suspicious', 'desc');
   if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', 'desc');
   // The importer writes rows in line order, so id order is line order without sorting on line.
   return reads.all(query.orderBy('id').limit(limit).offset(offset).compile());

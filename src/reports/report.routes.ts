@@ -12,8 +12,9 @@ import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
-import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
+import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { setFlash } from '../web/flash.js';
 import { limitUploads } from './upload-limit.js';
 import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
@@ -31,7 +32,6 @@ export interface ReportRouteDeps extends ExportRouteDeps {
 }
 
 const REPORTS_PER_PAGE = 20;
-const ITEMS_PER_PAGE = 100;
 
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function noStore(res: Response): void {
@@ -52,7 +52,9 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const form = parseForm(uploadSchema, req.body);
     const file = req.file && req.file.size > 0 ? req.file : undefined;
     if (!file && form.hashes.trim() === '') {
-      throw new ValidationError(req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.', { file: 'Nothing to look up.' });
+      // One message, said at the top and at the field: the two used to differ ("Nothing to look up.").
+      const message = req.file ? 'The file is empty.' : 'Choose a hash file or paste hashes.';
+      throw new ValidationError(message, { file: message });
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
     const fallbackName = file ? reportNameOfFile(file.originalname) : '';
@@ -73,7 +75,18 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const { page, ...filter } = reportListQuery.parse(req.query);
     const { reports, total } = await service.listReports(db, currentUserId(res), filter, page, REPORTS_PER_PAGE);
     noStore(res);
-    res.render('reports/index', { reports, filter, total, page, pages: pageCount(total, REPORTS_PER_PAGE), pagerQuery: queryString(filter) });
+    // The default order is left out of links, so they stay as short as before sorting existed.
+    const listQuery = (sort: string) => queryString({ q: filter.q, status: filter.status, sort: sort === 'created' ? undefined : sort });
+    res.render('reports/index', {
+      reports,
+      filter,
+      total,
+      page,
+      pages: pageCount(total, REPORTS_PER_PAGE),
+      pagerQuery: listQuery(filter.sort),
+      query: filter,
+      viewHref: (change: { sort: string }) => `?${listQuery(change.sort)}`,
+    });
   });
 
   router.get('/reports/new', (_req, res) => res.render('reports/new'));
@@ -82,7 +95,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), deps.reads);
     const query = reportPageQuery.parse(req.query);
     const [{ items, matching }, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, query, ITEMS_PER_PAGE, deps.reads),
+      service.listReportItems(db, report.id, query, query.per, deps.reads),
       reportEstimate(report, currentUserId(res)),
     ]);
     noStore(res);
@@ -96,7 +109,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       filterQuery: filterQueryOf(query),
       pagerQuery: pagerQueryOf(query),
       page: query.page,
-      pages: pageCount(matching, ITEMS_PER_PAGE),
+      pages: pageCount(matching, query.per),
+      viewHref: (change: Parameters<typeof viewHref>[1]) => viewHref(query, change),
       now: Date.now(),
     });
   });
@@ -125,6 +139,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
 
   router.post('/reports/:id/delete', async (req, res) => {
     await service.deleteReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    // Not by name: the notice waits in the session row, and a deleted report's name must not stay on disk.
+    setFlash(req, 'The report was deleted, with all its rows.');
     res.redirect(303, '/reports');
   });
 

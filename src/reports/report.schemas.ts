@@ -46,10 +46,19 @@ const searchText = z
 export const itemFilterQuery = z.object({ verdict: verdictList, q: searchText });
 export type ItemFilter = z.infer<typeof itemFilterQuery>;
 
-export const ITEM_SORTS = ['line', 'detections', 'last_analysis'] as const;
+/** `verdict` is most severe first (malicious, suspicious, then the rest), as an analyst triages. */
+export const ITEM_SORTS = ['line', 'verdict', 'detections', 'last_analysis'] as const;
 export type ItemSort = (typeof ITEM_SORTS)[number];
 
-export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), page: pageNumber });
+/** Rows a report page shows; 100 unless the analyst picks another. */
+export const PAGE_SIZES = [50, 100, 500] as const;
+export const DEFAULT_PAGE_SIZE = 100;
+const pageSize = z.coerce
+  .number()
+  .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+  .catch(DEFAULT_PAGE_SIZE);
+
+export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber });
 export type ReportPageQuery = z.infer<typeof reportPageQuery>;
 
 /** What the copy button lists: one kind of file hash, or `value`, the domains and IPs looked up (they have no file hashes). */
@@ -60,9 +69,18 @@ export const hashListQuery = itemFilterQuery.extend({ kind: z.enum(LIST_KINDS).c
 
 export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
 
+/** The report list's orders: newest first (the default), or by name. */
+export const REPORT_LIST_SORTS = ['created', 'name'] as const;
+export type ReportListSort = (typeof REPORT_LIST_SORTS)[number];
+
 /** The report list: name search and status, any status when the value is missing or unknown. */
-export const reportListQuery = z.object({ q: searchText, status: z.enum(REPORT_STATUSES).optional().catch(undefined), page: pageNumber });
-export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page'>;
+export const reportListQuery = z.object({
+  q: searchText,
+  status: z.enum(REPORT_STATUSES).optional().catch(undefined),
+  sort: z.enum(REPORT_LIST_SORTS).catch('created'),
+  page: pageNumber,
+});
+export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort'> & { sort?: ReportListSort };
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 

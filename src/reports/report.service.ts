@@ -37,7 +37,7 @@ export async function getItemForUser(db: Db, reportId: string, line: number, use
 }
 
 /** One page of the rows that pass the filter, and how many pass it in all; both scan the report, so `reads` may take them off the main thread. */
-export async function listReportItems(db: Db, reportId: string, query: ReportPageQuery, perPage: number, reads?: QueryRunner): Promise<{ items: ReportItemRow[]; matching: number }> {
+export async function listReportItems(db: Db, reportId: string, query: Omit<ReportPageQuery, 'per'>, perPage: number, reads?: QueryRunner): Promise<{ items: ReportItemRow[]; matching: number }> {
   const [items, matching] = await Promise.all([
     repo.listItems(db, reportId, query, query.sort, perPage, (query.page - 1) * perPage, reads),
     repo.countItems(db, reportId, query, reads),

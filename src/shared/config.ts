@@ -92,6 +92,8 @@ const schema = z.object({
   DOWNLOADS_PER_USER: positiveInt(2),
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
+  /** `auto`: one readable line per event when stdout is a terminal, JSON lines otherwise (a service, a pipe, a file). */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Log level for pino. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -133,6 +135,7 @@ export interface Config {
   downloadsPerUser: number;
   connectorsFile: string | undefined;
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 export interface VerdictThresholds {
@@ -254,5 +257,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     downloadsPerUser: e.DOWNLOADS_PER_USER,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   });
 }

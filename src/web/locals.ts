@@ -4,6 +4,7 @@ import { findCurrentUser } from '../auth/auth.service.js';
 import { isAdmin } from '../admin/admin.service.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { lazyCsrfToken } from './security.js';
+import { takeFlash } from './flash.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
 export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
@@ -19,6 +20,8 @@ export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor
     res.locals.errors = {};
     res.locals.values = {};
     res.locals.formError = null;
+    // Read only by a page a person sees: a download or a status poll would swallow the notice.
+    res.locals.flash = req.method === 'GET' && req.accepts(['html', 'json']) === 'html' ? takeFlash(req) : null;
     // Marks the current page in the menu; a form posted back with errors is no menu page.
     res.locals.path = req.method === 'GET' ? req.path : '';
     next();

@@ -77,7 +77,8 @@ test('when the analyst logs out, then the report page asks for a login again', a
   await page.waitForURL(/\/reports\/[A-Za-z0-9_-]+$/);
   const reportUrl = page.url();
   await page.getByRole('button', { name: 'Log out' }).click();
-  await page.waitForURL(/\/login$/);
+  await page.waitForURL(/\/login\?signed_out=1$/);
+  await page.getByRole('status').filter({ hasText: 'You are signed out.' }).waitFor();
   await page.goto(reportUrl);
   await page.waitForURL(/\/login\?next=/);
   await page.getByRole('button', { name: 'Log in' }).waitFor();

@@ -42,7 +42,8 @@ test('when an analyst opens a row, comes back, filters to malicious and exports,
   assert.equal(await table.locator('tbody tr').count(), 5);
   assert.match(await page.getByRole('link', { name: /^Malicious\s+2$/ }).innerText(), /Malicious\s+2/, 'the verdict bar counts two');
 
-  // Act: filter to malicious with the plain GET form.
+  // Act: open the filter form (collapsed while no filter is on, issue 16) and filter to malicious.
+  await page.getByText('Filter and search', { exact: true }).click();
   await page.getByRole('checkbox', { name: 'Malicious' }).check();
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(`${reportUrl}?verdict=malicious&q=&sort=line`);

@@ -50,10 +50,10 @@ export function watchConsole(page: Page): string[] {
  * `ready` runs once both are up (e.g. to slow the fake down so a running report is seen).
  */
 export function browserSuite(options: TestAppOptions = {}, ready?: (app: TestApp) => void): { app: TestApp; browser: Browser } {
-  const suite = { app: appSuite(options) } as { app: TestApp; browser: Browser };
+  // `ready` runs in the app's own hook once it is up: a root-level hook of its own would not wait for it.
+  const suite = { app: appSuite(options, ready) } as { app: TestApp; browser: Browser };
   before(async () => {
     suite.browser = await launchBrowser();
-    ready?.(suite.app);
   });
   after(async () => {
     await suite.browser?.close();

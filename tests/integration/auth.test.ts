@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reportIdFrom } from '../helpers/test-app.js';
-import { formAlert, sidOf, sessionRow, assertSignedInAs, assertSignedOut } from '../helpers/page.js';
+import { formAlert, sidOf, sessionRow, assertSignedInAs, assertSignedOut, textOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { cspDirectives } from '../helpers/headers.js';
@@ -300,7 +300,7 @@ describe('sessions', () => {
     assert.notEqual(sidOf(client.cookie(COOKIE)), sidOf(before));
   });
 
-  it('when a user logs out, then the session row is gone, the cookie is cleared and the old cookie no longer authenticates', async () => {
+  it('when a user logs out, then the session row is gone, the cookie is cleared, the sign-in page says so and the old cookie no longer authenticates', async () => {
     const { client, email } = await signedUp();
     await assertSignedInAs(client, email);
     const cookie = client.cookie(COOKIE);
@@ -308,13 +308,15 @@ describe('sessions', () => {
     assert.ok(sessionRow(app, sid));
     const response = await client.postForm('/logout', {}, '/reports');
     assert.equal(response.status, 303);
-    assert.equal(response.headers.get('location'), '/login');
+    // Issue 16: the sign-in page says the user is signed out (the session is gone, so the URL carries it).
+    assert.equal(response.headers.get('location'), '/login?signed_out=1');
     assert.equal(sessionRow(app, sid), undefined, 'the session row survived logout');
     assert.equal(client.cookie(COOKIE), undefined, 'the cookie was not cleared');
     const replay = await getWithCookie('/reports', cookie ?? '');
     assert.equal(replay.status, 303);
     assert.equal(replay.headers.get('location'), '/login?next=%2Freports');
     await assertSignedOut(client);
+    assert.match((await client.get('/login?signed_out=1')).html, /<p class="notice" role="status">You are signed out\.<\/p>/);
   });
 
   it('when the session cookie is set over http, then it is HttpOnly, SameSite=Lax, Path=/ and not Secure', async () => {
@@ -493,10 +495,11 @@ describe('redirects', () => {
     }
   });
 
-  it('when anonymous, then GET / shows the landing page', async () => {
+  it('when anonymous, then GET / shows the landing page, which says it takes hashes, domains and IP addresses', async () => {
     const page = await app.client().get('/');
     assert.equal(page.status, 200);
-    assert.match(page.html, /VirusTotal reports for whole hash lists/);
+    assert.match(page.html, /VirusTotal reports for whole lists of indicators/);
+    assert.match(textOf(page.html), /file hashes \(MD5, SHA-1, SHA-256\), domains, IP addresses and URLs/);
     assert.match(page.html, /href="\/register"/);
   });
 

@@ -124,7 +124,8 @@ describe('filters inside a report with every answered verdict', () => {
     assert.deepEqual(shownLines(byDetections.html), [4, 1, 6, 2, 3, 5, 7]);
     assert.deepEqual(shownLines(byAnalysis.html), [2, 4, 1, 6, 3, 5, 7]);
     assert.deepEqual(shownLines(byLine.html), [1, 2, 3, 4, 5, 6, 7]);
-    assert.match(byDetections.html, /<option value="detections" selected>/);
+    // The column headers sort (issue 16): the current one says so to assistive technology.
+    assert.match(byDetections.html, /<th scope="col" class="num" aria-sort="descending"><a class="sort" href="\?sort=detections">Detections/);
   });
 
   test('when parameters are unknown, repeated or malformed, then the page falls back to its defaults instead of failing', async () => {
@@ -327,5 +328,23 @@ describe('pending rows, paging and the report list', () => {
     assert.match(textOf(page1.html), /22 reports: named like “ledger”, completed\./);
     assert.equal([...page1.html.matchAll(/<td><a href="\/reports\//g)].length, 20);
     assert.equal([...page2.html.matchAll(/<td><a href="\/reports\//g)].length, 2);
+  });
+
+  test('when the report list is sorted by name with its column header, then the reports run A to Z and the search is kept', async () => {
+    // Arrange: uploaded out of alphabetical order.
+    const tag = hex(3);
+    for (const name of ['Osprey', 'Albatross', 'Merlin']) await uploadHashes(client, [known.sha1], `${name} ${tag}`);
+    const newestFirst = await client.get(`/reports?q=${tag}`);
+    const names = (html: string) => [...html.matchAll(/<td><a href="\/reports\/[^"]+">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+
+    // Act: follow the Name header's link.
+    const nameHref = /<a class="sort" href="([^"]*)">Name</.exec(newestFirst.html)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const byName = await client.get(`/reports${nameHref}`);
+
+    // Assert
+    assert.deepEqual(names(newestFirst.html), [`Merlin ${tag}`, `Albatross ${tag}`, `Osprey ${tag}`]);
+    assert.equal(nameHref, `?q=${tag}&sort=name`);
+    assert.deepEqual(names(byName.html), [`Albatross ${tag}`, `Merlin ${tag}`, `Osprey ${tag}`]);
+    assert.match(byName.html, /<th scope="col" aria-sort="ascending"><a class="sort" href="[^"]*">Name/);
   });
 });

@@ -289,8 +289,15 @@ describe('uploads that cannot be read', () => {
     assert.ok(list.html.includes('No reports yet.'), 'no report was created');
   }
 
-  test('when an empty file is uploaded, then the form says the file is empty', async () => {
+  test('when an empty file is uploaded, then the form says the file is empty, once, and the file field points at that message', async () => {
     await assertRefused({ file: { name: 'empty.txt', content: '' } }, { status: 422, message: /The file is empty\./ });
+
+    // Issue 16: it said "The file is empty." at the top and "Nothing to look up." at the field.
+    const response = await (await signedIn(app)).upload({ file: { name: 'empty.txt', content: '' } });
+    assert.equal(textOf(response.html).split('The file is empty.').length - 1, 1, 'said once');
+    assert.doesNotMatch(response.html, /Nothing to look up/);
+    assert.match(response.html, /<input id="file" name="file" [^>]*aria-describedby="file-hint form-error" aria-invalid="true">/);
+    assert.match(response.html, /<div id="form-error"><div class="alert" role="alert">The file is empty\.<\/div><\/div>/);
   });
 
   test('when nothing is chosen or pasted, then the form asks for a file or hashes', async () => {
