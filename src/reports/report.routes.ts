@@ -111,6 +111,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/:id/status.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const estimate = await reportEstimate(report, currentUserId(res));
+    const stall = estimate?.stall;
     noStore(res);
     res.json({
       id: report.id,
@@ -120,6 +121,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       estimatedFinish: estimate?.finishAt?.toISOString() ?? null,
       paused: estimate?.pause?.message ?? null,
       waitingForQuotaUntil: estimate?.waitingForQuotaUntil?.toISOString() ?? null,
+      // Why nothing is on its way right now, and until when; the page counts the wait down.
+      stall: stall ? { reason: stall.reason, message: stall.message, until: stall.until?.toISOString() ?? null } : null,
+      // What every page's banner says now: the live page shows a new one without a reload.
+      banner: deps.lookups.bannerFor(currentUserId(res))?.message ?? null,
     });
   });
 
