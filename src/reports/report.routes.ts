@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
@@ -19,6 +20,8 @@ import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
 
 export interface ReportRouteDeps extends ExportRouteDeps {
+  /** VERDICT_*: the report pages explain domains' and IPs' verdicts with them. */
+  config: Pick<Config, 'verdict'>;
   db: Db;
   cacheTtlMs: number;
   maxUploadBytes: number;
@@ -88,7 +91,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     noStore(res);
     res.render('reports/show', {
       report,
-      items: items.map(toItemView),
+      items: items.map((row) => toItemView(row, deps.config.verdict)),
       estimate,
       query,
       matching,
@@ -105,7 +108,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/:id/items/:line', async (req, res) => {
     const { sort } = engineSortQuery.parse(req.query);
     const found = await service.getItemForUser(db, reportIdOf(req.params.id), lineOf(req.params.line), currentUserId(res));
-    res.render('reports/item', { ...itemPage(found, sort), sort });
+    res.render('reports/item', { ...itemPage(found, sort, deps.config.verdict), sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
