@@ -10,6 +10,12 @@ document.addEventListener('submit', (event) => {
   }
 });
 
+// The answer to a form (Settings) takes the focus where autofocus is not honoured on its element.
+document.addEventListener('DOMContentLoaded', () => {
+  const target = document.querySelector('[data-focus-on-load]');
+  if (target && document.activeElement !== target) target.focus();
+});
+
 // Copy buttons put a hash on the clipboard; without JavaScript the hash is plain selectable text.
 document.addEventListener('click', async (event) => {
   const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null;
