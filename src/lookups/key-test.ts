@@ -36,8 +36,11 @@ export async function testKey(deps: KeyTestDeps, key: ApiKey): Promise<KeyTestRe
     ({ outcome, hint: key.hint, message, allowances, testedAt: now() });
   const grant = deps.keys.acquireForTest(key);
   if (!grant.ok) {
-    const spent = grant.limit === 'minute' ? "this minute's quota" : grant.limit === 'day' ? "today's quota" : "this month's quota";
-    return result('busy', `Key ${key.hint} was not tested: ${spent} of the key is spent, and a test counts like a lookup. Try again ${inWords(grant.retryAt - now())}.`);
+    const wait = inWords(grant.retryAt - now());
+    const why = grant.limit === 'minute'
+      ? `its next free slot under ${key.perMinute.toLocaleString('en')} lookup${key.perMinute === 1 ? '' : 's'} a minute is ${wait}`
+      : `its ${grant.limit === 'day' ? 'daily' : 'monthly'} quota is spent, until ${new Date(grant.retryAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    return result('busy', `Key ${key.hint} was not tested: a test counts like a lookup, and ${why}.`);
   }
   const sentAt = now();
   // The call is on disk before it goes, as every lookup's is.

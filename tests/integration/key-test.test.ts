@@ -134,7 +134,7 @@ describe('a key whose minute is spent', () => {
     // Assert
     assert.equal(userCalls(app.sim, key).length, 1, 'no second call within the minute');
     assert.equal(app.sim.quotaRejections(), 0);
-    assert.match(keyTestBox(page.html), new RegExp(`Key …${key.slice(-4)} was not tested: this minute's quota of the key is spent, and a test counts like a lookup\\. Try again in \\d+ s\\.`));
+    assert.match(keyTestBox(page.html), new RegExp(`Key …${key.slice(-4)} was not tested: a test counts like a lookup, and its next free slot under 1 lookup a minute is in \\d+ s\\.`));
   });
 });
 
