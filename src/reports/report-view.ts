@@ -62,9 +62,9 @@ export function toItemView(row: ReportItemRow, thresholds: Thresholds): ReportIt
   };
 }
 
-/** The counts a verdict was made from; null while the row has no answer with engines. */
+/** The counts a verdict was made from; null while the row has no answer with engines (a row asked again keeps its last). */
 function factsOf(row: ReportItemRow): VerdictFacts | null {
-  if (row.status !== 'found' || row.engines == null) return null;
+  if (row.engines == null) return null;
   const objectType = row.hash_type === 'domain' ? 'domain' : row.hash_type === 'ip' ? 'ip_address' : 'file';
   return { objectType, malicious: row.malicious ?? 0, suspicious: row.suspicious ?? 0, engines: row.engines, reputation: row.reputation };
 }
@@ -83,7 +83,7 @@ export interface ItemPage {
   detail: FileDetail | null;
   /** A domain's or an IP's engines and facts, likewise. */
   network: NetworkDetail | null;
-  /** "71 of 78 engines gave a verdict; 7 timed out or do not support this file type"; null without the engines. */
+  /** "71 of 78 engines gave a verdict; 1 timed out, 6 do not support this file type"; null without the engines. */
   enginesSummary: string | null;
 }
 
