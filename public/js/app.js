@@ -10,6 +10,12 @@ document.addEventListener('submit', (event) => {
   }
 });
 
+// The answer to a form (Settings) takes the focus where autofocus is not honoured on its element.
+document.addEventListener('DOMContentLoaded', () => {
+  const target = document.querySelector('[data-focus-on-load]');
+  if (target && document.activeElement !== target) target.focus();
+});
+
 // Copy buttons put a hash on the clipboard; without JavaScript the hash is plain selectable text.
 document.addEventListener('click', async (event) => {
   const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null;
@@ -40,15 +46,31 @@ document.addEventListener('click', async (event) => {
     const fresh = doc.getElementById('report-live');
     if (!fresh) return false;
     region.replaceChildren(...fresh.childNodes);
+    // The banner (a key refused, VirusTotal down) sits outside the region, above the page.
+    const banner = document.getElementById('lookup-banner');
+    const freshBanner = doc.getElementById('lookup-banner');
+    if (banner && freshBanner) banner.replaceChildren(...freshBanner.childNodes);
+    countDown();
     return !fresh.dataset.statusUrl;
   }
+
+  // "next lookup in 43 s" counts down between polls.
+  function countDown() {
+    for (const span of region.querySelectorAll('[data-countdown-until]')) {
+      const seconds = Math.ceil((Date.parse(span.dataset.countdownUntil) - Date.now()) / 1000);
+      if (Number.isNaN(seconds)) continue;
+      span.textContent = seconds <= 0 ? 'any moment' : seconds < 120 ? `in ${seconds} s` : `in ${Math.ceil(seconds / 60)} min`;
+    }
+  }
+  window.setInterval(countDown, 1000);
 
   async function tick() {
     try {
       const response = await fetch(statusUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
       if (response.ok) {
         const status = await response.json();
-        const key = JSON.stringify([status.status, status.counts, status.estimatedFinish, status.paused]);
+        const stall = status.stall ? [status.stall.reason, status.stall.until] : null;
+        const key = JSON.stringify([status.status, status.counts, status.estimatedFinish, status.paused, stall, status.banner]);
         if (key !== last) {
           last = key;
           const done = await refreshRegion();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultPlan, type FaultKind } from './faults.js';
@@ -61,7 +62,11 @@ export interface VtSimulator {
    */
   hold(): void;
   release(): void;
-  usage(key: string): { minute: number; day: number; month: number };
+  usage(key: string): { minute: number; hour: number; day: number; month: number };
+  /** A key the fake accepts from now on, with its allowances (an analyst's own key, say). */
+  addKey(key: string, limits: KeyLimits): void;
+  /** A key the fake refuses from now on (401 WrongCredentialsError), as if revoked on VirusTotal's site. */
+  revokeKey(key: string): void;
   /** 429s sent because a key's quota was spent: a client that keeps to its limits causes none. */
   quotaRejections(): number;
   /** 'timeout' requests whose connection is still open: each must go when its client gives up. */
@@ -136,6 +141,28 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     }
   };
 
+  /**
+   * `GET /users/{id}` (virustotal-api.md §7): the caller's own user object, asked for by its API key
+   * or its user name, with the API quotas VirusTotal keeps for it. Like every call here it counts
+   * against the key's quota (VirusTotal's docs do not say otherwise; the stricter reading).
+   */
+  const answerUser = (res: ServerResponse, call: SimCall, key: string, id: string): void => {
+    const name = userNameOf(key);
+    if (id !== key && id !== name) {
+      if (quota.isKnown(id)) return send(res, call, 403, { error: { code: 'ForbiddenError', message: 'You are not authorized to perform the requested operation' } });
+      return send(res, call, 404, notFound('User', id));
+    }
+    const limits = quota.limits[key]!;
+    const used = quota.usage(key);
+    const quotas: Record<string, { allowed: number; used: number }> = {
+      api_requests_hourly: { allowed: limits.perMinute * 60, used: used.hour },
+      api_requests_daily: { allowed: limits.perDay, used: used.day },
+      ...(limits.perMonth !== undefined ? { api_requests_monthly: { allowed: limits.perMonth, used: used.month } } : {}),
+    };
+    const self = `https://www.virustotal.com/api/v3/users/${name}`;
+    return send(res, call, 200, { data: { type: 'user', id: name, links: { self }, attributes: { quotas, status: 'active', user_since: 1_600_000_000 } } });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const header = req.headers['x-apikey']; // node lowercases header names, so any casing matches
@@ -161,6 +188,8 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
       const file = catalogue.file(hash);
       return file ? send(res, call, 200, file) : send(res, call, 404, notFound('File', hash));
     }
+    const user = /^\/api\/v3\/users\/([^/]+)$/.exec(path);
+    if (user) return answerUser(res, call, key, decodeURIComponent(user[1]!));
     const domain = /^\/api\/v3\/domains\/([^/]+)$/.exec(path);
     if (domain) {
       const id = decodeURIComponent(domain[1]!);
@@ -227,6 +256,8 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
       for (const answer of answers) later(answer);
     },
     usage: (key) => quota.usage(key),
+    addKey: (key, limits) => quota.add(key, limits),
+    revokeKey: (key) => quota.remove(key),
     quotaRejections: () => calls.filter((c) => c.quotaRejected).length,
     hungRequests: () => hung.size,
     reset() {
@@ -245,4 +276,9 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
       return closed;
     },
   };
+}
+
+/** A user name for a key, stable and without the key in it. */
+function userNameOf(key: string): string {
+  return `sim-user-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 }

@@ -3,25 +3,35 @@ import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { currentUserId } from '../auth/require-user.js';
-import { userIdParam } from './admin.schemas.js';
+import { keyIdParam, userIdParam } from './admin.schemas.js';
+import { keepKeyTest, takeKeyTest } from './key-test-result.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
 import { requireAdmin } from './require-admin.js';
 import { setFlash } from '../web/flash.js';
 
 export interface AdminRouteDeps {
   db: Db;
-  lookups: Pick<LookupEngine, 'keys' | 'inFlight' | 'recentFailures' | 'personalKeyChanged'>;
+  lookups: Pick<LookupEngine, 'keys' | 'inFlight' | 'recentFailures' | 'personalKeyChanged' | 'testSharedKey'>;
 }
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
   const router = Router();
   router.use('/admin', requireAdmin);
 
-  router.get('/admin', async (_req, res) => {
+  router.get('/admin', async (req, res) => {
     const dashboard = await loadDashboard(deps.db, deps.lookups);
     // Live numbers and other people's addresses: never from a cache or the browser's history.
     res.set('Cache-Control', 'no-store');
-    res.render('admin/index', { dashboard });
+    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req) });
+  });
+
+  // One call to VirusTotal with a shared key, counted against it; the answer shows at its row after the redirect.
+  router.post('/admin/keys/:id/test', async (req, res) => {
+    const id = keyIdParam.safeParse(req.params.id);
+    const test = id.success ? await deps.lookups.testSharedKey(id.data) : null;
+    if (!test || !id.success) throw new NotFoundError('No such shared key.');
+    keepKeyTest(req, id.data, test);
+    res.redirect(303, '/admin#key-test-result');
   });
 
   const toggle = (disabled: boolean) => async (req: Request, res: Response) => {

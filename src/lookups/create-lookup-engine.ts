@@ -8,6 +8,7 @@ import { createCallLog } from './call-log.repository.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { deleteOrphanJobs } from './job.repository.js';
 import { KeyRing } from './key-ring.js';
+import { testKey } from './key-test.js';
 import type { LookupEngine } from './lookup-engine.js';
 import { createLookupPool } from './lookup-pool.js';
 import { LookupScheduler } from './lookup-scheduler.js';
@@ -84,12 +85,14 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
     },
   );
   const personal = { db, keys, secretBox, logger };
+  const tester = { keys, apiUrl: config.vt.apiUrl, timeoutMs: tuning.lookupTimeoutMs ?? 30_000 };
   await loadPersonalKeys(personal);
 
   return {
     scheduler,
     pause: () => breaker.pause() ?? keys.blockForAll(),
     bannerFor: (userId) => breaker.pause() ?? keys.blockFor(userId),
+    blockedFor: (userId) => breaker.pause() ?? keys.stoppedFor(userId),
     quotaFor: (userId) => keys.quotaFor(userId),
     servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
     shares: () => scheduler.shares(),
@@ -99,6 +102,11 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
     poolAlive: () => runner.alive(),
     wake: () => scheduler.wake(),
     queued: (completed) => (completed ? deps.onReportsCompleted() : scheduler.wake()),
+    testKey: (key) => testKey(tester, { ...key, id: keyFingerprint(key.secret), hint: keyHint(key.secret) }),
+    async testSharedKey(id) {
+      const key = keys.sharedKey(id);
+      return key ? testKey(tester, key) : null;
+    },
     async personalKeyChanged(userId) {
       await reloadPersonalKey(personal, userId);
       scheduler.wake();

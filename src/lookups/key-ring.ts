@@ -3,6 +3,7 @@ import type { CallLog } from './call-log.repository.js';
 import { KeySlot, type BurstRule, type KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
 import { idleBurst, nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
+import { plainVtError } from './vt-errors.js';
 
 /** After this many 429s in a row while our own counts say there is room, assume the day is used up elsewhere. */
 const QUOTA_STRIKES_FOR_DAY = 3;
@@ -14,6 +15,9 @@ export interface PersonalKey extends ApiKey {
 }
 
 export type KeyGrant = { ok: true; key: ApiKey; callId: number } | { ok: false; retryAt: number | null };
+
+/** A slot for one test call of a key, or why none is free now (the minute, day or month spent). */
+export type TestGrant = { ok: true; key: ApiKey; callId: number } | { ok: false; retryAt: number; limit: 'minute' | 'day' | 'month' };
 
 /**
  * Every VirusTotal key the app may use: the shared ones from the environment and users' own. Each
@@ -126,6 +130,13 @@ export class KeyRing {
     slot.quotaStrikes = 0;
   }
 
+  /** A test asked VirusTotal about the key and it answered as for a working key: a refusal is over. */
+  keyTestPassed(key: ApiKey): void {
+    this.keyWorks(key);
+    const slot = this.slotOf(key);
+    if (slot?.pause?.reason === 'wrong_key') slot.pause = null;
+  }
+
   /** A 429: this key waits for a window, or for 00:00 UTC when the day looks used up. */
   quotaExceeded(key: ApiKey, sentAt: number): Pause | null {
     const slot = this.slotOf(key);
@@ -152,9 +163,23 @@ export class KeyRing {
     if (!slot) return null;
     slot.probing = false;
     const whose = key.ownerId === null ? `the shared API key ${key.hint}` : `your API key ${key.hint}`;
-    const fix = key.ownerId === null ? 'check VT_API_KEY / VT_API_KEYS' : 'check it in Settings';
-    slot.pause = { reason: 'wrong_key', message: `VirusTotal refused ${whose} (${code}); ${fix}.`, until: this.now() + this.authRetryMs };
+    const fix = key.ownerId === null ? 'The operator should check VT_API_KEY / VT_API_KEYS.' : 'Check it in Settings.';
+    slot.pause = { reason: 'wrong_key', message: `VirusTotal refused ${whose}: ${plainVtError(code)}. ${fix}`, until: this.now() + this.authRetryMs };
     return slot.pause;
+  }
+
+  /**
+   * A slot for one call that tests `key` (Settings, the admin page): on the key's own limiter when
+   * the ring holds it, else on a limiter of its own under the same count (the call log counts by
+   * the key's fingerprint), so a test never takes VirusTotal past the key's quota. Settle it with
+   * `answered`, then `keyWorks` or `keyRefused`, as a lookup is settled.
+   */
+  acquireForTest(key: ApiKey): TestGrant {
+    const slot = this.allSlots().find((s) => s.key.id === key.id) ?? new KeySlot(key, this.log, this.windowMs, this.now, this.burst);
+    const acquired = slot.limiter.acquireCall();
+    if (!acquired.ok) return acquired;
+    if (this.slotOf(slot.key)) slot.inFlight++;
+    return { ok: true, key: slot.key, callId: acquired.callId };
   }
 
   /**
@@ -171,6 +196,16 @@ export class KeyRing {
     const own = this.personal.get(userId)?.slot.currentPause(now);
     if (own?.reason === 'wrong_key') return own;
     return this.earliestBlock(slots, now);
+  }
+
+  /**
+   * What stops this user's lookups, if anything: no key, or every key serving them refused, paused
+   * or spent. Unlike blockFor, a refused own key beside working shared keys stops nothing.
+   */
+  stoppedFor(userId: number): Pause | null {
+    const block = this.blockFor(userId);
+    if (block?.reason !== 'wrong_key') return block;
+    return this.earliestBlock(this.slotsFor(userId), this.now());
   }
 
   /** Null when any of the slots can send; else the block that lifts first. */
@@ -227,6 +262,11 @@ export class KeyRing {
   servesOnlyOwnKey(userId: number): boolean {
     const own = this.personal.get(userId);
     return own !== undefined && !own.useShared;
+  }
+
+  /** The shared key with this id (its fingerprint), for a test from the admin page. */
+  sharedKey(id: string): ApiKey | null {
+    return this.shared.find((s) => s.key.id === id)?.key ?? null;
   }
 
   statuses(): KeyStatus[] {

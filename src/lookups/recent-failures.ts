@@ -1,4 +1,5 @@
 import type { LookupOutcome } from './lookup.types.js';
+import { plainVtError } from './vt-errors.js';
 
 /** A failed VirusTotal call, kept in memory for the dashboard's "recent errors". */
 export interface LookupFailure {
@@ -19,7 +20,8 @@ export class RecentFailures {
 
   record(at: number, hash: string, keyId: string, outcome: LookupOutcome): void {
     if (outcome.kind === 'found' || outcome.kind === 'not_found') return;
-    const reason = 'reason' in outcome ? outcome.reason : `${outcome.code}: ${outcome.message}`;
+    // The dashboard is read by people: VirusTotal's message, or its code in words, never a class name.
+    const reason = 'reason' in outcome ? outcome.reason : outcome.message || plainVtError(outcome.code);
     this.failures.push({ at, hash, keyId, kind: outcome.kind, reason });
     if (this.failures.length > RECENT_FAILURES) this.failures.shift();
   }

@@ -5,16 +5,22 @@ import type { LookupEngine } from './lookup-engine.js';
 import type { Pause } from './pause.js';
 import { callsUntilDone, withMorePending } from './queue-position.js';
 import { nextUtcMidnight } from './rate-limiter.js';
+import { stallOf, type Stall } from './stall.js';
 
 /** What an estimate needs to know of the engine: pauses, the owner's quota and the turns served. */
-export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'quotaFor' | 'servesOnlyOwnKey' | 'shares'>;
+export type LookupStatus = Pick<LookupEngine, 'bannerFor' | 'blockedFor' | 'quotaFor' | 'servesOnlyOwnKey' | 'shares'>;
 
 export interface Estimate {
-  /** Expected finish, or null when lookups cannot run (no key, key refused). */
+  /** Expected finish, or null when lookups cannot run (no key, every key that serves the owner refused). */
   finishAt: Date | null;
   /** Calls until then, this report's and, by fair share, other analysts' turns. */
   callsAhead: number;
+  /** What stops the owner's lookups: VirusTotal down, no key, or every key serving them blocked. */
   pause: Pause | null;
+  /** Worth saying but stopping nothing: the owner's own key refused while the shared keys do the work. */
+  notice: Pause | null;
+  /** Why nothing of this report is on its way right now, and until when; null while lookups go. */
+  stall: Stall | null;
   /** Every key serving the owner has spent its day (or month): rows wait until then. */
   waitingForQuotaUntil: Date | null;
 }
@@ -34,14 +40,19 @@ export interface EstimateTarget {
  */
 export async function estimateReport(db: Executor, lookups: LookupStatus, target: EstimateTarget, now = Date.now()): Promise<Estimate> {
   const { reportId, userId, addedCalls = 0 } = target;
-  const pause = lookups.bannerFor(userId);
+  // The keys that actually serve the owner decide: a refused own key beside working shared keys is
+  // a notice, not a reason to give no estimate.
+  const pause = lookups.blockedFor(userId);
+  const banner = lookups.bannerFor(userId);
+  const notice = banner && banner.message !== pause?.message ? banner : null;
   const queue = withMorePending(await pendingByReport(db), { reportId, userId }, addedCalls);
   const callsAhead = callsUntilDone(queue, reportId, lookups.servesOnlyOwnKey(userId), lookups.shares());
   const quota = lookups.quotaFor(userId);
+  const stall = stallOf(callsAhead - addedCalls, pause, quota, now);
   // Only when the quota is why rows wait: with no usable key at all, the pause says so instead.
   const waitingForQuotaUntil =
     pause?.reason === 'quota' && quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
-  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, waitingForQuotaUntil };
+  if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, notice, stall, waitingForQuotaUntil };
   const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
-  return { finishAt: new Date(finishAt), callsAhead, pause, waitingForQuotaUntil };
+  return { finishAt: new Date(finishAt), callsAhead, pause, notice, stall, waitingForQuotaUntil };
 }

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { LookupOutcome, LookupTask, LookupType } from './lookup.types.js';
 import { normaliseObject } from './normalise-object.js';
+import { plainVtError } from './vt-errors.js';
 
 interface VtError {
   code: string;
@@ -8,7 +9,7 @@ interface VtError {
 }
 
 /** VirusTotal's error envelope is `{"error":{"code","message"}}`; message may be absent (vt-py copes too). */
-function parseVtError(text: string): VtError | null {
+export function parseVtError(text: string): VtError | null {
   try {
     const body: unknown = JSON.parse(text);
     if (typeof body !== 'object' || body === null) return null;
@@ -29,15 +30,16 @@ function scrub(text: string, apiKey: string): string {
   return apiKey ? short.split(apiKey).join('[key]') : short;
 }
 
-function describeHttp(status: number, text: string, apiKey: string): string {
+export function describeHttp(status: number, text: string, apiKey: string): string {
   const error = parseVtError(text);
-  if (error) return scrub(`VirusTotal answered ${status} ${error.code}: ${error.message}`, apiKey);
+  // VirusTotal's message is written for people; its code is a class name, said in words when there is no message.
+  if (error) return scrub(`VirusTotal answered ${status}: ${error.message || plainVtError(error.code, status)}`, apiKey);
   const snippet = scrub(text, apiKey);
   return `VirusTotal answered ${status}${snippet ? `: ${snippet}` : ''}`;
 }
 
 /** undici hides the useful part of a network failure in `cause.code`; analysts need words, not codes. */
-function describeNetworkError(err: unknown, apiKey: string): string {
+export function describeNetworkError(err: unknown, apiKey: string): string {
   const cause = (err as { cause?: unknown }).cause;
   const code = (cause as { code?: unknown } | undefined)?.code;
   switch (code) {
@@ -58,7 +60,7 @@ function describeNetworkError(err: unknown, apiKey: string): string {
   return scrub(`network error: ${detail}`, apiKey);
 }
 
-function isTimeout(err: unknown): boolean {
+export function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
 }
 

@@ -12,7 +12,7 @@ import * as refresh from './report-refresh.js';
 import { toItemView } from './report-view.js';
 
 export interface RefreshRouteDeps {
-  config: Pick<Config, 'forcedRefreshesPerDay'>;
+  config: Pick<Config, 'forcedRefreshesPerDay' | 'verdict'>;
   db: Db;
   cacheTtlMs: number;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
@@ -48,7 +48,7 @@ export function refreshRoutes(deps: RefreshRouteDeps): Router {
   router.get('/reports/:id/items/:line/refresh', requireUser, async (req, res) => {
     const [reportId, line] = [reportIdOf(req.params.id), lineOf(req.params.line)];
     const plan = await refresh.planForceRefresh(db, reportId, line, currentUserId(res), deps.lookups);
-    res.render('reports/refresh-confirm', { item: toItemView(plan.item), plan, ttl, action: `/reports/${reportId}/items/${line}/refresh` });
+    res.render('reports/refresh-confirm', { item: toItemView(plan.item, deps.config.verdict), plan, ttl, action: `/reports/${reportId}/items/${line}/refresh` });
   });
 
   router.post('/reports/:id/items/:line/refresh', requireUser, async (req, res) => {

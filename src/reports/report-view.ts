@@ -1,6 +1,7 @@
 import type { LookupType } from '../lookups/lookup.types.js';
+import { detectionsLabel, verdictOf, verdictReason, type Thresholds, type VerdictFacts } from '../lookups/verdict.js';
 import { toVtResult, type VtResult } from '../lookups/vt-result.columns.js';
-import { fileDetailFromAnswer, sortEngines, type EngineSort, type FileDetail } from './file-detail.js';
+import { fileDetailFromAnswer, sortEngines, type EngineSort, type EngineVerdict, type FileDetail } from './file-detail.js';
 import { networkDetailFromAnswer, type NetworkDetail } from './network-detail.js';
 import { isNetworkType, TYPE_LABELS, virusTotalUrl } from './report-links.js';
 import type { ReportSummary } from './report-summary.js';
@@ -29,10 +30,19 @@ export interface ReportItemView extends VtResult<Verdict> {
   fromCache: boolean;
   error: string | null;
   virusTotalUrl: string | null;
+  /** "12 malicious · 3 suspicious of 71 engines" (engines that gave a verdict); "—" without an answer. */
+  detectionsLabel: string;
+  /**
+   * Domains and IPs: why the verdict, in words ("reputation −37, below −10"). Null for files, rows
+   * without an answer, and answers judged under thresholds other than today's (nothing false is said).
+   */
+  verdictReason: string | null;
 }
 
-export function toItemView(row: ReportItemRow): ReportItemView {
+/** A report row as the templates see it; `thresholds` (VERDICT_*) explain domains' and IPs' verdicts. */
+export function toItemView(row: ReportItemRow, thresholds: Thresholds): ReportItemView {
   const result = toVtResult(row);
+  const facts = factsOf(row);
   return {
     ...result,
     line: row.line,
@@ -47,7 +57,22 @@ export function toItemView(row: ReportItemRow): ReportItemView {
     fromCache: Boolean(row.from_cache),
     error: row.error,
     virusTotalUrl: virusTotalUrl(row),
+    detectionsLabel: facts ? detectionsLabel(facts) : '—',
+    verdictReason: facts ? reasonOf(facts, row.verdict, thresholds) : null,
   };
+}
+
+/** The counts a verdict was made from; null while the row has no answer with engines (a row asked again keeps its last). */
+function factsOf(row: ReportItemRow): VerdictFacts | null {
+  if (row.engines == null) return null;
+  const objectType = row.hash_type === 'domain' ? 'domain' : row.hash_type === 'ip' ? 'ip_address' : 'file';
+  return { objectType, malicious: row.malicious ?? 0, suspicious: row.suspicious ?? 0, engines: row.engines, reputation: row.reputation };
+}
+
+function reasonOf(facts: VerdictFacts, verdict: Verdict, thresholds: Thresholds): string | null {
+  // A verdict is made when the answer is fetched; after VERDICT_* changed, today's reason may not be its reason.
+  if (verdictOf(facts, thresholds) !== verdict) return null;
+  return verdictReason(facts, thresholds);
 }
 
 /** A row's page: the row, and VirusTotal's whole answer for it read into engines and facts. */
@@ -58,14 +83,33 @@ export interface ItemPage {
   detail: FileDetail | null;
   /** A domain's or an IP's engines and facts, likewise. */
   network: NetworkDetail | null;
+  /** "71 of 78 engines gave a verdict; 1 timed out, 6 do not support this file type"; null without the engines. */
+  enginesSummary: string | null;
 }
 
 /** The row's page from the row and its whole answer (null when none is kept), engines in `sort` order. */
-export function itemPage(found: { report: ReportSummary; row: ReportItemRow; answer: unknown }, sort: EngineSort): ItemPage {
-  const item = toItemView(found.row);
+export function itemPage(found: { report: ReportSummary; row: ReportItemRow; answer: unknown }, sort: EngineSort, thresholds: Thresholds): ItemPage {
+  const item = toItemView(found.row, thresholds);
   const network = item.isNetwork ? networkDetailFromAnswer(found.answer) : null;
   const detail = found.answer && !item.isNetwork ? fileDetailFromAnswer(found.answer) : null;
   if (detail) detail.engines = sortEngines(detail.engines, sort);
   if (network) network.engines = sortEngines(network.engines, sort);
-  return { report: found.report, item, detail, network };
+  const engines = detail?.engines ?? network?.engines ?? null;
+  return { report: found.report, item, detail, network, enginesSummary: engines ? enginesSummary(engines) : null };
 }
+
+/** How many engines gave a verdict (malicious, suspicious, undetected, harmless) and what the others did. */
+export function enginesSummary(engines: readonly EngineVerdict[]): string {
+  const gave = engines.filter((e) => VERDICT_CATEGORIES.has(e.category)).length;
+  const count = (categories: string[]) => engines.filter((e) => categories.includes(e.category)).length;
+  const others = [
+    [count(['timeout', 'confirmed-timeout']), 'timed out'],
+    [count(['type-unsupported']), 'do not support this file type'],
+    [count(['failure']), 'failed'],
+  ] as const;
+  const rest = engines.length - gave - others.reduce((sum, [n]) => sum + n, 0);
+  const tail = [...others, [rest, 'gave no answer'] as const].filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return `${gave} of ${engines.length} engines gave a verdict${tail.length > 0 ? `; ${tail.join(', ')}` : ''}`;
+}
+
+const VERDICT_CATEGORIES = new Set(['malicious', 'suspicious', 'undetected', 'harmless']);

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import type { Config } from '../shared/config.js';
 import type { Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { currentUserId, requireUser } from '../auth/require-user.js';
@@ -20,6 +21,8 @@ import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
 
 export interface ReportRouteDeps extends ExportRouteDeps {
+  /** VERDICT_*: the report pages explain domains' and IPs' verdicts with them. */
+  config: Pick<Config, 'verdict'>;
   db: Db;
   cacheTtlMs: number;
   maxUploadBytes: number;
@@ -101,7 +104,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     noStore(res);
     res.render('reports/show', {
       report,
-      items: items.map(toItemView),
+      items: items.map((row) => toItemView(row, deps.config.verdict)),
       estimate,
       query,
       matching,
@@ -119,12 +122,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/:id/items/:line', async (req, res) => {
     const { sort } = engineSortQuery.parse(req.query);
     const found = await service.getItemForUser(db, reportIdOf(req.params.id), lineOf(req.params.line), currentUserId(res));
-    res.render('reports/item', { ...itemPage(found, sort), sort });
+    res.render('reports/item', { ...itemPage(found, sort, deps.config.verdict), sort });
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const estimate = await reportEstimate(report, currentUserId(res));
+    const stall = estimate?.stall;
     noStore(res);
     res.json({
       id: report.id,
@@ -134,6 +138,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       estimatedFinish: estimate?.finishAt?.toISOString() ?? null,
       paused: estimate?.pause?.message ?? null,
       waitingForQuotaUntil: estimate?.waitingForQuotaUntil?.toISOString() ?? null,
+      // Why nothing is on its way right now, and until when; the page counts the wait down.
+      stall: stall ? { reason: stall.reason, message: stall.message, until: stall.until?.toISOString() ?? null } : null,
+      // What every page's banner says now: the live page shows a new one without a reload.
+      banner: deps.lookups.bannerFor(currentUserId(res))?.message ?? null,
     });
   });
 

@@ -14,7 +14,9 @@ import { AUTH_LIMITS, type AuthLimits } from '../auth/throttle.js';
 import { formView, parseForm } from '../web/validate.js';
 import { SESSION_COOKIE, startSignedInSession } from '../web/session.js';
 import { apiKeySchema, deleteAccountSchema, emailPreferencesSchema, settingsQuery } from './settings.schemas.js';
-import { describeOwnKey, keyFormDefaults, removeOwnKey, saveOwnKey } from './settings.service.js';
+import { describeOwnKey, keyFormDefaults, removeOwnKey } from './settings.service.js';
+import { saveAndTestOwnKey, testSavedKey } from './key-check.service.js';
+import { keepResult, takeResult } from './settings-result.js';
 import { deleteAccount, loadEmailPreferences, saveEmailPreferences, sendTestEmail } from './account.service.js';
 import { createApiToken, listApiTokens, revokeApiToken } from '../api/api-token.service.js';
 import { apiTokenForm, apiTokenIdParam } from '../api/api.schemas.js';
@@ -24,7 +26,7 @@ export interface SettingsRouteDeps {
   config: Pick<Config, 'appUrl' | 'mailAttachmentMaxBytes'>;
   db: Db;
   secretBox: SecretBox;
-  lookups: Pick<LookupEngine, 'keys' | 'personalKeyChanged'>;
+  lookups: Pick<LookupEngine, 'keys' | 'personalKeyChanged' | 'testKey'>;
   /** Null when SMTP_URL is unset: the email section is hidden and the test email refused. */
   mailer: Mailer | null;
   /** The files the completion email can carry; PDF only once a renderer is plugged in. */
@@ -54,23 +56,33 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.locals.attachmentFormats = deps.attachmentFormats;
     res.locals.attachmentLimit = attachmentLimit(deps.config.mailAttachmentMaxBytes);
     res.locals.apiTokens = await listApiTokens(deps.db, userId);
-    // Set only in the answer to the POST that made it: the one time a token is shown.
-    res.locals.newToken = null;
+    // What the last form did (a key test, a new token), carried across its redirect; shown once.
+    res.locals.result = null;
     res.locals.notice = null;
     next();
   };
+  const checks = { db: deps.db, box: deps.secretBox, lookups: deps.lookups };
 
   router.get('/settings', loadPage, (req, res) => {
     const revoked = req.query.token === 'revoked' ? 'The API token was revoked: calls with it are refused from now on.' : null;
-    res.locals.notice = noticeFor(settingsQuery.parse(req.query), res.locals.currentUser as { email: string }) ?? revoked;
+    res.locals.result = takeResult(req, deps.secretBox);
+    res.locals.notice = res.locals.result ? null : (noticeFor(settingsQuery.parse(req.query), res.locals.currentUser as { email: string }) ?? revoked);
     res.render(VIEW);
   });
 
+  // A new key is tested with one call to VirusTotal before it is saved; a refused one is not saved.
   router.post('/settings/api-key', formView(VIEW), loadPage, async (req, res) => {
     const userId = currentUserId(res);
-    await saveOwnKey(deps.db, deps.secretBox, userId, parseForm(apiKeySchema, req.body));
+    const saved = await saveAndTestOwnKey(checks, userId, parseForm(apiKeySchema, req.body));
     await deps.lookups.personalKeyChanged(userId);
+    if (saved.test) keepResult(req, { kind: 'key-test', test: saved.test, saved: true, notes: saved.notes });
     res.redirect(303, '/settings?saved=1');
+  });
+
+  router.post('/settings/api-key/test', formView(VIEW), loadPage, async (req, res) => {
+    const test = await testSavedKey(checks, currentUserId(res));
+    if (test) keepResult(req, { kind: 'key-test', test, saved: false, notes: [] });
+    res.redirect(303, '/settings');
   });
 
   router.post('/settings/api-key/delete', async (_req, res) => {
@@ -104,14 +116,12 @@ export function settingsRoutes(deps: SettingsRouteDeps): Router {
     res.redirect(303, '/settings?test=sent');
   });
 
-  // The answer shows the new token, once; it is not a redirect, so the token never sits in a URL or the session.
+  // The new token waits in the session, sealed (never in a URL), for the page the redirect opens: shown once, at the top.
   router.post('/settings/api-tokens', formView(VIEW), loadPage, failedAt('api-token'), async (req, res) => {
-    const userId = currentUserId(res);
     const { tokenName } = parseForm(apiTokenForm, req.body);
-    const { token, summary } = await createApiToken(deps.db, userId, tokenName);
-    res.locals.apiTokens = await listApiTokens(deps.db, userId);
-    res.locals.newToken = { token, name: summary.name };
-    res.status(201).render(VIEW);
+    const { token, summary } = await createApiToken(deps.db, currentUserId(res), tokenName);
+    keepResult(req, { kind: 'new-token', name: summary.name, sealedToken: deps.secretBox.seal(token) });
+    res.redirect(303, '/settings?token=created');
   });
 
   router.post('/settings/api-tokens/:id/revoke', async (req, res) => {

@@ -31,8 +31,9 @@ export const apiKeySchema = z.object({
       error: 'That is not an API key: VirusTotal keys are 64 characters of 0–9 and a–f (copy yours from your VirusTotal profile, "API Key").',
     })
     .transform((v) => (v === '' ? undefined : v)),
-  perMinute: z.preprocess(blankToUndefined, limit('Lookups per minute').default(PUBLIC_PER_MINUTE)),
-  perDay: z.preprocess(blankToUndefined, limit('Lookups per day').default(PUBLIC_PER_DAY)),
+  // Empty: what VirusTotal reports for a new key, else the stored limit or the public API's.
+  perMinute: z.preprocess(blankToUndefined, limit('Lookups per minute').optional()),
+  perDay: z.preprocess(blankToUndefined, limit('Lookups per day').optional()),
   perMonth: z.preprocess(blankToUndefined, limit('Lookups per month').optional()),
   useShared: checkbox,
 });

@@ -7,11 +7,13 @@ import type { HttpClient } from './http-client.js';
 
 export const TOKEN_PATTERN = /hr_[A-Za-z0-9_-]{43}/;
 
-/** Creates a token through the Settings form of a signed-in user; returns it as shown once. */
+/** Creates a token through the Settings form of a signed-in user; returns it as the page after the redirect shows it, once. */
 export async function createApiToken(client: HttpClient, name = 'Script'): Promise<string> {
   const answer = await client.postForm('/settings/api-tokens', { tokenName: name }, '/settings');
-  const token = TOKEN_PATTERN.exec(answer.html)?.[0];
-  assert.ok(token, `no token in the answer (${answer.status})`);
+  assert.equal(answer.status, 303, `the form redirects (${answer.status})`);
+  const page = await client.get(answer.headers.get('location') ?? '/settings');
+  const token = TOKEN_PATTERN.exec(page.html)?.[0];
+  assert.ok(token, `no token on the page after the redirect (${page.status})`);
   return token;
 }
 

@@ -31,6 +31,16 @@ export function newFile(sim: VtSimulator, extra: Partial<Omit<SimFileSpec, 'md5'
 }
 
 /**
+ * A new API key that the fake VirusTotal accepts, with generous allowances: Settings tests a key with
+ * one call before saving it, and refuses one VirusTotal does not know.
+ */
+export function workingKey(sim: VtSimulator, limits: { perMinute: number; perDay: number; perMonth?: number } = { perMinute: 1000, perDay: 100_000 }): string {
+  const key = hex(32);
+  sim.addKey(key, limits);
+  return key;
+}
+
+/**
  * A client of a newly registered user, signed in, as a user gets there: without email,
  * registration signs in; with email (the app has an SMTP capture), the user opens the link in the
  * confirmation email, types the password there, then signs in.

@@ -7,7 +7,7 @@ import { reportIdFrom, waitFor, waitForCompletion, appIdle } from '../helpers/te
 import { formAlert, mailsTo } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { hex, newFile, signedIn, uploadHashes, workingKey } from '../helpers/factories.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const COOKIE = 'hash_report.sid';
@@ -15,15 +15,20 @@ const NOTIFY_BOX = /<input type="checkbox" name="notify" value="on"\s*(checked)?
 const PREFERENCE_BOX = /<input type="checkbox" name="notifyDefault" value="on"\s*(checked)?>/;
 
 function notice(html: string): string | undefined {
-  return /<p class="notice" role="status">([\s\S]*?)<\/p>/.exec(html)?.[1]?.trim();
+  return /<p class="notice" role="status"[^>]*>([\s\S]*?)<\/p>/.exec(html)?.[1]?.trim();
 }
 
-/** Whether the alert sits inside the named form's section: after its heading, before the next section's. */
+/**
+ * Whether the alert is at the top of the page (where it opens, above the first section) and its link
+ * leads into the named form's section: after its heading, before the next section's.
+ */
 function alertIsAt(html: string, heading: string, nextHeading?: string): boolean {
   const at = html.indexOf('role="alert"');
+  const target = /<p class="result-link"><a href="#([\w-]+)">/.exec(html)?.[1];
+  const lands = target ? html.indexOf(`id="${target}"`) : -1;
   const start = html.indexOf(heading);
   const end = nextHeading ? html.indexOf(nextHeading) : html.length;
-  return at > start && start >= 0 && at < end;
+  return at >= 0 && at < html.indexOf('id="api-key"') && lands >= start && start >= 0 && lands < end;
 }
 
 function savePreferences(client: HttpClient, fields: Record<string, string>) {
@@ -143,7 +148,7 @@ describe('account settings with SMTP configured', () => {
       for (const response of [zip, exe]) {
         assert.equal(response.status, 422);
         assert.equal(formAlert(response.html), 'Choose one of the attachment options shown.');
-        assert.ok(alertIsAt(response.html, 'id="email"', '<h3>Test email</h3>'), 'the message is at the email form');
+        assert.ok(alertIsAt(response.html, 'id="email"', '<h3 id="test-email">Test email</h3>'), 'the message is at the email form');
       }
       assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
     });
@@ -188,7 +193,7 @@ describe('account settings with SMTP configured', () => {
       assert.equal(again.status, 429);
       assert.ok(Number(again.headers.get('retry-after')) > 0);
       assert.match(formAlert(again.html) ?? '', /^A test email was sent to you less than a minute ago\. Try again in (\d+ seconds?|1 minute)\.$/);
-      assert.ok(alertIsAt(again.html, '<h3>Test email</h3>', 'id="delete-account"'), 'the message is at the test email form');
+      assert.ok(alertIsAt(again.html, '<h3 id="test-email">Test email</h3>', 'id="delete-account"'), 'the message is at the test email form');
       assert.equal(mailsTo(app, email).length, 1);
     });
 
@@ -207,7 +212,7 @@ describe('account settings with SMTP configured', () => {
         formAlert(response.html) ?? '',
         new RegExp(`^The test email to ${email.replace(/[.]/g, '\\.')} could not be sent: The email server did not take the message \\(reference [0-9a-f]{8}`),
       );
-      assert.ok(alertIsAt(response.html, '<h3>Test email</h3>', 'id="delete-account"'));
+      assert.ok(alertIsAt(response.html, '<h3 id="test-email">Test email</h3>', 'id="delete-account"'));
       assert.equal(mailsTo(app, email).length, 0);
     });
   });
@@ -221,7 +226,7 @@ describe('account settings with SMTP configured', () => {
       assert.equal((await b.login(email, PASSWORD)).status, 303);
       const reportId = await uploadHashes(a, [newFile(app.sim).sha256, hex(16), 'not a hash'], 'Leaving soon');
       await waitForCompletion(a, reportId);
-      const key = await a.postForm('/settings/api-key', { key: hex(32), perMinute: '4', perDay: '500' }, '/settings');
+      const key = await a.postForm('/settings/api-key', { key: workingKey(app.sim), perMinute: '4', perDay: '500' }, '/settings');
       assert.equal(key.status, 303, 'the API key was saved');
       const id = userRow(email)?.id ?? -1;
       return { email, a, b, id, reportId };

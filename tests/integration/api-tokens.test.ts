@@ -40,10 +40,12 @@ const tokenRows = (userId: number) =>
 /** Creates a token through the Settings form; returns it and the page that showed it. */
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; html: string }> {
   const answer = await client.postForm('/settings/api-tokens', { tokenName: name }, '/settings');
-  assert.equal(answer.status, 201, answer.html.slice(0, 300));
-  const shown = [...new Set(answer.html.match(TOKEN_PATTERN) ?? [])];
-  assert.equal(shown.length, 1, 'the answer shows exactly one token');
-  return { token: shown[0] ?? '', html: answer.html };
+  assert.equal(answer.status, 303, answer.html.slice(0, 300));
+  assert.doesNotMatch(answer.headers.get('location') ?? '', TOKEN_PATTERN, 'the token is never in a URL');
+  const page = await client.get(answer.headers.get('location') ?? '');
+  const shown = [...new Set(page.html.match(TOKEN_PATTERN) ?? [])];
+  assert.equal(shown.length, 1, 'the page after the redirect shows exactly one token');
+  return { token: shown[0] ?? '', html: page.html };
 }
 
 /** A call to the API with `authorization` as given (none when undefined). */

@@ -12,7 +12,7 @@ const MIXED: FaultKind[] = ['500', '503', 'reset', 'garbled', 'timeout'];
 /** What each fault leaves in a row that gave up on it, as vt-client words it. */
 const REASONS: Record<string, RegExp> = {
   '500': /^VirusTotal answered 500: .*Internal Server Error/,
-  '503': /^VirusTotal answered 503 TransientError/,
+  '503': /^VirusTotal answered 503: Transient error, please retry/,
   reset: /^connection reset/,
   garbled: /^garbled answer: .*JSON/,
   timeout: /^no answer within [\d.]+ s/,

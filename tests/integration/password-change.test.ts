@@ -74,7 +74,7 @@ describe('changing the password on /settings', () => {
     assert.equal(sessionRow(app, bSid), undefined);
     const page = await a.get(response.headers.get('location') ?? '');
     assert.equal(page.status, 200);
-    assert.match(page.html, /<p class="notice" role="status">Your password was changed\. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them\.<\/p>/);
+    assert.match(page.html, /<p class="notice" role="status"[^>]*>Your password was changed\. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them\.<\/p>/);
     // B's next request is signed out.
     const bounce = await b.get('/reports');
     assert.equal(bounce.status, 303);
@@ -118,8 +118,10 @@ describe('changing the password on /settings', () => {
     assert.equal(response.status, 422);
     assert.equal(formAlert(response.html), 'Your current password is not right.');
     assert.match(response.html, /<p class="field-error">This is not your current password\.<\/p>/);
-    // The message sits at the password form, not at the key form above it.
-    assert.ok(response.html.indexOf('role="alert"') > response.html.indexOf('action="/settings/api-key"'));
+    // The message is at the top, where the page opens, and leads to the field (changed on purpose: it used to sit 1,335 px down).
+    assert.ok(response.html.indexOf('role="alert"') < response.html.indexOf('action="/settings/api-key"'), 'the message is at the top');
+    assert.match(response.html, /<p class="result-link"><a href="#currentPassword">Go to the form<\/a><\/p>/);
+    assert.match(response.html, /id="form-result" tabindex="-1" autofocus/, 'the focus goes to it');
     for (const secret of [wrong, NEW_PASSWORD]) assert.ok(!response.html.includes(secret), 'a password was echoed');
     assert.equal(userRow(email).password_hash, before.password_hash);
     assert.ok(await signedIn(a));
@@ -138,7 +140,8 @@ describe('changing the password on /settings', () => {
     // Assert
     assert.equal(refused.status, 429);
     assert.equal(formAlert(refused.html), 'Too many sign-in attempts for this account or from this address. Try again in 1 second.');
-    assert.ok(refused.html.indexOf('role="alert"') > refused.html.indexOf('action="/settings/api-key"'), 'the message is not at the password form');
+    assert.ok(refused.html.indexOf('role="alert"') < refused.html.indexOf('action="/settings/api-key"'), 'the message is at the top');
+    assert.match(refused.html, /<p class="result-link"><a href="#password">Go to the form<\/a><\/p>/, 'and leads to the password form');
     assert.equal(userRow(email).password_hash, before);
     assert.ok(await signedIn(a));
   });

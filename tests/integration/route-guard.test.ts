@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestDatabase } from '../helpers/test-database.js';
-import { waitForCompletion } from '../helpers/test-app.js';
+import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
+import { keyFingerprint } from '../../src/lookups/api-key.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { adminClient, hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { adminClient, hex, newFile, signedIn, uploadHashes, workingKey } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
 import { fillPath, listRoutes, type AppRoute } from '../helpers/routes.js';
 import { createApiToken } from '../helpers/api-client.js';
@@ -87,7 +88,7 @@ const app = appSuite({}, async () => {
   const reportId = await uploadHashes(owner.client, [file.md5, unknown], name);
   await waitForCompletion(owner.client, reportId);
   // Something the settings routes could change, held by the user the CSRF checks act as.
-  const saved = await other.client.postForm('/settings/api-key', { key: hex(32), perMinute: '4', perDay: '500' }, '/settings');
+  const saved = await other.client.postForm('/settings/api-key', { key: workingKey(app.sim), perMinute: '4', perDay: '500' }, '/settings');
   assert.equal(saved.status, 303, 'the API key was saved');
   const tokenName = `Nightjar playbook ${hex(4)}`;
   const ownerToken = await createToken(owner.client, tokenName);
@@ -136,6 +137,16 @@ const app = appSuite({}, async () => {
       ownTarget: { id: userId(owner.email) },
       secrets: [admin.email ?? '', owner.email ?? ''],
       spare: async () => ({ id: userId(bystander.email) }),
+    },
+    {
+      // A test of a shared key: admins only; it spends one call of the key, so the "spare" is the same key again.
+      label: 'shared key (admin)',
+      routes: /^\/admin\/keys\/:id\//,
+      holder: admin,
+      targets: [{ id: keyFingerprint(TEST_KEY) }],
+      ownTarget: { id: keyFingerprint(TEST_KEY) },
+      secrets: [TEST_KEY],
+      spare: async () => ({ id: keyFingerprint(TEST_KEY) }),
     },
   ];
 });

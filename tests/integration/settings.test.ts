@@ -7,7 +7,7 @@ import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
 import { formAlert, userIdOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
-import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
+import { hex, newFile, signedIn, uploadHashes, workingKey } from '../helpers/factories.js';
 import { loadSecretBox, type SecretBox } from '../../src/shared/secret-box.js';
 import { keyHint } from '../../src/lookups/api-key.js';
 import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
@@ -22,8 +22,6 @@ interface KeyRow {
   created_at: number;
 }
 
-/** A key shaped like VirusTotal's: 64 hex characters, different in every test. */
-const newApiKey = () => hex(32);
 
 /** Posts the key form as a browser would, with the public API's limits unless told otherwise. */
 function saveKey(client: HttpClient, fields: Record<string, string>) {
@@ -42,6 +40,8 @@ describe('a personal VirusTotal key on /settings', () => {
   // Every log line is kept, at the most verbose level, to show the key never reaches them.
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
   const app = appSuite({ tuning: { logger } });
+  /** A key shaped like VirusTotal's (64 hex characters), different in every test, that the fake accepts. */
+  const newApiKey = () => workingKey(app.sim);
 
   const keyRow = (id: number) =>
     app.db.row<KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?', id);
@@ -86,7 +86,7 @@ describe('a personal VirusTotal key on /settings', () => {
     assert.match(inputTag(page.html, 'key'), /type="password"/);
     assert.match(inputTag(page.html, 'key'), /autocomplete="off"/);
     const notice = await client.get('/settings?saved=1');
-    assert.match(notice.html, /<p class="notice" role="status">Your API key settings were saved\.<\/p>/);
+    assert.match(notice.html, /<p class="notice" role="status" id="settings-notice"[^>]*>Your API key settings were saved\.<\/p>/);
   });
 
   test('when a key is saved, then the database files hold it only sealed with the key kept outside them, and it is never logged', async () => {
