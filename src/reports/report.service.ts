@@ -14,8 +14,9 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
     repo.listReportsForUser(db, userId, filter, perPage, (page - 1) * perPage),
     repo.countReportsForUser(db, userId, filter),
   ]);
-  const counts = await repo.countVerdicts(db, rows.map((r) => r.id));
-  return { reports: rows.map((r) => summariseCounted(r, counts)), total };
+  const ids = rows.map((r) => r.id);
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), repo.countSameFileRows(db, ids)]);
+  return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
 /**
@@ -25,7 +26,8 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
 export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  return summariseCounted(row, await repo.countVerdicts(db, [row.id], reads));
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), repo.countSameFileRows(db, [row.id], reads)]);
+  return summariseCounted(row, counts, sameFile);
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
@@ -43,6 +45,20 @@ export async function listReportItems(db: Db, reportId: string, query: ReportPag
     repo.countItems(db, reportId, query, reads),
   ]);
   return { items, matching };
+}
+
+/**
+ * For each of `rows` whose file an earlier line of the report already names, that line ("same file as
+ * line 3"), keyed by the row's line; rows VirusTotal has not answered have no file to compare.
+ */
+export async function sameFileLines(db: Db, reportId: string, rows: ReportItemRow[]): Promise<Map<number, number>> {
+  const first = await repo.findFirstLinesOfFiles(db, reportId, rows.flatMap((r) => (r.sha256 ? [r.sha256] : [])));
+  const lines = new Map<number, number>();
+  for (const row of rows) {
+    const line = row.sha256 ? first.get(row.sha256) : undefined;
+    if (line !== undefined && line < row.line) lines.set(row.line, line);
+  }
+  return lines;
 }
 
 /** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */

@@ -43,7 +43,7 @@ export async function renderReportPdf(db: Db, reportId: string, maxRows: number,
   const row = await repo.findReportWithOwner(db, reportId);
   if (!row) throw new NotFoundError('Report not found.');
   if (await isOverPdfCap(db, reportId, EVERY_ROW, maxRows)) throw new TooManyRowsForPdf(maxRows);
-  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]));
+  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]), await repo.countSameFileRows(db, [row.id]));
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
