@@ -29,9 +29,12 @@ export interface ReportItemView extends VtResult<Verdict> {
   fromCache: boolean;
   error: string | null;
   virusTotalUrl: string | null;
+  /** An earlier line of the report names the same file (its MD5 there, its SHA-256 here): that line; else null. */
+  sameFileAsLine: number | null;
 }
 
-export function toItemView(row: ReportItemRow): ReportItemView {
+/** `sameFileAsLine` comes from the report's other rows (report.service.ts sameFileLines); one row alone cannot tell. */
+export function toItemView(row: ReportItemRow, sameFileAsLine: number | null = null): ReportItemView {
   const result = toVtResult(row);
   return {
     ...result,
@@ -47,6 +50,7 @@ export function toItemView(row: ReportItemRow): ReportItemView {
     fromCache: Boolean(row.from_cache),
     error: row.error,
     virusTotalUrl: virusTotalUrl(row),
+    sameFileAsLine,
   };
 }
 

@@ -3,10 +3,13 @@ import type { Db, Executor } from '../shared/database.js';
 import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
+import { searchTerms } from './search-terms.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
 
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+/** The columns that hold a value as stored: lower-case hashes, refanged domains and IPs. */
+const VALUE_COLUMNS = ['hash', 'sha256', 'sha1', 'md5'] as const;
 
 /** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
 const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'error'];
@@ -118,42 +121,6 @@ export async function countVerdicts(db: Executor, reportIds: string[], reads: Qu
 }
 
 /**
- * Per report, the rows whose answer names a file an earlier row already names: answered rows with a
- * SHA-256, less the distinct SHA-256s. Read through the partial (report_id, sha256) index alone.
- */
-export async function countSameFileRows(db: Executor, reportIds: string[], reads: QueryRunner = onConnection(db)): Promise<Map<string, number>> {
-  const result = new Map<string, number>(reportIds.map((id) => [id, 0]));
-  if (reportIds.length === 0) return result;
-  const rows = await reads.all(
-    db
-      .selectFrom('report_items')
-      .select(['report_id', (eb) => eb.fn.count<number>('sha256').as('answered'), (eb) => eb.fn.count<number>('sha256').distinct().as('files')])
-      .where('report_id', 'in', reportIds)
-      .where('sha256', 'is not', null)
-      .groupBy('report_id')
-      .compile(),
-  );
-  for (const row of rows) result.set(row.report_id, Number(row.answered) - Number(row.files));
-  return result;
-}
-
-/**
- * For rows of one report that name a file an earlier row names, the first line naming it, by line;
- * only the `sha256`s asked for (a page's), each found through the (report_id, sha256) index.
- */
-export async function findFirstLinesOfFiles(db: Executor, reportId: string, sha256s: string[]): Promise<Map<string, number>> {
-  if (sha256s.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('report_items')
-    .select(['sha256', (eb) => eb.fn.min<number>('line').as('first')])
-    .where('report_id', '=', reportId)
-    .where('sha256', 'in', [...new Set(sha256s)])
-    .groupBy('sha256')
-    .execute();
-  return new Map(rows.flatMap((row) => (row.sha256 ? [[row.sha256, Number(row.first)] as const] : [])));
-}
-
-/**
  * A report's rows that pass the filter. SQLite reads them through (report_id, verdict) for a few
  * verdicts or (report_id, id) for reads in id order; the search is a prefix match on the input, the
  * value looked up (a domain or IP as well as a hash) and the file's hashes, and a substring match on
@@ -163,10 +130,16 @@ function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: str
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
   if (filter.q !== '') {
+    const terms = searchTerms(filter.q);
     const text = likeLiteral(filter.q);
     // `hash` finds `evil.com` written as `hxxp://evil[.]com/x`; `input` finds it as written.
     const prefixOf = ['input', 'hash', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
-    conditions.push(eb.or([...prefixOf, like('meaningful_name', `%${text}%`)]));
+    // A defanged or upper-case query finds the stored (refanged, lower-case) value too, on any database's LIKE.
+    const normalised = terms.normalised === terms.text ? [] : VALUE_COLUMNS.map((column) => like(column, `${likeLiteral(terms.normalised)}%`));
+    // A whole URL finds its host.
+    const whole = terms.value;
+    const value = whole ? VALUE_COLUMNS.map((column) => eb(column, '=', whole.value)) : [];
+    conditions.push(eb.or([...prefixOf, ...normalised, ...value, like('meaningful_name', `%${text}%`)]));
   }
   return eb.and(conditions);
 }

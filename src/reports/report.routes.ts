@@ -85,10 +85,11 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       service.listReportItems(db, report.id, query, ITEMS_PER_PAGE, deps.reads),
       reportEstimate(report, currentUserId(res)),
     ]);
+    const sameFile = await service.sameFileLines(db, report.id, items);
     noStore(res);
     res.render('reports/show', {
       report,
-      items: items.map(toItemView),
+      items: items.map((row) => toItemView(row, sameFile.get(row.line) ?? null)),
       estimate,
       query,
       matching,

@@ -4,6 +4,7 @@ import { NotFoundError } from '../shared/errors.js';
 import { readWholeAnswer } from '../lookups/lookup-queue.js';
 import { summariseCounted, type ReportSummary } from './report-summary.js';
 import * as repo from './report.repository.js';
+import { countSameFileRows, findFirstLinesOfFiles } from './same-file.repository.js';
 import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow } from './report.table.js';
 
@@ -15,7 +16,7 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
     repo.countReportsForUser(db, userId, filter),
   ]);
   const ids = rows.map((r) => r.id);
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), repo.countSameFileRows(db, ids)]);
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), countSameFileRows(db, ids)]);
   return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
@@ -26,7 +27,7 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
 export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), repo.countSameFileRows(db, [row.id], reads)]);
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), countSameFileRows(db, [row.id], reads)]);
   return summariseCounted(row, counts, sameFile);
 }
 
@@ -52,7 +53,7 @@ export async function listReportItems(db: Db, reportId: string, query: ReportPag
  * line 3"), keyed by the row's line; rows VirusTotal has not answered have no file to compare.
  */
 export async function sameFileLines(db: Db, reportId: string, rows: ReportItemRow[]): Promise<Map<number, number>> {
-  const first = await repo.findFirstLinesOfFiles(db, reportId, rows.flatMap((r) => (r.sha256 ? [r.sha256] : [])));
+  const first = await findFirstLinesOfFiles(db, reportId, rows.flatMap((r) => (r.sha256 ? [r.sha256] : [])));
   const lines = new Map<number, number>();
   for (const row of rows) {
     const line = row.sha256 ? first.get(row.sha256) : undefined;

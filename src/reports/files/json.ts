@@ -21,6 +21,7 @@ async function* jsonText(report: ReportSummary, items: AsyncIterable<ReportItemR
     createdAt: report.createdAt.toISOString(),
     completedAt: report.completedAt?.toISOString() ?? null,
     counts: report.counts,
+    sameFile: report.sameFile,
     filter,
   };
   yield `${JSON.stringify(head).slice(0, -1)},"items":[`;

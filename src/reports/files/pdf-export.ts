@@ -2,6 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { Db } from '../../shared/database.js';
 import { NotFoundError } from '../../shared/errors.js';
 import * as repo from '../report.repository.js';
+import { countSameFileRows } from '../same-file.repository.js';
 import { summariseCounted, type ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import type { ReportItemRow } from '../report.table.js';
@@ -43,7 +44,7 @@ export async function renderReportPdf(db: Db, reportId: string, maxRows: number,
   const row = await repo.findReportWithOwner(db, reportId);
   if (!row) throw new NotFoundError('Report not found.');
   if (await isOverPdfCap(db, reportId, EVERY_ROW, maxRows)) throw new TooManyRowsForPdf(maxRows);
-  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]), await repo.countSameFileRows(db, [row.id]));
+  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]), await countSameFileRows(db, [row.id]));
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
