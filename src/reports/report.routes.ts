@@ -14,6 +14,7 @@ import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { previewExtraction } from './extract-preview.js';
 import { limitUploads } from './upload-limit.js';
 import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
@@ -56,6 +57,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
     const fallbackName = file ? reportNameOfFile(file.originalname) : '';
+    if (form.mode === 'extract') {
+      const preview = await previewExtraction({ content, name: form.name || fallbackName, notify: wantsEmail(res, form.notify) });
+      return res.render('reports/extract-preview', preview);
+    }
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
