@@ -23,8 +23,8 @@ export async function isOverPdfCap(db: Db, reportId: string, filter: ItemFilter,
  * Writes the report's PDF (the rows `rows` gives, read with `signal`) to `out`; false when `signal`
  * aborted or `out` closed first, and the rest was not drawn.
  */
-export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
-  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date() };
+export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal, notice: string | null = null): Promise<boolean> {
+  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date(), notice };
   return writeReportPdf(out, header, rows, signal);
 }
 
