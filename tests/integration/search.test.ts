@@ -58,6 +58,12 @@ describe('searching every report of one analyst', () => {
     }
   });
 
+  test('when a file is searched by a hash she never listed, then the cache, which knows its other hashes, leads to her rows', async () => {
+    const page = await ana.get(`/search?q=${files.loader.md5}`);
+    assert.deepEqual(resultReports(page.html), [first], 'she listed the loader by its SHA-256 only');
+    assert.ok(textOf(page.html).includes('loader.exe'));
+  });
+
   test("when another analyst has the same file and domain, then the search never lists his report, and he never sees hers", async () => {
     const anas = await ana.get(`/search?q=${files.dropper.sha256}`);
     const bobsPage = await bob.get(`/search?q=${files.dropper.md5}`);
@@ -93,9 +99,9 @@ describe('searching every report of one analyst', () => {
     assert.match(response.headers.get('location') ?? '', /^\/login/);
   });
 
-  test("when SQLite plans the search, then it seeks her reports and each report's rows by the value, never scanning rows", () => {
+  test("when SQLite plans the search, then it seeks her reports and each report's rows by the value or the file's SHA-256, never scanning rows", () => {
     const userId = userIdOf(app, anaEmail);
-    for (const column of ['hash', 'md5', 'sha1', 'sha256'] satisfies ValueColumn[]) {
+    for (const column of ['hash', 'sha256'] satisfies ValueColumn[]) {
       const query = rowsNamingValue(app.runtime.database.db, userId, column, 'x', 201).compile();
       const plan = app.db.rows<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`, ...(query.parameters as string[])).map((r) => r.detail);
       assert.ok(plan.some((d) => /SEARCH reports USING INDEX reports_user_created \(user_id=\?\)/.test(d)), plan.join('\n'));

@@ -11,20 +11,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('cache_entries').addColumn('threat_label', 'text').execute();
   await db.schema.alterTable('report_items').addColumn('threat_label', 'text').execute();
   await backfillThreatLabels(db);
-  // Searching one analyst's reports for a file by any of its three hashes seeks each report's rows by
-  // the hash asked for. Partial: rows not answered yet (every row of a fresh upload) cost nothing.
-  for (const column of ['sha256', 'sha1', 'md5']) {
-    await db.schema
-      .createIndex(`report_items_report_${column}`)
-      .on('report_items')
-      .columns(['report_id', column])
-      .where(sql.ref(column), 'is not', null)
-      .execute();
-  }
+  // A report's rows by the file VirusTotal named (its SHA-256, whichever hash the row was uploaded as):
+  // the rows that are one file, and the search of one analyst's reports for a file. Partial: rows not
+  // yet answered (every row of a fresh upload) cost nothing. One index, not one per hash type: the
+  // search reaches a file's MD5 or SHA-1 through its SHA-256, and each index costs every answered row.
+  await db.schema
+    .createIndex('report_items_report_sha256')
+    .on('report_items')
+    .columns(['report_id', 'sha256'])
+    .where(sql.ref('sha256'), 'is not', null)
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const column of ['sha256', 'sha1', 'md5']) await db.schema.dropIndex(`report_items_report_${column}`).ifExists().execute();
+  await db.schema.dropIndex('report_items_report_sha256').ifExists().execute();
   await db.schema.alterTable('report_items').dropColumn('threat_label').execute();
   await db.schema.alterTable('cache_entries').dropColumn('threat_label').execute();
 }
