@@ -65,8 +65,8 @@ export interface ItemPage {
 }
 
 /** The row's page from the row and its whole answer (null when none is kept), engines in `sort` order. */
-export function itemPage(found: { report: ReportSummary; row: ReportItemRow; answer: unknown }, sort: EngineSort): ItemPage {
-  const item = toItemView(found.row);
+export function itemPage(found: { report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine?: number | null }, sort: EngineSort): ItemPage {
+  const item = toItemView(found.row, found.sameFileAsLine ?? null);
   const network = item.isNetwork ? networkDetailFromAnswer(found.answer) : null;
   const detail = found.answer && !item.isNetwork ? fileDetailFromAnswer(found.answer) : null;
   if (detail) detail.engines = sortEngines(detail.engines, sort);

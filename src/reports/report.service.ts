@@ -32,11 +32,12 @@ export async function getReportForUser(db: Db, id: string, userId: number, reads
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
-export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown }> {
+export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine: number | null }> {
   const report = await getReportForUser(db, reportId, userId);
   const row = await repo.findItemByLine(db, report.id, line);
   if (!row) throw new NotFoundError('Row not found.');
-  return { report, row, answer: await readWholeAnswer(db, row.answer_id) };
+  const sameFile = await sameFileLines(db, report.id, [row]);
+  return { report, row, answer: await readWholeAnswer(db, row.answer_id), sameFileAsLine: sameFile.get(row.line) ?? null };
 }
 
 /** One page of the rows that pass the filter, and how many pass it in all; both scan the report, so `reads` may take them off the main thread. */

@@ -145,6 +145,8 @@ describe('one file under several names in one report', () => {
     assert.deepEqual(marks, [null, null, '1', '1']);
     assert.match(textOf(page.html), /2 rows repeat files an earlier line already names by another of its hashes: counting each file once, the report has 2 distinct rows of 4\./);
     assert.equal(json.sameFile, 2);
+    const rowPage = await client.get(`/reports/${id}/items/4`);
+    assert.match(textOf(rowPage.html), /The same file as line 1 , named there by another of its hashes/);
     assert.equal(json.counts.total, 4, 'the rows themselves stay');
   });
 });
