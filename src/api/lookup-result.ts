@@ -21,7 +21,7 @@ export interface DetectedValue {
 type AnswerFields = Pick<
   ExportItem,
   | 'malicious' | 'suspicious' | 'undetected' | 'harmless' | 'engines' | 'fortinet' | 'lastAnalysisDate'
-  | 'sha256' | 'sha1' | 'md5' | 'reputation' | 'categories' | 'asOwner' | 'country' | 'error'
+  | 'sha256' | 'sha1' | 'md5' | 'reputation' | 'categories' | 'asOwner' | 'country' | 'error' | 'threatLabel'
 >;
 
 export interface LookupResult extends AnswerFields {
@@ -62,6 +62,7 @@ export function resultFromEntry(wanted: DetectedValue, entry: Selectable<CacheEn
     sha1: entry.sha1,
     md5: entry.md5,
     meaningfulName: found ? entry.meaningful_name : null,
+    threatLabel: found ? entry.threat_label : null,
     reputation: entry.reputation,
     categories: categoriesOf(entry.categories),
     asOwner: entry.as_owner,
@@ -92,6 +93,7 @@ export function resultFromError(wanted: DetectedValue, row: ReportItemRow): Look
     sha1: null,
     md5: null,
     meaningfulName: null,
+    threatLabel: null,
     reputation: null,
     categories: null,
     asOwner: null,

@@ -25,6 +25,7 @@ const answerFields: Record<string, JsonSchema> = {
   asOwner: nullable('string', "IPs: the autonomous system's owner."),
   country: nullable('string', 'IPs: the country (ISO 3166).'),
   lastAnalysisDate: nullable('string', "VirusTotal's last analysis, ISO 8601 UTC."),
+  threatLabel: nullable('string', "Files: VirusTotal's popular threat label (suggested_threat_label)."),
   virusTotalUrl: nullable('string', "The object's page on VirusTotal; null for a file VirusTotal does not know."),
   error: nullable('string', 'Why the lookup failed (status error).'),
 };
@@ -139,11 +140,12 @@ export const components: OpenApiDocument['components'] = {
     ReportItem: {
       type: 'object',
       description: 'One row, as the CSV and JSON exports give it.',
-      required: ['line', 'input', ...Object.keys(answerFields), 'lookedUpAt', 'fromCache'],
+      required: ['line', 'input', ...Object.keys(answerFields), 'meaningfulName', 'lookedUpAt', 'fromCache'],
       properties: {
         line: { type: 'integer', minimum: 1, description: 'Line of the list (or position in `values`).' },
         input: { type: 'string', description: 'The line as sent (shortened past 200 characters).' },
         ...answerFields,
+        meaningfulName: nullable('string', "Files: the file's name on VirusTotal."),
         lookedUpAt: { type: ['string', 'null'], format: 'date-time' },
         fromCache: nullable('boolean'),
       },

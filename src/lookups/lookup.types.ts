@@ -42,6 +42,8 @@ export interface ObjectSummary {
   /** VirusTotal's last analysis, ISO-8601 UTC, null when absent. */
   lastAnalysisDate: string | null;
   meaningfulName: string | null;
+  /** Files: popular_threat_classification's suggested label ("trojan.emotet/generic"). */
+  threatLabel: string | null;
   typeDescription: string | null;
   size: number | null;
   /** Domains and IPs: VirusTotal's community reputation. */

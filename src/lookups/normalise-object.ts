@@ -67,6 +67,10 @@ function categoriesOf(value: unknown): string[] | null {
   return [...new Set(names.map((n) => n.trim()))];
 }
 
+function threatLabelOf(value: unknown): string | null {
+  return isObject(value) ? str(value['suggested_threat_label']) : null;
+}
+
 export function normaliseObject(type: LookupType, body: unknown): ObjectSummary {
   const objectType = OBJECT_TYPES[type];
   const { id, attributes } = objectOf(body, objectType);
@@ -90,6 +94,7 @@ export function normaliseObject(type: LookupType, body: unknown): ObjectSummary 
     fortinet: fortinetResult(attributes['last_analysis_results'], file),
     lastAnalysisDate: isoFromUnixSeconds(attributes['last_analysis_date']),
     meaningfulName: file ? str(attributes['meaningful_name']) : null,
+    threatLabel: file ? threatLabelOf(attributes['popular_threat_classification']) : null,
     typeDescription: file ? str(attributes['type_description']) : null,
     size: file ? num(attributes['size']) : null,
     reputation: file ? null : num(attributes['reputation']),

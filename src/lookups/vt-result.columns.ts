@@ -3,7 +3,7 @@
 // report rows and the exports are made from this list. A new column: add it to the list and the
 // interface, write its migration (both tables), and show it where wanted.
 
-/** In the order the exports give them (reports/files/export-row.ts leaves out the last two). */
+/** In the order the exports give them (reports/files/export-row.ts leaves out the last, answer_id). */
 export const VT_RESULT_COLUMNS = [
   'verdict',
   'sha256',
@@ -21,6 +21,7 @@ export const VT_RESULT_COLUMNS = [
   'country',
   'last_analysis_date',
   'meaningful_name',
+  'threat_label',
   'answer_id',
 ] as const satisfies readonly (keyof VtResultColumns<string>)[];
 
@@ -50,6 +51,8 @@ export interface VtResultColumns<V extends string> {
   last_analysis_date: string | null;
   /** The file's name on VirusTotal; a report searches it. */
   meaningful_name: string | null;
+  /** Files: VirusTotal's popular threat label (popular_threat_classification.suggested_threat_label). */
+  threat_label: string | null;
   /** The whole answer the facts came from (vt_answers); null for not-found answers. */
   answer_id: number | null;
 }

@@ -3,7 +3,7 @@ import { TooManyRequestsError } from '../shared/errors.js';
 
 // Heavy downloads (the exports and the hash list): a few at a time per user, and none outliving its client.
 
-export type DownloadKind = 'pdf' | 'csv' | 'json' | 'hashes';
+export type DownloadKind = 'pdf' | 'csv' | 'json' | 'stix' | 'hashes';
 
 /** How one download ended: how many rows it read, and whether its client stayed to the end. */
 export interface DownloadRecord {

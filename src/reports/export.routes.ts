@@ -9,6 +9,7 @@ import { streamCsv } from './files/csv.js';
 import { streamJson } from './files/json.js';
 import { isOverPdfCap, writePdf } from './files/pdf-export.js';
 import { streamLines } from './files/text-stream.js';
+import { STIX_CONTENT_TYPE, streamStix } from './files/stix.js';
 
 export interface ExportRouteDeps {
   db: Db;
@@ -19,7 +20,7 @@ export interface ExportRouteDeps {
 }
 
 /**
- * The report's files: CSV, JSON, PDF and the hash list, behind requireUser. Each runs in one of the
+ * The report's files: CSV, JSON, PDF, STIX 2.1 and the hash list, behind requireUser. Each runs in one of the
  * user's download places and stops reading rows as soon as its client leaves.
  * Downloads take the page's filter (not its order or page): the rows the analyst is looking at, in line order.
  */
@@ -31,8 +32,8 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     const record = await downloads.run(res, currentUserId(res), 'json', async ({ signal, count }) => {
-      startDownload(res, 'application/json', `${downloadName(report.name, filter)}.json`);
-      await streamJson(res, report, count(service.exportItems(db, report.id, filter, signal)), isFiltered(filter) ? filter : null, signal);
+      startDownload(res, 'application/json', `${downloadName(report.name, filter, req)}.json`);
+      await streamJson(res, report, count(service.exportItems(db, report.id, filter, signal)), isFiltered(filter) ? filter : null, signal, noticeOf(req));
       res.end();
     });
     logStopped(req, report.id, record);
@@ -42,8 +43,8 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
     const record = await downloads.run(res, currentUserId(res), 'csv', async ({ signal, count }) => {
-      startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter)}.csv`);
-      await streamCsv(res, count(service.exportItems(db, report.id, filter, signal)), signal);
+      startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter, req)}.csv`);
+      await streamCsv(res, count(service.exportItems(db, report.id, filter, signal)), signal, noticeOf(req));
       res.end();
     });
     logStopped(req, report.id, record);
@@ -59,8 +60,20 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
     }
     const ownerEmail = (res.locals.currentUser as { email: string }).email;
     const record = await downloads.run(res, currentUserId(res), 'pdf', async ({ signal, count }) => {
-      startDownload(res, 'application/pdf', `${downloadName(report.name, filter)}.pdf`);
-      await writePdf(res, report, ownerEmail, filter, count(service.exportItems(db, report.id, filter, signal)), signal);
+      startDownload(res, 'application/pdf', `${downloadName(report.name, filter, req)}.pdf`);
+      await writePdf(res, report, ownerEmail, filter, count(service.exportItems(db, report.id, filter, signal)), signal, noticeOf(req));
+    });
+    logStopped(req, report.id, record);
+  });
+
+  // STIX 2.1 for MISP, OpenCTI and TAXII feeds: the same rows as the other files, written as they are read.
+  router.get('/reports/:id/export.stix.json', async (req, res) => {
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    const filter = itemFilterQuery.parse(req.query);
+    const record = await downloads.run(res, currentUserId(res), 'stix', async ({ signal, count }) => {
+      startDownload(res, STIX_CONTENT_TYPE, `${downloadName(report.name, filter, req)}.stix.json`);
+      await streamStix(res, report, count(service.exportItems(db, report.id, filter, signal)), noticeOf(req), signal);
+      res.end();
     });
     logStopped(req, report.id, record);
   });
@@ -70,7 +83,7 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const { kind, ...filter } = hashListQuery.parse(req.query);
     const record = await downloads.run(res, currentUserId(res), 'hashes', async ({ signal, count }) => {
-      startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter)}-${kind}.txt`);
+      startDownload(res, 'text/plain; charset=utf-8', `${downloadName(report.name, filter, req)}-${kind}.txt`);
       await streamLines(res, count(service.listMatchingHashes(db, report.id, filter, kind, signal)), signal);
       res.end();
     });
@@ -91,10 +104,20 @@ const isFiltered = (filter: ItemFilter) => filter.verdict.length > 0 || filter.q
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function startDownload(res: Response, type: string, fileName: string): void {
   res.set('Cache-Control', 'no-store');
-  res.type(type).attachment(fileName);
+  // attachment() sets a type from the name's extension (.json); the given type must win (STIX's own).
+  res.attachment(fileName).type(type);
 }
 
-/** A filtered file says so in its name, so it is not taken for the whole report later. */
-function downloadName(reportName: string, filter: ItemFilter): string {
-  return `${safeFileStem(reportName, 'report')}${isFiltered(filter) ? '-filtered' : ''}`;
+/**
+ * The notice every page of this app shows (app.locals.siteNotice: the demo's "every result here is
+ * simulated"); files carry it too, since they travel where the page's banner does not.
+ */
+function noticeOf(req: Request): string | null {
+  const notice: unknown = req.app.locals.siteNotice;
+  return typeof notice === 'string' && notice !== '' ? notice : null;
+}
+
+/** A filtered file says so in its name, so it is not taken for the whole report later; a demo's file, that it is simulated. */
+function downloadName(reportName: string, filter: ItemFilter, req: Request): string {
+  return `${safeFileStem(reportName, 'report')}${isFiltered(filter) ? '-filtered' : ''}${noticeOf(req) ? '-simulated' : ''}`;
 }

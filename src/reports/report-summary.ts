@@ -27,6 +27,8 @@ export interface ReportSummary {
   counts: Counts;
   /** Share of rows with an answer, 0..1. */
   progress: number;
+  /** Rows whose answer names a file an earlier line already names (its MD5 on one line, its SHA-256 on another): one file, counted once. */
+  sameFile: number;
   email: { status: 'waiting' | 'pending' | 'sent' | 'failed'; error: string | null; attempts: number } | null;
 }
 
@@ -45,7 +47,7 @@ export function toCounts(byVerdict: VerdictCounts): Counts {
   return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
 }
 
-export function summarise(row: ReportRow, counts: Counts): ReportSummary {
+export function summarise(row: ReportRow, counts: Counts, sameFile: number): ReportSummary {
   const lookups = counts.total - counts.invalid;
   const status: ReportStatus = row.state === 'completed' ? 'completed' : counts.pending < lookups ? 'running' : 'queued';
   return {
@@ -56,10 +58,11 @@ export function summarise(row: ReportRow, counts: Counts): ReportSummary {
     completedAt: row.completed_at ? new Date(row.completed_at) : null,
     counts,
     progress: counts.total === 0 ? 1 : (counts.total - counts.pending) / counts.total,
+    sameFile,
     email: row.email_status ? { status: row.email_status, error: row.email_error, attempts: row.email_attempts } : null,
   };
 }
 
-/** The report summarised with its counts, as `countVerdicts` gives them for several reports at once. */
-export const summariseCounted = (row: ReportRow, byReport: Map<string, VerdictCounts>): ReportSummary =>
-  summarise(row, toCounts(byReport.get(row.id) ?? {}));
+/** The report summarised with its counts, as `countVerdicts` and `countSameFileRows` give them for several reports at once. */
+export const summariseCounted = (row: ReportRow, byReport: Map<string, VerdictCounts>, sameFileByReport: Map<string, number>): ReportSummary =>
+  summarise(row, toCounts(byReport.get(row.id) ?? {}), sameFileByReport.get(row.id) ?? 0);

@@ -37,10 +37,15 @@ export interface ReportItemView extends VtResult<Verdict> {
    * without an answer, and answers judged under thresholds other than today's (nothing false is said).
    */
   verdictReason: string | null;
+  /** An earlier line of the report names the same file (its MD5 there, its SHA-256 here): that line; else null. */
+  sameFileAsLine: number | null;
 }
 
-/** A report row as the templates see it; `thresholds` (VERDICT_*) explain domains' and IPs' verdicts. */
-export function toItemView(row: ReportItemRow, thresholds: Thresholds): ReportItemView {
+/**
+ * A report row as the templates see it; `thresholds` (VERDICT_*) explain domains' and IPs' verdicts.
+ * `sameFileAsLine` comes from the report's other rows (report.service.ts sameFileLines); one row alone cannot tell.
+ */
+export function toItemView(row: ReportItemRow, thresholds: Thresholds, sameFileAsLine: number | null = null): ReportItemView {
   const result = toVtResult(row);
   const facts = factsOf(row);
   return {
@@ -59,6 +64,7 @@ export function toItemView(row: ReportItemRow, thresholds: Thresholds): ReportIt
     virusTotalUrl: virusTotalUrl(row),
     detectionsLabel: facts ? detectionsLabel(facts) : '—',
     verdictReason: facts ? reasonOf(facts, row.verdict, thresholds) : null,
+    sameFileAsLine,
   };
 }
 
@@ -88,8 +94,12 @@ export interface ItemPage {
 }
 
 /** The row's page from the row and its whole answer (null when none is kept), engines in `sort` order. */
-export function itemPage(found: { report: ReportSummary; row: ReportItemRow; answer: unknown }, sort: EngineSort, thresholds: Thresholds): ItemPage {
-  const item = toItemView(found.row, thresholds);
+export function itemPage(
+  found: { report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine?: number | null },
+  sort: EngineSort,
+  thresholds: Thresholds,
+): ItemPage {
+  const item = toItemView(found.row, thresholds, found.sameFileAsLine ?? null);
   const network = item.isNetwork ? networkDetailFromAnswer(found.answer) : null;
   const detail = found.answer && !item.isNetwork ? fileDetailFromAnswer(found.answer) : null;
   if (detail) detail.engines = sortEngines(detail.engines, sort);

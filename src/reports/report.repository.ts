@@ -3,10 +3,13 @@ import type { Db, Executor } from '../shared/database.js';
 import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
+import { searchTerms } from './search-terms.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
 
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
+/** The columns that hold a value as stored: lower-case hashes, refanged domains and IPs. */
+const VALUE_COLUMNS = ['hash', 'sha256', 'sha1', 'md5'] as const;
 
 /** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
 const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'error'];
@@ -128,10 +131,16 @@ function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: str
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
   if (filter.q !== '') {
+    const terms = searchTerms(filter.q);
     const text = likeLiteral(filter.q);
     // `hash` finds `evil.com` written as `hxxp://evil[.]com/x`; `input` finds it as written.
     const prefixOf = ['input', 'hash', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
-    conditions.push(eb.or([...prefixOf, like('meaningful_name', `%${text}%`)]));
+    // A defanged or upper-case query finds the stored (refanged, lower-case) value too, on any database's LIKE.
+    const normalised = terms.normalised === terms.text ? [] : VALUE_COLUMNS.map((column) => like(column, `${likeLiteral(terms.normalised)}%`));
+    // A whole URL finds its host.
+    const whole = terms.value;
+    const value = whole ? VALUE_COLUMNS.map((column) => eb(column, '=', whole.value)) : [];
+    conditions.push(eb.or([...prefixOf, ...normalised, ...value, like('meaningful_name', `%${text}%`)]));
   }
   return eb.and(conditions);
 }

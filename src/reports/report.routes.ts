@@ -16,6 +16,7 @@ import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
 import { setFlash } from '../web/flash.js';
+import { previewExtraction } from './extract-preview.js';
 import { limitUploads } from './upload-limit.js';
 import type { QueryRunner } from '../shared/read-pool.js';
 import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
@@ -61,6 +62,10 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     }
     const content = file ? file.buffer : Buffer.from(form.hashes, 'utf8');
     const fallbackName = file ? reportNameOfFile(file.originalname) : '';
+    if (form.mode === 'extract') {
+      const preview = await previewExtraction({ content, name: form.name || fallbackName, notify: wantsEmail(res, form.notify) });
+      return res.render('reports/extract-preview', preview);
+    }
     // A file name of nothing but control characters leaves no name; the list was still uploaded, not pasted.
     const name = form.name || fallbackName || `${file ? 'Uploaded file' : 'Pasted list'}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const { reportId: id, completed } = await importHashList(
@@ -101,10 +106,11 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       service.listReportItems(db, report.id, query, query.per, deps.reads),
       reportEstimate(report, currentUserId(res)),
     ]);
+    const sameFile = await service.sameFileLines(db, report.id, items);
     noStore(res);
     res.render('reports/show', {
       report,
-      items: items.map((row) => toItemView(row, deps.config.verdict)),
+      items: items.map((row) => toItemView(row, deps.config.verdict, sameFile.get(row.line) ?? null)),
       estimate,
       query,
       matching,

@@ -16,6 +16,8 @@ export const uploadSchema = z.object({
     .pipe(z.string().max(200, 'Keep the report name under 200 characters.')),
   hashes: formText('pasted hashes').default(''),
   notify: formText('email choice'),
+  /** Which button sent the form: `extract` reads any text for indicators and shows them first; anything else is a list. */
+  mode: formText('upload mode'),
 });
 
 const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);

@@ -4,6 +4,7 @@ import { NotFoundError } from '../shared/errors.js';
 import { readWholeAnswer } from '../lookups/lookup-queue.js';
 import { summariseCounted, type ReportSummary } from './report-summary.js';
 import * as repo from './report.repository.js';
+import { countSameFileRows, findFirstLinesOfFiles } from './same-file.repository.js';
 import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow } from './report.table.js';
 
@@ -14,8 +15,9 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
     repo.listReportsForUser(db, userId, filter, perPage, (page - 1) * perPage),
     repo.countReportsForUser(db, userId, filter),
   ]);
-  const counts = await repo.countVerdicts(db, rows.map((r) => r.id));
-  return { reports: rows.map((r) => summariseCounted(r, counts)), total };
+  const ids = rows.map((r) => r.id);
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), countSameFileRows(db, ids)]);
+  return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
 /**
@@ -25,15 +27,17 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
 export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  return summariseCounted(row, await repo.countVerdicts(db, [row.id], reads));
+  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), countSameFileRows(db, [row.id], reads)]);
+  return summariseCounted(row, counts, sameFile);
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
-export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown }> {
+export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine: number | null }> {
   const report = await getReportForUser(db, reportId, userId);
   const row = await repo.findItemByLine(db, report.id, line);
   if (!row) throw new NotFoundError('Row not found.');
-  return { report, row, answer: await readWholeAnswer(db, row.answer_id) };
+  const sameFile = await sameFileLines(db, report.id, [row]);
+  return { report, row, answer: await readWholeAnswer(db, row.answer_id), sameFileAsLine: sameFile.get(row.line) ?? null };
 }
 
 /** One page of the rows that pass the filter, and how many pass it in all; both scan the report, so `reads` may take them off the main thread. */
@@ -43,6 +47,20 @@ export async function listReportItems(db: Db, reportId: string, query: Omit<Repo
     repo.countItems(db, reportId, query, reads),
   ]);
   return { items, matching };
+}
+
+/**
+ * For each of `rows` whose file an earlier line of the report already names, that line ("same file as
+ * line 3"), keyed by the row's line; rows VirusTotal has not answered have no file to compare.
+ */
+export async function sameFileLines(db: Db, reportId: string, rows: ReportItemRow[]): Promise<Map<number, number>> {
+  const first = await findFirstLinesOfFiles(db, reportId, rows.flatMap((r) => (r.sha256 ? [r.sha256] : [])));
+  const lines = new Map<number, number>();
+  for (const row of rows) {
+    const line = row.sha256 ? first.get(row.sha256) : undefined;
+    if (line !== undefined && line < row.line) lines.set(row.line, line);
+  }
+  return lines;
 }
 
 /** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */

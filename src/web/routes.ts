@@ -4,6 +4,7 @@ import { reportRoutes, type ReportRouteDeps } from '../reports/report.routes.js'
 import { refreshRoutes } from '../reports/refresh.routes.js';
 import { ACCOUNT_DELETED_NOTICE, settingsRoutes } from '../settings/settings.routes.js';
 import { adminRoutes } from '../admin/admin.routes.js';
+import { searchRoutes } from '../search/search.routes.js';
 import type { Config } from '../shared/config.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
@@ -38,6 +39,7 @@ export function routes(deps: WebDeps): Router {
   router.use(authRoutes(deps));
   router.use(reportRoutes(deps));
   router.use(refreshRoutes(deps));
+  router.use(searchRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(adminRoutes(deps));
   return router;

@@ -66,7 +66,7 @@ describe('a hash list uploaded and looked up to the end', () => {
       sha256: EICAR.sha256, sha1: EICAR.sha1, md5: EICAR.md5,
       malicious: 66, suspicious: 0, undetected: 5, harmless: 0, engines: 71,
       fortinet: 'EICAR_TEST_FILE', reputation: null, categories: null, asOwner: null, country: null,
-      lastAnalysisDate: '2024-07-17T21:12:40.000Z', lookedUpAt: null, fromCache: false,
+      lastAnalysisDate: '2024-07-17T21:12:40.000Z', meaningfulName: 'eicar.com-32189', threatLabel: 'virus.eicar/test', lookedUpAt: null, fromCache: false,
       virusTotalUrl: `https://www.virustotal.com/gui/file/${EICAR.sha256}`, error: null,
     });
     assert.deepEqual({ ...dll, lookedUpAt: null }, {
@@ -74,14 +74,14 @@ describe('a hash list uploaded and looked up to the end', () => {
       sha256: DLL.sha256, sha1: DLL.sha1, md5: DLL.md5,
       malicious: 47, suspicious: 0, undetected: 18, harmless: 0, engines: 65,
       fortinet: 'W32/Dllhijacker.DG!tr', reputation: null, categories: null, asOwner: null, country: null,
-      lastAnalysisDate: '2021-11-09T06:48:26.000Z', lookedUpAt: null, fromCache: false,
+      lastAnalysisDate: '2021-11-09T06:48:26.000Z', meaningfulName: null, threatLabel: 'trojan.dllhijacker/cometer', lookedUpAt: null, fromCache: false,
       virusTotalUrl: `https://www.virustotal.com/gui/file/${DLL.sha256}`, error: null,
     });
     assert.deepEqual(invalid, {
       line: 4, input: 'not a hash at all', value: null, type: null, status: 'invalid', verdict: 'invalid',
       sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null,
       engines: null, fortinet: null, reputation: null, categories: null, asOwner: null, country: null,
-      lastAnalysisDate: null, lookedUpAt: null, fromCache: null, virusTotalUrl: null, error: null,
+      lastAnalysisDate: null, meaningfulName: null, threatLabel: null, lookedUpAt: null, fromCache: null, virusTotalUrl: null, error: null,
     });
     assert.equal(notFound.line, 5);
     assert.equal(notFound.input, unknown);

@@ -22,6 +22,7 @@ test('when the real EICAR report is normalised, then hashes, counts, Fortinet an
     fortinet: 'EICAR_TEST_FILE',
     lastAnalysisDate: '2024-07-17T21:12:40.000Z',
     meaningfulName: 'eicar.com-32189',
+    threatLabel: 'virus.eicar/test',
     typeDescription: 'Text',
     size: 68,
     reputation: null,
@@ -44,6 +45,7 @@ test('when the real malicious DLL report is normalised, then counts leave out ti
   assert.equal(verdict.typeDescription, 'Win32 DLL');
   assert.equal(verdict.size, 87040);
   assert.equal(verdict.meaningfulName, null, 'this capture has no meaningful_name');
+  assert.equal(verdict.threatLabel, 'trojan.dllhijacker/cometer', "popular_threat_classification's suggested label");
 });
 
 test('when Fortinet scanned but did not detect, then fortinet is null even though it has a result', () => {
@@ -85,6 +87,7 @@ test('when the real google.com answer is normalised, then reputation, distinct c
     fortinet: 'clean',
     lastAnalysisDate: null,
     meaningfulName: null,
+    threatLabel: null,
     typeDescription: null,
     size: null,
     reputation: 448,

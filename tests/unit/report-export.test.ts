@@ -36,7 +36,7 @@ function row(over: Partial<ReportItemRow>): ReportItemRow {
   return {
     id: 1, report_id: 'r', line: 1, input: '', hash: null, hash_type: null, status: 'found', verdict: 'not_suspicious',
     sha256: null, sha1: null, md5: null, malicious: 0, suspicious: 0, undetected: 9, harmless: 84, engines: 93, fortinet: 'clean',
-    last_analysis_date: null, looked_up_at: Date.UTC(2026, 10, 21, 12), from_cache: 0, error: null, answer_id: 7, meaningful_name: null,
+    last_analysis_date: null, looked_up_at: Date.UTC(2026, 10, 21, 12), from_cache: 0, error: null, answer_id: 7, meaningful_name: null, threat_label: null,
     refresh_after: null, reputation: null, categories: null, as_owner: null, country: null, ...over,
   };
 }
@@ -62,7 +62,7 @@ describe('toExportItem', () => {
       line: 2, input: 'hxxp://evil[.]com/x', value: 'evil.com', type: 'domain', status: 'found', verdict: 'suspicious',
       sha256: null, sha1: null, md5: null, malicious: 6, suspicious: 0, undetected: 9, harmless: 84, engines: 93, fortinet: 'malware',
       reputation: -37, categories: ['malicious web sites', 'Malware Sites'], asOwner: null, country: null, lastAnalysisDate: null,
-      lookedUpAt: '2026-11-21T12:00:00.000Z', fromCache: false, virusTotalUrl: 'https://www.virustotal.com/gui/domain/evil.com', error: null,
+      meaningfulName: null, threatLabel: null, lookedUpAt: '2026-11-21T12:00:00.000Z', fromCache: false, virusTotalUrl: 'https://www.virustotal.com/gui/domain/evil.com', error: null,
     });
   });
 
@@ -74,6 +74,13 @@ describe('toExportItem', () => {
     assert.equal(file.virusTotalUrl, `https://www.virustotal.com/gui/file/${'f'.repeat(64)}`);
     assert.equal(toExportItem(row({ hash: 'abc', hash_type: 'md5', status: 'not_found' })).virusTotalUrl, null, 'a file VirusTotal does not know has no page');
     assert.equal(toExportItem(row({ hash_type: 'domain', hash: 'x.example', categories: 'not json' })).categories, null);
+  });
+
+  test('when a file row is exported, then its name on VirusTotal and its threat label travel with it', () => {
+    const file = toExportItem(row({ hash: 'abc', hash_type: 'md5', verdict: 'malicious', meaningful_name: 'invoice.exe', threat_label: 'trojan.emotet/generic' }));
+    assert.equal(file.meaningfulName, 'invoice.exe');
+    assert.equal(file.threatLabel, 'trojan.emotet/generic');
+    assert.ok(EXPORT_COLUMNS.includes('meaningfulName') && EXPORT_COLUMNS.includes('threatLabel'), 'the CSV has a column for each');
   });
 });
 

@@ -28,7 +28,7 @@ async function render(header: PdfHeader, list: ReportItemRow[]): Promise<Buffer>
 
 const summary = (total: number): ReportSummary => ({
   id: 'r', name: 'Incident 4471 — triage', status: 'completed', createdAt: new Date('2026-11-20T08:00:00Z'), completedAt: new Date('2026-11-20T09:30:00Z'),
-  counts: { total, malicious: total - 2, suspicious: 0, clean: 1, notSuspicious: 0, notFound: 0, invalid: 1, error: 0, pending: 0 }, progress: 1, email: null,
+  counts: { total, malicious: total - 2, suspicious: 0, clean: 1, notSuspicious: 0, notFound: 0, invalid: 1, error: 0, pending: 0 }, progress: 1, sameFile: 0, email: null,
 });
 
 describe('writeReportPdf', () => {
@@ -58,7 +58,7 @@ describe('writeReportPdf', () => {
     assert.ok(pages.length >= 5, `${pages.length} pages`);
     pages.forEach((text, i) => {
       assert.ok(text.includes('Detections') && text.includes('Fortinet'), `page ${i + 1} repeats the table header`);
-      assert.ok(text.includes(`page ${i + 1}`), `page ${i + 1} is numbered`);
+      assert.ok(text.includes(`page ${i + 1} of ${pages.length}`), `page ${i + 1} is numbered "page N of M"`);
     });
     assert.ok(pages[0]!.includes('those matching verdict malicious'));
     const inputs = pages.join(' ').match(/f{56}\d{8}/g) ?? [];
@@ -82,8 +82,25 @@ describe('writeReportPdf', () => {
     for (const expected of ['Type', 'Domain', 'IP address', 'MD5', 'tawuhoju.com (hxxp://tawuhoju[.]com/x)', '142.251.220.110 (142.251.220[.]110)', 'Suspicious', 'malware', '6 / 82', 'clean']) {
       assert.ok(words.includes(expected), `the page has "${expected}": ${words.slice(0, 600)}`);
     }
-    assert.match(words, /tawuhoju\.com \(hxxp:\/\/tawuhoju\[\.\]com\/x\) Domain Suspicious 6 \/ 82 malware — 2 /, 'a domain\'s row, its missing analysis date as a dash');
+    // File name, threat label and analysis date are dashes: a domain has none of the first two, and this one no date.
+    assert.match(words, /tawuhoju\.com \(hxxp:\/\/tawuhoju\[\.\]com\/x\) Domain Suspicious 6 \/ 82 malware — — — 2 /, 'a domain\'s row, its missing analysis date as a dash');
     assert.equal(text.split('Not suspicious').length - 1, 2, 'once in the summary, once on its row');
+  });
+
+  test('when a file has a name and a threat label, rows repeat a file and the app runs as the demo, then the PDF says all three', async () => {
+    // Arrange
+    const list = [row(1, { meaningful_name: 'invoice.exe', threat_label: 'trojan.emotet/generic' })];
+    const notice = 'Demo mode: every VirusTotal result here is simulated.';
+
+    // Act
+    const [text = ''] = await pdfPages(await render({ report: { ...summary(1), sameFile: 2 }, ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date(), notice }, list));
+
+    // Assert
+    const words = text.replace(/\s+/g, ' ');
+    for (const expected of ['File name', 'Threat label', 'invoice.exe', 'trojan.emotet/generic', 'Same file as an earlier line: 2 rows', 'page 1 of 1']) {
+      assert.ok(words.includes(expected), `the page has "${expected}": ${words.slice(0, 600)}`);
+    }
+    assert.equal(words.split(notice).length - 1, 2, 'under the title and in the footer');
   });
 
   test('when a report has no domain or IP, then the summary does not list "Not suspicious"', async () => {

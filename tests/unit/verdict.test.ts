@@ -13,7 +13,7 @@ function site(objectType: 'domain' | 'ip_address', stats: { reputation: number |
   return {
     objectType, id: 'x', sha256: null, sha1: null, md5: null, malicious, suspicious, undetected: 0, harmless,
     engines: malicious + suspicious + harmless, fortinet: null, lastAnalysisDate: null, meaningfulName: null,
-    typeDescription: null, size: null, reputation: stats.reputation, categories: null, asOwner: null, country: null,
+    threatLabel: null, typeDescription: null, size: null, reputation: stats.reputation, categories: null, asOwner: null, country: null,
   };
 }
 

@@ -17,12 +17,17 @@ export function csvCell(value: unknown): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row; stops when `signal` aborts. */
-export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<void> {
-  return streamText(out, csvText(items), signal);
+/**
+ * The report's rows as CSV: a header of EXPORT_COLUMNS, then a line a row; stops when `signal` aborts.
+ * A `notice` (the demo's: its results are simulated) comes first, on a line of its own, where nobody
+ * opening the file can miss it.
+ */
+export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, signal?: AbortSignal, notice: string | null = null): Promise<void> {
+  return streamText(out, csvText(items, notice), signal);
 }
 
-async function* csvText(items: AsyncIterable<ReportItemRow>): AsyncGenerator<string> {
+async function* csvText(items: AsyncIterable<ReportItemRow>, notice: string | null): AsyncGenerator<string> {
+  if (notice) yield `${csvCell(notice)}\r\n`;
   yield `${EXPORT_COLUMNS.join(',')}\r\n`;
   for await (const row of items) {
     const item = toExportItem(row);

@@ -5,15 +5,15 @@ import type { ReportItemRow, Verdict } from '../report.table.js';
 
 // The shape of a row in the CSV and JSON exports, the JSON API and the connector's output files.
 
-/** Answer columns the files leave out: the name is on the row's page, the answer id means nothing outside. */
-type NotExported = 'meaningfulName' | 'answerId';
-const NOT_EXPORTED: readonly VtResultField[] = ['meaningfulName', 'answerId'] satisfies NotExported[];
+/** The answer id means nothing outside the app; the file's name and threat label are what an analyst hands on. */
+type NotExported = 'answerId';
+const NOT_EXPORTED: readonly VtResultField[] = ['answerId'] satisfies NotExported[];
 const EXPORTED_RESULT = VT_RESULT_FIELDS.filter((field): field is Exclude<VtResultField, NotExported> => !NOT_EXPORTED.includes(field));
 
 /**
  * One row as the CSV and JSON exports (and the JSON API) give it: the answer's columns in camelCase
  * (lookups/vt-result.columns.ts) between the row's own fields. Files fill the hashes and Fortinet's
- * detection name; domains and IPs fill reputation, categories (domains), AS owner and country (IPs),
+ * detection name, its name on VirusTotal and its threat label; domains and IPs fill reputation, categories (domains), AS owner and country (IPs),
  * and Fortinet's result whatever it is ("clean", "unrated", "malware").
  */
 export interface ExportItem extends Omit<VtResult<Verdict>, NotExported> {

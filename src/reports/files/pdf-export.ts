@@ -2,6 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { Db } from '../../shared/database.js';
 import { NotFoundError } from '../../shared/errors.js';
 import * as repo from '../report.repository.js';
+import { countSameFileRows } from '../same-file.repository.js';
 import { summariseCounted, type ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import type { ReportItemRow } from '../report.table.js';
@@ -22,8 +23,8 @@ export async function isOverPdfCap(db: Db, reportId: string, filter: ItemFilter,
  * Writes the report's PDF (the rows `rows` gives, read with `signal`) to `out`; false when `signal`
  * aborted or `out` closed first, and the rest was not drawn.
  */
-export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
-  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date() };
+export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal, notice: string | null = null): Promise<boolean> {
+  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date(), notice };
   return writeReportPdf(out, header, rows, signal);
 }
 
@@ -43,7 +44,7 @@ export async function renderReportPdf(db: Db, reportId: string, maxRows: number,
   const row = await repo.findReportWithOwner(db, reportId);
   if (!row) throw new NotFoundError('Report not found.');
   if (await isOverPdfCap(db, reportId, EVERY_ROW, maxRows)) throw new TooManyRowsForPdf(maxRows);
-  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]));
+  const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]), await countSameFileRows(db, [row.id]));
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));

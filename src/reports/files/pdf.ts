@@ -12,6 +12,8 @@ export interface PdfHeader {
   /** The filter the rows were chosen by, in words, or null for every row. */
   filter: string | null;
   generatedAt: Date;
+  /** Printed in red under the title and in every footer (the demo: its results are simulated). */
+  notice?: string | null;
 }
 
 const MARGIN = 40;
@@ -24,15 +26,19 @@ const FONT = 'Helvetica';
 const BOLD = 'Helvetica-Bold';
 const MONO = 'Courier';
 
-// The input column keeps room for a whole SHA-256 in Courier 8 (307 pt); the widths add up to the 760 pt between margins.
+// Cells in 7 pt, the input in Courier 7.5 (pdf.js reads smaller Courier back as separate letters),
+// headers 8 pt bold: the input column keeps room for a whole SHA-256 (288 pt), the others for their
+// usual longest text ("Not suspicious", a full analysis date); the widths add up to the 760 pt between margins.
 const COLUMNS = [
-  { label: 'Line', width: 35, align: 'right' as const },
-  { label: 'Input', width: 320, font: MONO },
-  { label: 'Type', width: 50 },
-  { label: 'Verdict', width: 70 },
-  { label: 'Detections', width: 55, align: 'right' as const },
-  { label: 'Fortinet', width: 125 },
-  { label: 'Last analysis', width: 105 },
+  { label: 'Line', width: 24, align: 'right' as const },
+  { label: 'Input', width: 294, font: MONO },
+  { label: 'Type', width: 40 },
+  { label: 'Verdict', width: 52 },
+  { label: 'Detections', width: 48, align: 'right' as const },
+  { label: 'Fortinet', width: 74 },
+  { label: 'File name', width: 72 },
+  { label: 'Threat label', width: 78 },
+  { label: 'Last analysis', width: 78 },
 ];
 const VERDICT_COLUMN = 3;
 
@@ -77,6 +83,11 @@ function summaryRows(counts: Counts): Array<[string, number, string]> {
   ];
 }
 
+/** Rows naming a file an earlier line already names are one file: the summary says how many. */
+export function sameFileNote(sameFile: number): string {
+  return `Same file as an earlier line: ${sameFile} row${sameFile === 1 ? '' : 's'} (each file counted once: by its first line)`;
+}
+
 /** A domain or IP written another way (defanged, or a URL) prints as the value looked up, then as written. */
 function inputCell(row: ReportItemRow): string {
   return isNetworkType(row.hash_type) && row.hash && row.hash !== row.input ? `${row.hash} (${row.input})` : row.input;
@@ -84,30 +95,39 @@ function inputCell(row: ReportItemRow): string {
 
 /**
  * Writes a readable, paginated PDF of a report to `out`: title, owner, dates, summary counts with a
- * bar chart, then the rows (type, verdict, detections, Fortinet's result, last analysis). Rows are drawn as
- * they arrive from `rows`, so a long report is never held in memory. Once `signal` aborts or `out`
+ * bar chart, then the rows (type, verdict, detections, Fortinet's result, file name, threat label, last
+ * analysis), each page numbered "page N of M". Rows are drawn as they arrive from `rows` and never held;
+ * the drawn pages are, until the last one tells M. Once `signal` aborts or `out`
  * is destroyed (the client left) it draws nothing more, closes `rows` and resolves false; the
  * unfinished document is dropped. True when the whole file was written.
  */
 export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
-  const doc = new PDFDocument({ size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
+  // Pages stay in memory until the end, when the total for "page N of M" is known; PDF_MAX_ROWS bounds them (about 400 pages).
+  const doc = new PDFDocument({ bufferPages: true, size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
   doc.pipe(out);
   // A client that leaves after the last row never lets `out` finish: its close ends the wait too.
   const done = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve).once('close', resolve).once('error', reject);
   });
-  let page = 1;
-  const footer = () => {
-    doc.font(FONT).fontSize(8).fillColor('#6b7280');
-    doc.text(`${printable(header.report.name)} · page ${page}`, MARGIN, PAGE.height - MARGIN + 8, { width: PAGE.width - 2 * MARGIN, align: 'right', lineBreak: false });
+  const notice = header.notice ? printable(header.notice) : null;
+  const footers = () => {
+    const { start, count } = doc.bufferedPageRange();
+    for (let i = start; i < start + count; i++) {
+      doc.switchToPage(i);
+      doc.font(FONT).fontSize(8).fillColor('#6b7280');
+      const text = `${notice ? `${notice} · ` : ''}${printable(header.report.name)} · page ${i - start + 1} of ${count}`;
+      doc.text(text, MARGIN, PAGE.height - MARGIN + 8, { width: PAGE.width - 2 * MARGIN, align: 'right', lineBreak: false });
+    }
   };
 
   // Title block.
   doc.font(BOLD).fontSize(18).fillColor('#1d2430').text(printable(header.report.name), MARGIN, MARGIN, { width: PAGE.width - 2 * MARGIN });
+  if (notice) doc.font(BOLD).fontSize(11).fillColor('#b3261e').text(notice, { width: PAGE.width - 2 * MARGIN });
   doc.font(FONT).fontSize(10).fillColor('#1d2430').moveDown(0.3);
   doc.text(`Owner: ${printable(header.ownerEmail)}`);
   doc.text(`Created: ${day(header.report.createdAt)}   Completed: ${day(header.report.completedAt)}   Status: ${header.report.status}`);
   doc.text(`Rows: ${header.filter ? `those matching ${printable(header.filter)}` : `all ${header.report.counts.total}`}   Generated: ${day(header.generatedAt)}`);
+  if (header.report.sameFile > 0) doc.text(sameFileNote(header.report.sameFile));
   doc.moveDown(0.8);
 
   // Summary: counts and a bar per verdict, scaled to the largest.
@@ -123,7 +143,7 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
   y += ROW_HEIGHT;
 
   const tableHeader = () => {
-    doc.font(BOLD).fontSize(9).fillColor('#1d2430');
+    doc.font(BOLD).fontSize(8).fillColor('#1d2430');
     let x = MARGIN;
     for (const c of COLUMNS) {
       doc.text(c.label, x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
@@ -139,9 +159,7 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
   for await (const row of rows) {
     if (gone()) break;
     if (y + ROW_HEIGHT > TABLE_BOTTOM) {
-      footer();
       doc.addPage();
-      page++;
       y = MARGIN;
       tableHeader();
     }
@@ -152,11 +170,13 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
       VERDICT_LABELS[row.verdict] ?? row.verdict,
       row.engines != null ? `${row.malicious ?? 0} / ${row.engines}` : '—',
       row.fortinet ?? (row.error ? `error: ${row.error}` : '—'),
+      row.meaningful_name ?? '—',
+      row.threat_label ?? '—',
       row.last_analysis_date ? day(row.last_analysis_date) : '—',
     ];
     let x = MARGIN;
     for (const [i, c] of COLUMNS.entries()) {
-      doc.font(c.font ?? FONT).fontSize(8).fillColor(i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
+      doc.font(c.font ?? FONT).fontSize(c.font ? 7.5 : 7).fillColor(i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
       doc.text(fit(doc, cells[i] ?? '', c.width - 6), x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
       x += c.width;
     }
@@ -170,7 +190,7 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
     done.catch(() => undefined);
     return false;
   }
-  footer();
+  footers();
   doc.end();
   await done;
   return true;
