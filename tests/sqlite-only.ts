@@ -6,6 +6,5 @@
  */
 export const SQLITE_ONLY: Readonly<Record<string, string>> = {
   'tests/integration/data-at-rest.test.ts': 'file modes, secure_delete and the WAL of the SQLite file',
-  'tests/integration/database-connection.test.ts': "better-sqlite3's one connection shared with raw prepared statements (withRawConnection)",
   'tests/integration/event-loop-stalls.test.ts': "the SQLite read pool's worker threads; it seeds a million rows with raw SQLite statements",
 };

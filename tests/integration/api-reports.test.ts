@@ -128,6 +128,7 @@ describe('POST /api/v1/reports', () => {
       ['a number among the values', { values: [hex(16), 42] }, 'invalid_body', 'values.1'],
       ['an empty value', { values: [''] }, 'invalid_body', 'values.0'],
       ['a line break inside a value', { values: [`${hex(16)}\n${hex(16)}`] }, 'invalid_body', 'values.0'],
+      ['a NUL inside a value', { values: [hex(16), `not\u0000a hash`] }, 'invalid_body', 'values.1'],
       ['a name too long', { name: 'n'.repeat(201), values: [hex(16)] }, 'invalid_body', 'name'],
       ['notify not a boolean', { values: [hex(16)], notify: 'yes' }, 'invalid_body', 'notify'],
       ['an unknown field', { values: [hex(16)], colour: 'blue' }, 'invalid_body'],
