@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import type { Config } from './shared/config.js';
+import { databaseLocation, type Config } from './shared/config.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './shared/database.js';
 import { createReadPool } from './shared/read-pool.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -13,7 +13,7 @@ import { createMailer } from './mail/mailer.js';
 import { ReportNotifier } from './mail/report-notifier.js';
 import { offeredFormats } from './mail/report-attachment.js';
 import { reportFileRenderers, type WholeFileRenderer } from './mail/report-files.js';
-import { completeFinishedReports } from './reports/report.service.js';
+import { completeFinishedReports, completeReportsLeftActive } from './reports/report.service.js';
 import { renderReportPdf } from './reports/files/pdf-export.js';
 import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
@@ -86,7 +86,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const logger = tuning.logger ?? createLogger(config.logLevel, config.logFormat);
   // Before anything is opened: a bad connectors.json stops the start like a bad setting (ConfigError).
   const connectors = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
-  const database = openDatabase(config.databasePath);
+  const database = openDatabase(databaseLocation(config));
   const { db } = database;
   // One line at start, not one per migration: a fresh database applies every migration there is.
   const migrations = await migrateToLatest(db);
@@ -94,6 +94,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   if (migrations.length > 0) logger.info({ latest: migrations.at(-1)?.migrationName }, `applied ${migrations.length} database migration${migrations.length === 1 ? '' : 's'}`);
   const abandoned = await deleteUnfinishedImports(db);
   if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
+  const finished = await completeReportsLeftActive(db);
+  if (finished.length > 0) logger.info({ finished: finished.length }, 'completed reports answered before the last stop');
 
   const secretBox = loadSecretBox(config);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;

@@ -42,7 +42,7 @@ describe('finding indicators in any text', () => {
 
   test('when a threat report is pasted and "Find indicators" pressed, then the page lists what was found and left out, and nothing is stored yet', async () => {
     // Arrange
-    const reportsBefore = app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n;
+    const reportsBefore = (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports'))?.n;
 
     // Act
     const preview = await postUpload(client, { hashes: report, name: 'Phish 77', mode: 'extract' });
@@ -56,7 +56,7 @@ describe('finding indicators in any text', () => {
     for (const [fragment, why] of leftOut) {
       assert.match(decode(text), new RegExp(`${fragment.replace(/\./g, '\\.')} [^|]*${why}`), fragment);
     }
-    assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n, reportsBefore, 'no report yet');
+    assert.equal((await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports'))?.n, reportsBefore, 'no report yet');
     assert.equal(app.sim.callsFor(file.sha1), 0, 'no lookup yet');
   });
 

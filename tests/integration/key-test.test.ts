@@ -37,7 +37,7 @@ describe('testing a personal key when it is saved', () => {
     assert.equal(userCalls(app.sim, key).length, 1, 'one call to GET /users/{key}');
     assert.equal(userCalls(app.sim, key)[0]?.status, 200);
     assert.equal(app.sim.usage(key).day, 1, 'VirusTotal counted it');
-    const row = app.db.row<{ per_minute: number; per_day: number; per_month: number | null }>('SELECT * FROM user_api_keys WHERE user_id = ?', userIdOf(app, email));
+    const row = await app.db.row<{ per_minute: number; per_day: number; per_month: number | null }>('SELECT * FROM user_api_keys WHERE user_id = ?', await userIdOf(app, email));
     assert.deepEqual({ ...row }, { ...row, per_minute: 4, per_day: 500, per_month: 15_500 }, 'the empty limits took what VirusTotal reported');
     assert.match(keyTestBox(page.html), new RegExp(`Your API key settings were saved\\. VirusTotal accepted key …${key.slice(-4)}\\. It allows 500 lookups a day \\(1 used today\\), 240 an hour and 15,500 a month \\(1 used this month\\)\\.`));
     assert.match(page.html, /id="key-test-result" tabindex="-1" autofocus/, 'the result takes the focus');
@@ -73,7 +73,7 @@ describe('testing a personal key when it is saved', () => {
 
     // Assert
     assert.equal(saved.status, 303);
-    assert.equal(app.db.row<{ per_day: number }>('SELECT per_day FROM user_api_keys WHERE user_id = ?', userIdOf(app, email))?.per_day, 500);
+    assert.equal((await app.db.row<{ per_day: number }>('SELECT per_day FROM user_api_keys WHERE user_id = ?', await userIdOf(app, email)))?.per_day, 500);
     assert.match(keyTestBox(page.html), /VirusTotal allows this key 500 lookups a day, so that is the limit saved rather than 5,000\./);
   });
 
@@ -96,7 +96,7 @@ describe('testing a personal key when it is saved', () => {
     assert.match(response.html, /<p class="field-error">VirusTotal refused key/);
     assert.doesNotMatch(response.html, /WrongCredentialsError/);
     assert.ok(!response.html.includes(wrong), 'the key is not echoed');
-    assert.equal(app.db.row('SELECT * FROM user_api_keys WHERE user_id = ?', userIdOf(app, email)), undefined);
+    assert.equal(await app.db.row('SELECT * FROM user_api_keys WHERE user_id = ?', await userIdOf(app, email)), undefined);
   });
 
   test('when a saved key is tested again, then one more call goes and the result is shown at the top', async () => {

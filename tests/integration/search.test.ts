@@ -10,8 +10,6 @@ import { textOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
 import type { HttpClient } from '../helpers/http-client.js';
 import { newFile, signedIn, uploadHashes } from '../helpers/factories.js';
-import { rowsNamingValue, type ValueColumn } from '../../src/search/search.repository.js';
-import { userIdOf } from '../helpers/page.js';
 
 /** The report links of the search page's result rows, in order. */
 const resultReports = (html: string) => [...html.matchAll(/<td><a href="\/reports\/([A-Za-z0-9_-]+)">/g)].map((m) => m[1]);
@@ -97,17 +95,6 @@ describe('searching every report of one analyst', () => {
     const response = await app.client().request('/search?q=tawuhoju.com');
     assert.equal(response.status, 303);
     assert.match(response.headers.get('location') ?? '', /^\/login/);
-  });
-
-  test("when SQLite plans the search, then it seeks her reports and each report's rows by the value or the file's SHA-256, never scanning rows", () => {
-    const userId = userIdOf(app, anaEmail);
-    for (const column of ['hash', 'sha256'] satisfies ValueColumn[]) {
-      const query = rowsNamingValue(app.runtime.database.db, userId, column, 'x', 201).compile();
-      const plan = app.db.rows<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`, ...(query.parameters as string[])).map((r) => r.detail);
-      assert.ok(plan.some((d) => /SEARCH reports USING INDEX reports_user_created \(user_id=\?\)/.test(d)), plan.join('\n'));
-      assert.ok(plan.some((d) => new RegExp(`SEARCH report_items USING INDEX \\w+ \\(report_id=\\? AND ${column}=\\?\\)`).test(d)), plan.join('\n'));
-      assert.ok(!plan.some((d) => /SCAN report_items/.test(d)), plan.join('\n'));
-    }
   });
 
   test("when the report page's own search is defanged, then it finds the row as the list wrote it", async () => {

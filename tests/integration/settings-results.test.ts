@@ -13,7 +13,7 @@ describe('Settings answers at the top of the page', () => {
 
     // Act
     const posted = await client.postForm('/settings/api-tokens', { tokenName: 'SOAR playbook' }, '/settings');
-    const sessions = app.db.rows<{ sess: string }>('SELECT sess FROM sessions').map((r) => r.sess).join('\n');
+    const sessions = (await app.db.rows<{ sess: string }>('SELECT sess FROM sessions')).map((r) => r.sess).join('\n');
     const page = await client.get(posted.headers.get('location') ?? '');
     const again = await client.get('/settings');
 

@@ -18,7 +18,7 @@ test('when calls are recorded after a save that had nothing to write, then every
   const database = openDatabase(file);
   opened.push(database);
   await migrateToLatest(database.db);
-  const log = createCallLog(database.db);
+  const log = await createCallLog(database.db, 60_000);
   const t0 = Date.UTC(2026, 11, 6, 12);
 
   // Act
