@@ -21,6 +21,11 @@ export interface CallLog {
   /** Resolves once every call recorded so far is on disk: await it before the call is sent. */
   saved(): Promise<void>;
   pruneBefore(at: number): Promise<number>;
+  /**
+   * Forgets what it read of the table and reads again from now on: another instance may have sent
+   * calls meanwhile (a follower about to lead, or showing the dashboard). Calls not yet saved stay.
+   */
+  reload(): void;
 }
 
 interface Call {
@@ -41,7 +46,9 @@ export function createCallLog(db: Db): CallLog {
   const reader = rawReader(db);
   const count = reader.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM vt_calls WHERE key_id = ? AND at > ?');
   const since = reader.prepare<[string, number], Call>('SELECT id, at FROM vt_calls WHERE key_id = ? AND at > ? ORDER BY at, id');
-  let nextId = (reader.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM vt_calls').get()?.id ?? 0) + 1;
+  const maxId = reader.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM vt_calls');
+  const lastUnsavedId = () => unsaved.reduce((max, c) => (c.insert ? Math.max(max, c.id) : max), 0);
+  let nextId = (maxId.get()?.id ?? 0) + 1;
   const windows = new Map<string, { since: number; calls: Call[] }>();
   const periods = new Map<string, { keyId: string; since: number; n: number }>();
   const unsaved: Change[] = [];
@@ -117,6 +124,11 @@ export function createCallLog(db: Db): CallLog {
       void save().catch(() => undefined);
     },
     saved: save,
+    reload() {
+      windows.clear();
+      periods.clear();
+      nextId = Math.max(nextId, (maxId.get()?.id ?? 0) + 1, lastUnsavedId() + 1);
+    },
     pruneBefore: (at) => withRawConnection(db, (sqlite) => sqlite.prepare('DELETE FROM vt_calls WHERE at < ?').run(at).changes),
   };
 }

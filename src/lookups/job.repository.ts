@@ -151,6 +151,13 @@ export async function releaseExpiredLeases(db: Executor, now: number): Promise<n
   return Number(result.numUpdatedRows);
 }
 
+/** Returns these leased jobs to the queue (a dispatcher stepping down returns only its own). */
+export async function releaseLeases(db: Executor, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.updateTable('lookup_jobs').set({ state: 'queued', leased_until: null }).where('state', '=', 'leased').where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function releaseAllLeases(db: Executor): Promise<number> {
   const result = await db.updateTable('lookup_jobs').set({ state: 'queued', leased_until: null }).where('state', '=', 'leased').executeTakeFirst();
   return Number(result.numUpdatedRows);

@@ -19,6 +19,7 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** SQLite file; created with its folder when missing. */
   DATABASE_PATH: z.string().min(1).default('db/data/app.sqlite'),
+  DATABASE_URL: z.string().url().optional(),
   /** Signs session cookies; when unset one is generated once and kept in the database. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** One shared VirusTotal API key, with the VT_RATE_* limits; when no key is set uploads queue and a banner says so. */
@@ -100,6 +101,8 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
+  /** postgres://…: the team deployment (several instances, one elected dispatcher); unset: SQLite. */
+  databaseUrl: string | null;
   sessionSecret: string | undefined;
   vt: {
     /** Shared keys, in the order given; never logged. */
@@ -224,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL ?? null,
     sessionSecret: e.SESSION_SECRET,
     vt: Object.freeze({ keys: Object.freeze(keys), apiUrl: e.VT_API_URL.replace(/\/+$/, '') }),
     cacheTtlMs: Math.round(e.CACHE_TTL_HOURS * 3_600_000),

@@ -19,7 +19,7 @@ export interface SessionStoreOptions {
  * available SQLite stores are unmaintained, GPL, or pull in a second native SQLite build.
  */
 export class SqliteSessionStore extends session.Store {
-  private readonly pruneTimer: NodeJS.Timeout;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private readonly ttlMs: number;
   private readonly keepSignedInMs: number;
 
@@ -30,7 +30,11 @@ export class SqliteSessionStore extends session.Store {
     super();
     this.ttlMs = options.ttlMs ?? DAY_MS;
     this.keepSignedInMs = options.keepSignedInMs ?? 0;
-    this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), 15 * 60_000).unref();
+  }
+
+  /** Deletes expired sessions every `everyMs`: on the leading instance only, once per deployment. */
+  startPruning(everyMs = 15 * 60_000): void {
+    this.pruneTimer ??= setInterval(() => void this.prune().catch(() => undefined), everyMs).unref();
   }
 
   private expiry(sess: session.SessionData): number {
@@ -67,7 +71,8 @@ export class SqliteSessionStore extends session.Store {
   }
 
   close(): void {
-    clearInterval(this.pruneTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
   }
 }
 
