@@ -3,7 +3,7 @@
  * dashboard) on DATABASE_PATH, from the server's shell. The account must exist (register first).
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../src/shared/config.js';
+import { ConfigError, databaseLabel, databaseLocation, loadConfig } from '../src/shared/config.js';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { AppError } from '../src/shared/errors.js';
 import { listAdminStandings, setAdminRole, type AdminStanding } from '../src/admin/admin-role.service.js';
@@ -20,12 +20,12 @@ if (!valid) {
 
 try {
   const config = loadConfig();
-  const { db } = openDatabase(config.databasePath);
+  const { db } = openDatabase(databaseLocation(config));
   try {
     await migrateToLatest(db);
     if (command === 'list') {
       const standings = await listAdminStandings(db, config.adminEmails);
-      if (!standings.some((s) => s.admin)) console.log(`no admins on ${config.databasePath}; make one with: npm run admin -- grant EMAIL`);
+      if (!standings.some((s) => s.admin)) console.log(`no admins on ${databaseLabel(config)}; make one with: npm run admin -- grant EMAIL`);
       for (const standing of standings) console.log(describe(standing));
     } else {
       const grant = command === 'grant';

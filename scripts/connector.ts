@@ -5,7 +5,7 @@
  * app's job: it finds the reports made here in the database.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type Config } from '../src/shared/config.js';
+import { ConfigError, databaseLocation, loadConfig, type Config } from '../src/shared/config.js';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { createLogger } from '../src/shared/logger.js';
 import { loadConnectorsFile, type ConnectorConfig } from '../src/connector/connector.config.js';
@@ -34,7 +34,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const database = openDatabase(config.databasePath);
+const database = openDatabase(databaseLocation(config));
 for (const result of await migrateToLatest(database.db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
 const deps = connectorDeps(config, database, logger.child({ feature: 'connector' }));
 

@@ -1,9 +1,8 @@
 /**
- * `npm run migrate [latest|up|down]`: applies (or rolls back one) migration from db/migrations on
- * DATABASE_PATH. The app also applies pending migrations itself at start.
+ * DATABASE_URL (PostgreSQL) or DATABASE_PATH (SQLite). The app also applies pending migrations itself at start.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../src/shared/config.js';
+import { ConfigError, databaseLabel, databaseLocation, loadConfig } from '../src/shared/config.js';
 import { createMigrator, openDatabase } from '../src/shared/database.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -14,12 +13,12 @@ if (!['latest', 'up', 'down'].includes(direction)) {
 }
 try {
   const config = loadConfig();
-  const { db } = openDatabase(config.databasePath);
+  const { db } = openDatabase(databaseLocation(config));
   const migrator = createMigrator(db);
   const { error, results } =
     direction === 'up' ? await migrator.migrateUp() : direction === 'down' ? await migrator.migrateDown() : await migrator.migrateToLatest();
   for (const r of results ?? []) console.log(`${r.status === 'Error' ? 'FAILED' : r.direction === 'Down' ? 'reverted' : 'applied'}: ${r.migrationName}`);
-  if (!results?.length && !error) console.log(`${config.databasePath}: nothing to do`);
+  if (!results?.length && !error) console.log(`${databaseLabel(config)}: nothing to do`);
   await db.destroy();
   if (error) {
     console.error('migration failed:', error);

@@ -2,7 +2,7 @@ import type { Db } from './shared/database.js';
 import type { Logger } from './shared/logger.js';
 import type { OwnedLookupEngine } from './lookups/create-lookup-engine.js';
 import type { ReportNotifier } from './mail/report-notifier.js';
-import type { SqliteSessionStore } from './web/session-store.js';
+import type { DatabaseSessionStore } from './web/session-store.js';
 import type { AuthLimits } from './auth/throttle.js';
 import { pruneThrottles } from './auth/throttle.service.js';
 import { deleteExpiredConfirmations } from './auth/email-confirmation.repository.js';
@@ -16,7 +16,7 @@ export interface LeaderDutiesDeps {
   lookups: OwnedLookupEngine;
   /** A fresh completion-email sender for each term (a stopped one does not start again). */
   makeNotifier: () => ReportNotifier;
-  sessionStore: SqliteSessionStore;
+  sessionStore: DatabaseSessionStore;
   connectors: ConnectorConfig[];
   connectorDeps: () => ConnectorDeps;
   authLimits: AuthLimits;

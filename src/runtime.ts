@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import type { Config } from './shared/config.js';
+import { databaseLocation, type Config } from './shared/config.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './shared/database.js';
 import { createReadPool } from './shared/read-pool.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -80,7 +80,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const logger = tuning.logger ?? createLogger(config.logLevel);
   // Before anything is opened: a bad connectors.json stops the start like a bad setting (ConfigError).
   const connectors = config.connectorsFile ? loadConnectorsFile(config.connectorsFile) : [];
-  const database = openDatabase(config.databasePath);
+  const database = openDatabase(databaseLocation(config));
   const { db } = database;
   for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
   const abandoned = await deleteUnfinishedImports(db);

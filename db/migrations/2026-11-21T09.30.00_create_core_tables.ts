@@ -1,23 +1,25 @@
 import { sql, type Kysely } from 'kysely';
+import { columnTypes } from '../column-types.js';
 
 // Frozen: this file describes the schema as it was on 2026-11-21. Never import app code here;
 // change the schema with a new migration instead.
 // Timestamps are integer milliseconds since the Unix epoch (UTC).
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const t = columnTypes(db);
   await db.schema
     .createTable('users')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.bigId, t.autoId)
     .addColumn('email', 'text', (c) => c.notNull().unique())
     .addColumn('password_hash', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', t.ms, (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('sessions')
     .addColumn('sid', 'text', (c) => c.primaryKey())
     .addColumn('sess', 'text', (c) => c.notNull())
-    .addColumn('expires', 'integer', (c) => c.notNull())
+    .addColumn('expires', t.ms, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('sessions_expires').on('sessions').column('expires').execute();
 
@@ -35,22 +37,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     // importing: rows are still being written and the report is invisible; active; completed.
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('total', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('completed_at', 'integer')
+    .addColumn('created_at', t.ms, (c) => c.notNull())
+    .addColumn('completed_at', t.ms)
     // The newest lookup job this report waits for; jobs before it are its place in the queue.
     .addColumn('last_job_id', 'integer')
     .addColumn('notify_email', 'integer', (c) => c.notNull().defaultTo(0))
     // null: no email wanted; waiting: report not done; pending; sent; failed.
     .addColumn('email_status', 'text')
     .addColumn('email_attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('email_next_at', 'integer')
+    .addColumn('email_next_at', t.ms)
     .addColumn('email_error', 'text')
     .execute();
   await db.schema.createIndex('reports_user_created').on('reports').columns(['user_id', 'created_at']).execute();
 
   await db.schema
     .createTable('report_items')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.bigId, t.autoId)
     .addColumn('report_id', 'text', (c) => c.notNull().references('reports.id').onDelete('cascade'))
     .addColumn('line', 'integer', (c) => c.notNull())
     .addColumn('input', 'text', (c) => c.notNull())
@@ -70,7 +72,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('engines', 'integer')
     .addColumn('fortinet', 'text')
     .addColumn('last_analysis_date', 'text')
-    .addColumn('looked_up_at', 'integer')
+    .addColumn('looked_up_at', t.ms)
     .addColumn('from_cache', 'integer')
     .addColumn('error', 'text')
     .execute();
@@ -97,8 +99,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_analysis_date', 'text')
     .addColumn('meaningful_name', 'text')
     .addColumn('type_description', 'text')
-    .addColumn('size', 'integer')
-    .addColumn('fetched_at', 'integer', (c) => c.notNull())
+    .addColumn('size', t.ms)
+    .addColumn('fetched_at', t.ms, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('cache_entries_fetched').on('cache_entries').column('fetched_at').execute();
   // Every hash (MD5, SHA-1, SHA-256) that leads to an entry.
@@ -112,24 +114,24 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One job per distinct hash waiting for VirusTotal, however many rows and reports want it.
   await db.schema
     .createTable('lookup_jobs')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.bigId, t.autoId)
     .addColumn('hash', 'text', (c) => c.notNull().unique())
     .addColumn('hash_type', 'text', (c) => c.notNull())
     // queued | leased
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('not_before', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('leased_until', 'integer')
+    .addColumn('not_before', t.ms, (c) => c.notNull().defaultTo(0))
+    .addColumn('leased_until', t.ms)
     .addColumn('last_error', 'text')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', t.ms, (c) => c.notNull())
     .execute();
 
   // Every request sent to VirusTotal, per key: the rate limiter's memory across restarts.
   await db.schema
     .createTable('vt_calls')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.bigId, t.autoId)
     .addColumn('key_id', 'text', (c) => c.notNull())
-    .addColumn('at', 'integer', (c) => c.notNull())
+    .addColumn('at', t.ms, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('vt_calls_key_at').on('vt_calls').columns(['key_id', 'at']).execute();
 }

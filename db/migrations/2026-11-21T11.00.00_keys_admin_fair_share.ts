@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
+import { columnTypes } from '../column-types.js';
 
 // Frozen: this file describes the schema change as it was on 2026-11-21. Never import app code here.
 // Timestamps are integer milliseconds since the Unix epoch (UTC).
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const t = columnTypes(db);
   // An admin can switch an account off: it can no longer sign in and its reports stop spending quota.
-  await db.schema.alterTable('users').addColumn('disabled_at', 'integer').execute();
+  await db.schema.alterTable('users').addColumn('disabled_at', t.ms).execute();
 
   // A user's own VirusTotal key, encrypted with the app's secret key; only a hint is kept in clear.
   await db.schema
@@ -21,8 +23,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('per_month', 'integer')
     // 1: when this key has no free slot, the shared keys may serve the user; 0: this key only.
     .addColumn('use_shared', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('updated_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', t.ms, (c) => c.notNull())
+    .addColumn('updated_at', t.ms, (c) => c.notNull())
     .execute();
 
   // A report's place in the queue is now worked out from fair share, not from the newest job id.

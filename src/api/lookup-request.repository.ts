@@ -32,7 +32,7 @@ export async function insertLookupRow(
 ): Promise<void> {
   await sql`
     INSERT INTO report_items (report_id, line, input, hash, hash_type, status, verdict, refresh_after)
-    SELECT ${reportId}, coalesce(max(line), 0) + 1, ${row.input}, ${row.value}, ${row.type}, 'pending', 'pending', ${row.refreshAfter}
+    SELECT CAST(${reportId} AS text), coalesce(max(line), 0) + 1, CAST(${row.input} AS text), CAST(${row.value} AS text), CAST(${row.type} AS text), 'pending', 'pending', CAST(${row.refreshAfter} AS bigint)
     FROM report_items WHERE report_id = ${reportId}
   `.execute(db);
 }
@@ -49,7 +49,7 @@ export async function requeueLookupRow(db: Executor, itemId: number, refreshAfte
       status: 'pending',
       verdict: 'pending',
       error: null,
-      refresh_after: refreshAfter === null ? null : sql<number>`max(coalesce(refresh_after, 0), ${refreshAfter})`,
+      refresh_after: refreshAfter === null ? null : sql<number>`CASE WHEN coalesce(refresh_after, 0) > ${refreshAfter} THEN refresh_after ELSE ${refreshAfter} END`,
     })
     .where('id', '=', itemId)
     .execute();

@@ -24,7 +24,7 @@ export async function deleteThrottle(db: Db, key: string): Promise<void> {
 export async function decrementThrottle(db: Db, key: string): Promise<void> {
   await db
     .updateTable('auth_throttle')
-    .set({ failures: sql<number>`max(failures - 1, 0)` })
+    .set({ failures: sql<number>`CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END` })
     .where('key', '=', key)
     .execute();
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../shared/database.js';
+import { databaseDialect, type Db } from '../shared/database.js';
 import type { NewUserRow, UserRow, UserUpdate } from './user.table.js';
 
 export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
@@ -25,7 +25,9 @@ export async function deleteUser(db: Db, id: number): Promise<void> {
 
 /** Every stored session signed in as this user (the session JSON holds the id). */
 export async function deleteSessionsOfUser(db: Db, userId: number): Promise<number> {
-  const result = await db.deleteFrom('sessions').where(sql<number>`json_extract(sess, '$.userId')`, '=', userId).executeTakeFirst();
+  const sessionUserId =
+    databaseDialect(db) === 'postgres' ? sql<number>`CAST(CAST(sess AS jsonb) ->> 'userId' AS bigint)` : sql<number>`json_extract(sess, '$.userId')`;
+  const result = await db.deleteFrom('sessions').where(sessionUserId, '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -1,4 +1,4 @@
-import { rawReader, withRawConnection, type Db } from '../shared/database.js';
+import type { Db } from '../shared/database.js';
 
 /**
  * The record of every request sent to VirusTotal. Synchronous on purpose: the limiter checks and
@@ -6,11 +6,7 @@ import { rawReader, withRawConnection, type Db } from '../shared/database.js';
  */
 export interface CallLog {
   countSince(keyId: string, since: number): number;
-  /**
-   * As countSince, for long periods (a day, a month) asked for again and again: counted once from
-   * the table, then kept up to date as calls are recorded, so a busy premium key's month is not
-   * recounted for every call.
-   */
+  /** As countSince, for a day or a month: `since` is one millisecond before a 00:00 UTC. */
   countInPeriod(keyId: string, since: number): number;
   /** Time of the n-th oldest call (0-based) after `since`, or null. */
   nthCallSince(keyId: string, since: number, n: number): number | null;
@@ -22,10 +18,11 @@ export interface CallLog {
   saved(): Promise<void>;
   pruneBefore(at: number): Promise<number>;
   /**
-   * Forgets what it read of the table and reads again from now on: another instance may have sent
-   * calls meanwhile (a follower about to lead, or showing the dashboard). Calls not yet saved stay.
+   * Reads the table again, as at open: another instance may have sent calls meanwhile (this one is
+   * about to dispatch after a failover, or it follows and shows the dashboard). Its own calls are
+   * saved first, so none is counted twice or lost.
    */
-  reload(): void;
+  reload(): Promise<void>;
 }
 
 interface Call {
@@ -35,54 +32,106 @@ interface Call {
 
 type Change = { id: number; keyId: string; at: number; insert: boolean };
 
+const DAY_MS = 86_400_000;
+
 /**
- * Counts are answered from memory: each key's calls since the oldest window asked about (read from
- * the table once, then appended to as calls are recorded) and each period's running total. Writes go
- * to the table in order, through the database's one connection (`withRawConnection`), so they never
- * land inside, and roll back with, a transaction someone else has open. Reads of the table are
- * plain: no transaction writes it, so they only ever see committed calls.
+ * Opens the call log: reads what it needs from the table once, here, and then answers every count
+ * from memory, on SQLite and PostgreSQL alike (PostgreSQL has no synchronous read). It keeps each
+ * key's calls per UTC day (the table keeps 40 days, so that is a few dozen numbers a key: days and
+ * months are sums of them) and each key's calls inside the rate window. Only calls after the newest
+ * one on disk minus `windowMs` can still fall in a window: the clock moves forward, and restamps only
+ * move calls later. Every call made afterwards goes through this log, so a key it has never seen
+ * has made no call. Writes go to the table in order, one transaction per batch; on SQLite Kysely's
+ * one connection is taken between transactions, so a call is never saved inside, and rolled back
+ * with, someone else's transaction.
  */
-export function createCallLog(db: Db): CallLog {
-  const reader = rawReader(db);
-  const count = reader.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM vt_calls WHERE key_id = ? AND at > ?');
-  const since = reader.prepare<[string, number], Call>('SELECT id, at FROM vt_calls WHERE key_id = ? AND at > ? ORDER BY at, id');
-  const maxId = reader.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM vt_calls');
-  const lastUnsavedId = () => unsaved.reduce((max, c) => (c.insert ? Math.max(max, c.id) : max), 0);
-  let nextId = (maxId.get()?.id ?? 0) + 1;
-  const windows = new Map<string, { since: number; calls: Call[] }>();
-  const periods = new Map<string, { keyId: string; since: number; n: number }>();
+export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog> {
+  let nextId = 1;
+  const days = new Map<string, Map<number, number>>();
+  const windows = new Map<string, Call[]>();
+  async function load(): Promise<void> {
+    const newest = await db
+      .selectFrom('vt_calls')
+      .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('at').as('at')])
+      .executeTakeFirst();
+    const dayRows = await db
+      .selectFrom('vt_calls')
+      .select((eb) => ['key_id', eb(eb.ref('at'), '/', DAY_MS).as('day'), eb.fn.countAll().as('n')])
+      .groupBy(['key_id', 'day'])
+      .execute();
+    const recent =
+      newest?.at == null
+        ? []
+        : await db
+            .selectFrom('vt_calls')
+            .select(['key_id', 'id', 'at'])
+            .where('at', '>', Number(newest.at) - windowMs - 1)
+            .orderBy('at')
+            .orderBy('id')
+            .execute();
+    // Replaced only once everything is read: counts asked meanwhile see the old state whole.
+    nextId = Math.max(nextId, Number(newest?.id ?? 0) + 1);
+    days.clear();
+    windows.clear();
+    for (const row of dayRows) daysOf(row.key_id).set(Number(row.day), Number(row.n));
+    for (const { key_id, id, at } of recent) windowOf(key_id).push({ id, at });
+  }
+  await load();
+  /** Calls recorded here and not yet answered: a restamp moves one between days. */
+  const open = new Map<number, { keyId: string; at: number }>();
   const unsaved: Change[] = [];
   let saving: Promise<void> | null = null;
 
-  /** Calls not yet on disk count too: they were sent, or are about to be. */
-  const unsavedSince = (keyId: string, after: number) => unsaved.filter((c) => c.insert && c.keyId === keyId && c.at > after);
+  function daysOf(keyId: string): Map<number, number> {
+    const map = days.get(keyId) ?? new Map<number, number>();
+    days.set(keyId, map);
+    return map;
+  }
 
-  function windowOf(keyId: string, after: number): Call[] {
-    let window = windows.get(keyId);
-    if (!window || window.since > after) {
-      const calls = [...since.all(keyId, after), ...unsavedSince(keyId, after).map(({ id, at }) => ({ id, at }))];
-      window = { since: after, calls };
-      windows.set(keyId, window);
+  function windowOf(keyId: string): Call[] {
+    const calls = windows.get(keyId) ?? [];
+    windows.set(keyId, calls);
+    return calls;
+  }
+
+  /**
+   * The key's calls after `after` (sorted by time). Calls a window before that are dropped: the
+   * limiter asks about ever later windows, give or take a clock tick between two reads.
+   */
+  function since(keyId: string, after: number): { calls: Call[]; first: number } {
+    const calls = windowOf(keyId);
+    let drop = 0;
+    while (drop < calls.length && (calls[drop]?.at ?? Infinity) <= after - windowMs) drop++;
+    if (drop > 0) calls.splice(0, drop);
+    let low = 0;
+    let high = calls.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((calls[mid]?.at ?? Infinity) <= after) low = mid + 1;
+      else high = mid;
     }
-    // The limiter asks about ever later windows: calls that left the oldest one are done with.
-    while ((window.calls[0]?.at ?? Infinity) <= after) window.calls.shift();
-    window.since = after;
-    return window.calls;
+    return { calls, first: low };
+  }
+
+  function addToDay(keyId: string, at: number, by: number): void {
+    const map = daysOf(keyId);
+    const day = Math.floor(at / DAY_MS);
+    map.set(day, (map.get(day) ?? 0) + by);
   }
 
   function save(): Promise<void> {
     saving ??= (async () => {
       try {
         while (unsaved.length > 0) {
-          await withRawConnection(db, (sqlite) => {
-            const insert = sqlite.prepare('INSERT INTO vt_calls (id, key_id, at) VALUES (?, ?, ?)');
-            const restamp = sqlite.prepare('UPDATE vt_calls SET at = max(at, ?) WHERE id = ?');
-            const batch = unsaved.slice();
-            sqlite.transaction(() => {
-              for (const c of batch) c.insert ? insert.run(c.id, c.keyId, c.at) : restamp.run(c.at, c.id);
-            })();
-            unsaved.splice(0, batch.length);
+          const batch = unsaved.slice();
+          await db.transaction().execute(async (trx) => {
+            const inserts = batch.filter((c) => c.insert).map((c) => ({ id: c.id, key_id: c.keyId, at: c.at }));
+            for (let i = 0; i < inserts.length; i += 500) await trx.insertInto('vt_calls').values(inserts.slice(i, i + 500)).execute();
+            for (const c of batch) {
+              if (!c.insert) await trx.updateTable('vt_calls').set({ at: c.at }).where('id', '=', c.id).where('at', '<', c.at).execute();
+            }
           });
+          unsaved.splice(0, batch.length);
         }
       } finally {
         saving = null;
@@ -92,43 +141,55 @@ export function createCallLog(db: Db): CallLog {
   }
 
   return {
-    countSince: (keyId, after) => windowOf(keyId, after).length,
-    countInPeriod(keyId, after) {
-      const id = `${keyId}\n${after}`;
-      let period = periods.get(id);
-      if (!period) {
-        // Periods of other days and months are done with.
-        for (const [k, p] of periods) if (p.keyId === keyId && p.since < after - 40 * 86_400_000) periods.delete(k);
-        period = { keyId, since: after, n: (count.get(keyId, after)?.n ?? 0) + unsavedSince(keyId, after).length };
-        periods.set(id, period);
-      }
-      return period.n;
+    countSince(keyId, after) {
+      const { calls, first } = since(keyId, after);
+      return calls.length - first;
     },
-    nthCallSince: (keyId, after, n) => windowOf(keyId, after)[n]?.at ?? null,
+    countInPeriod(keyId, after) {
+      const start = after + 1;
+      if (start % DAY_MS !== 0) throw new Error('countInPeriod: a period starts at 00:00 UTC');
+      let n = 0;
+      for (const [day, count] of days.get(keyId) ?? []) if (day >= start / DAY_MS) n += count;
+      return n;
+    },
+    nthCallSince(keyId, after, n) {
+      const { calls, first } = since(keyId, after);
+      return calls[first + n]?.at ?? null;
+    },
     record(keyId, at) {
       const id = nextId++;
       unsaved.push({ id, keyId, at, insert: true });
-      windows.get(keyId)?.calls.push({ id, at });
-      for (const p of periods.values()) if (p.keyId === keyId && at > p.since) p.n++;
+      windowOf(keyId).push({ id, at });
+      addToDay(keyId, at, 1);
+      open.set(id, { keyId, at });
       void save().catch(() => undefined);
       return id;
     },
     restamp(id, at) {
-      for (const window of windows.values()) {
-        const call = window.calls.find((c) => c.id === id);
-        if (!call || call.at >= at) continue;
-        call.at = at;
-        window.calls.sort((a, b) => a.at - b.at || a.id - b.id);
+      const call = open.get(id);
+      open.delete(id);
+      if (call && call.at < at) {
+        addToDay(call.keyId, call.at, -1);
+        addToDay(call.keyId, at, 1);
+        const calls = windowOf(call.keyId);
+        const inWindow = calls.find((c) => c.id === id);
+        if (inWindow) {
+          inWindow.at = at;
+          calls.sort((a, b) => a.at - b.at || a.id - b.id);
+        }
       }
       unsaved.push({ id, keyId: '', at, insert: false });
       void save().catch(() => undefined);
     },
     saved: save,
-    reload() {
-      windows.clear();
-      periods.clear();
-      nextId = Math.max(nextId, (maxId.get()?.id ?? 0) + 1, lastUnsavedId() + 1);
+    async reload() {
+      await save();
+      await load();
     },
-    pruneBefore: (at) => withRawConnection(db, (sqlite) => sqlite.prepare('DELETE FROM vt_calls WHERE at < ?').run(at).changes),
+    async pruneBefore(at) {
+      const result = await db.deleteFrom('vt_calls').where('at', '<', at).executeTakeFirst();
+      for (const map of days.values()) for (const day of map.keys()) if ((day + 1) * DAY_MS <= at) map.delete(day);
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -79,7 +79,7 @@ const CALL_LOG_KEEP_MS = 40 * 24 * 3_600_000;
 export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedLookupEngine> {
   const { config, db, logger, secretBox, tuning } = deps;
   const runner = createLookupPool({ threads: tuning.poolThreads ?? 2 });
-  const callLog = createCallLog(db);
+  const callLog = await createCallLog(db, tuning.rateWindowMs ?? 60_000);
   const sharedKeys = config.vt.keys.map((k) => ({ ...k, id: keyFingerprint(k.secret), hint: keyHint(k.secret), ownerId: null }));
   const keys = new KeyRing(callLog, sharedKeys, tuning.authRetryMs ?? 10 * 60_000, tuning.rateWindowMs ?? 60_000);
   const breaker = new CircuitBreaker({ threshold: tuning.breakerThreshold ?? 5, probeMs: tuning.breakerProbeMs ?? 30_000, maxProbeMs: 10 * 60_000 });
@@ -133,7 +133,7 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
       else deps.wakeLeader(`key:${userId}`);
     },
     async start() {
-      callLog.reload();
+      await callLog.reload();
       await memory.restore(keys, breaker, fair);
       memory.setActive(true);
       leading = true;
@@ -142,7 +142,7 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
     stepDown,
     async refresh() {
       if (leading) return;
-      callLog.reload();
+      await callLog.reload();
       await memory.restore(keys, breaker, fair);
     },
     async stop() {

@@ -11,7 +11,7 @@ import type { LookupType } from './lookup.types.js';
 export async function enqueuePendingOfReport(db: Executor, reportId: string, now: number): Promise<void> {
   await sql`
     INSERT INTO lookup_jobs (hash, hash_type, state, created_at)
-    SELECT hash, hash_type, 'queued', ${now} FROM report_items
+    SELECT hash, hash_type, 'queued', CAST(${now} AS bigint) FROM report_items
     WHERE report_id = ${reportId} AND status = 'pending'
     ORDER BY id
     ON CONFLICT (hash) DO NOTHING
@@ -27,7 +27,7 @@ export async function enqueueForcedJob(db: Executor, job: { hash: string; hashTy
   await sql`
     INSERT INTO lookup_jobs (hash, hash_type, state, created_at, fresh_after)
     VALUES (${job.hash}, ${job.hashType}, 'queued', ${now}, ${job.freshAfter})
-    ON CONFLICT (hash) DO UPDATE SET fresh_after = max(lookup_jobs.fresh_after, excluded.fresh_after)
+    ON CONFLICT (hash) DO UPDATE SET fresh_after = CASE WHEN excluded.fresh_after > lookup_jobs.fresh_after THEN excluded.fresh_after ELSE lookup_jobs.fresh_after END
   `.execute(db);
 }
 
@@ -83,7 +83,7 @@ export async function nextDueJobOfReportOfType(db: Executor, reportId: string, n
 /** Rows still waiting per running report, for the queue-position estimate. */
 export async function pendingByReport(db: Executor): Promise<Array<{ reportId: string; userId: number; pending: number }>> {
   const rows = await sql<{ reportId: string; userId: number; pending: number }>`
-    SELECT r.id AS reportId, r.user_id AS userId, count(*) AS pending
+    SELECT r.id AS "reportId", r.user_id AS "userId", count(*) AS pending
     FROM reports r JOIN users u ON u.id = r.user_id JOIN report_items i ON i.report_id = r.id AND i.verdict = 'pending'
     WHERE r.state = 'active' AND u.disabled_at IS NULL
     GROUP BY r.id

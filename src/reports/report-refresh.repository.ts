@@ -21,8 +21,8 @@ export interface StaleCount {
 
 export async function countStaleRows(db: Executor, reportId: string, staleAt: number): Promise<StaleCount> {
   const result = await sql<{ rows: number; fromCache: number; calls: number }>`
-    SELECT count(*) AS rows,
-      count(e.key) AS fromCache,
+    SELECT count(*) AS "rows",
+      count(e.key) AS "fromCache",
       count(DISTINCT CASE WHEN e.key IS NULL THEN coalesce(a.entry_key, i.hash) END) AS calls
     FROM report_items i
     LEFT JOIN cache_aliases a ON a.hash = i.hash

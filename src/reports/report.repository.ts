@@ -1,5 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Db, Executor } from '../shared/database.js';
+import { sql, type Expression, type ExpressionBuilder, type OrderByItemBuilder, type SqlBool } from 'kysely';
+import { databaseDialect, type Db, type Executor } from '../shared/database.js';
 import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
@@ -13,7 +13,14 @@ const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious
 
 /** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
-const like = (column: string, pattern: string) => sql<SqlBool>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`;
+/**
+ * A LIKE that ignores case on both databases: SQLite's LIKE already does (for ASCII), PostgreSQL's
+ * does not, and its ILIKE is the same match without case.
+ */
+const likeOn = (db: Executor) => {
+  const op = sql.raw(databaseDialect(db) === 'postgres' ? 'ILIKE' : 'LIKE');
+  return (column: string, pattern: string) => sql<SqlBool>`${sql.ref(column)} ${op} ${pattern} ESCAPE '\\'`;
+};
 
 // Every query that reads a report for a person takes their user id: ownership is part of the query.
 
@@ -64,7 +71,7 @@ export async function listReportsForUser(db: Executor, userId: number, filter: R
   return db
     .selectFrom('reports')
     .selectAll()
-    .where((eb) => listedFor(eb, userId, filter))
+    .where((eb) => listedFor(db, eb, userId, filter))
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(limit)
@@ -76,15 +83,15 @@ export async function countReportsForUser(db: Executor, userId: number, filter: 
   const row = await db
     .selectFrom('reports')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => listedFor(eb, userId, filter))
+    .where((eb) => listedFor(db, eb, userId, filter))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** The user's visible reports matching a name search and a status, where status follows summarise() in report-summary.ts. */
-function listedFor(eb: ExpressionBuilder<Database, 'reports'>, userId: number, filter: ReportListFilter): Expression<SqlBool> {
+function listedFor(db: Executor, eb: ExpressionBuilder<Database, 'reports'>, userId: number, filter: ReportListFilter): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('user_id', '=', userId), eb('state', '!=', 'importing')];
-  if (filter.q !== '') conditions.push(like('name', `%${likeLiteral(filter.q)}%`));
+  if (filter.q !== '') conditions.push(likeOn(db)('name', `%${likeLiteral(filter.q)}%`));
   if (filter.status === 'completed') conditions.push(eb('state', '=', 'completed'));
   else if (filter.status) {
     // IN, not NOT IN: one seek per verdict in the (report_id, verdict) index, stopping at the first row.
@@ -123,11 +130,12 @@ export async function countVerdicts(db: Executor, reportIds: string[], reads: Qu
  * value looked up (a domain or IP as well as a hash) and the file's hashes, and a substring match on
  * the file's name, over the report's own rows only.
  */
-function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
+function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
   if (filter.q !== '') {
     const text = likeLiteral(filter.q);
+    const like = likeOn(db);
     // `hash` finds `evil.com` written as `hxxp://evil[.]com/x`; `input` finds it as written.
     const prefixOf = ['input', 'hash', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
     conditions.push(eb.or([...prefixOf, like('meaningful_name', `%${text}%`)]));
@@ -137,10 +145,11 @@ function matching(eb: ExpressionBuilder<Database, 'report_items'>, reportId: str
 
 /** One page of the rows that pass the filter; a search or a sort reads the whole report, so `reads` may run it off the main thread. */
 export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db)): Promise<ReportItemRow[]> {
-  let query = db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter));
-  // Descending puts NULL last in SQLite: rows without an answer come after those with one.
-  if (sort === 'detections') query = query.orderBy('malicious', 'desc').orderBy('suspicious', 'desc');
-  if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', 'desc');
+  let query = db.selectFrom('report_items').selectAll().where((eb) => matching(db, eb, reportId, filter));
+  // Rows without an answer (NULL) come after those with one; SQLite does so for DESC by itself, PostgreSQL is told.
+  const desc = databaseDialect(db) === 'postgres' ? (ob: OrderByItemBuilder) => ob.desc().nullsLast() : (ob: OrderByItemBuilder) => ob.desc();
+  if (sort === 'detections') query = query.orderBy('malicious', desc).orderBy('suspicious', desc);
+  if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', desc);
   // The importer writes rows in line order, so id order is line order without sorting on line.
   return reads.all(query.orderBy('id').limit(limit).offset(offset).compile());
 }
@@ -161,11 +170,22 @@ async function* inBatches<R extends { id: number }>(batch: number, read: (afterI
   }
 }
 
+/**
+ * Rows through a server-side cursor (PostgreSQL, pg-cursor), `batch` at a time, on one connection
+ * for the whole read; once `signal` is aborted the cursor is closed.
+ */
+async function* throughCursor<R>(rows: AsyncIterable<R>, signal?: AbortSignal): AsyncGenerator<R> {
+  for await (const row of rows) {
+    if (signal?.aborted) return;
+    yield row;
+  }
+}
+
 /** A report's rows that pass the filter, in line order, for streamed exports. */
 export function iterateItems(db: Executor, reportId: string, filter = EVERY_ROW, signal?: AbortSignal, batch = 1000): AsyncGenerator<ReportItemRow> {
-  return inBatches(batch, (after) =>
-    db.selectFrom('report_items').selectAll().where((eb) => matching(eb, reportId, filter)).where('id', '>', after).orderBy('id').limit(batch).execute(),
-  signal);
+  const rows = db.selectFrom('report_items').selectAll().where((eb) => matching(db, eb, reportId, filter));
+  if (databaseDialect(db) === 'postgres') return throughCursor(rows.orderBy('id').stream(batch), signal);
+  return inBatches(batch, (after) => rows.where('id', '>', after).orderBy('id').limit(batch).execute(), signal);
 }
 
 /**
@@ -178,17 +198,11 @@ export async function* iterateHashes(db: Executor, reportId: string, filter: Ite
     kind === 'value'
       ? sql<string | null>`CASE WHEN hash_type IN ('domain', 'ip') THEN hash END`
       : sql<string | null>`coalesce(${sql.ref(kind)}, CASE WHEN hash_type = ${kind} THEN hash END)`;
-  const rows = inBatches(batch, (after) =>
-    db
-      .selectFrom('report_items')
-      .select(['id', value.as('value')])
-      .where((eb) => matching(eb, reportId, filter))
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(batch)
-      .execute(),
-    signal,
-  );
+  const query = db.selectFrom('report_items').select(['id', value.as('value')]).where((eb) => matching(db, eb, reportId, filter));
+  const rows =
+    databaseDialect(db) === 'postgres'
+      ? throughCursor(query.orderBy('id').stream(batch), signal)
+      : inBatches(batch, (after) => query.where('id', '>', after).orderBy('id').limit(batch).execute(), signal);
   for await (const row of rows) if (row.value) yield row.value;
 }
 
@@ -220,7 +234,7 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
     db
       .selectFrom('report_items')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where((eb) => matching(eb, reportId, filter))
+      .where((eb) => matching(db, eb, reportId, filter))
       .compile(),
   );
   return Number(row?.n ?? 0);
@@ -229,7 +243,7 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
 /** How many rows pass the filter, counting no further than `limit`: enough to tell a file over a cap. */
 export async function countItemsUpTo(db: Executor, reportId: string, filter: ItemFilter, limit: number): Promise<number> {
   const row = await db
-    .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(w, reportId, filter)).limit(limit).as('capped'))
+    .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(db, w, reportId, filter)).limit(limit).as('capped'))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);

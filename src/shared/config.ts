@@ -19,7 +19,15 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** SQLite file; created with its folder when missing. */
   DATABASE_PATH: z.string().min(1).default('db/data/app.sqlite'),
-  DATABASE_URL: z.string().url().optional(),
+  /**
+   * PostgreSQL instead of the SQLite file: postgres://user:password@host:port/database. Unset: SQLite.
+   * Checked by its form only; the message never repeats the value, which holds a password.
+   */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine(isPostgresUrl, 'must be a PostgreSQL URL: postgres://user:password@host:port/database (or postgresql://…)')
+    .optional(),
   /** Signs session cookies; when unset one is generated once and kept in the database. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** One shared VirusTotal API key, with the VT_RATE_* limits; when no key is set uploads queue and a banner says so. */
@@ -101,7 +109,7 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
-  /** postgres://…: the team deployment (several instances, one elected dispatcher); unset: SQLite. */
+  /** PostgreSQL connection URL; null: the SQLite file at databasePath. Holds a password: never logged. */
   databaseUrl: string | null;
   sessionSecret: string | undefined;
   vt: {
@@ -202,6 +210,17 @@ export function parseKeyList(text: string, defaults: Limits): SharedKeyConfig[] 
   return keys;
 }
 
+/** postgres:// or postgresql:// with a host or a database name: what `pg` can connect to. */
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return url.hostname !== '' || url.pathname.length > 1 || url.searchParams.has('host');
+  } catch {
+    return false;
+  }
+}
+
 /** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError listing every bad key. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -259,4 +278,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/** What openDatabase opens: DATABASE_URL when set, else the SQLite file. */
+export const databaseLocation = (config: Pick<Config, 'databaseUrl' | 'databasePath'>): string => config.databaseUrl ?? config.databasePath;
+
+/** The database named for a person (logs, CLI output): the URL without its password. */
+export function databaseLabel(config: Pick<Config, 'databaseUrl' | 'databasePath'>): string {
+  if (!config.databaseUrl) return config.databasePath;
+  const url = new URL(config.databaseUrl);
+  url.password = '';
+  return url.toString();
 }

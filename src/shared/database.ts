@@ -4,16 +4,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { FileMigrationProvider, Kysely, Migrator, SqliteDialect, type MigrationResultSet, type Transaction } from 'kysely';
+import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, SqliteDialect, type MigrationResultSet, type Transaction } from 'kysely';
+import { openPostgresPool, postgresDialect } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 /** What a repository function runs on: the database, or the transaction its caller opened. */
 export type Executor = Db | Transaction<Database>;
+export type DatabaseDialect = 'sqlite' | 'postgres';
 
 export interface OpenDatabase {
   db: Db;
-  /** Waits for open transactions, then closes the file. */
+  /** Waits for open transactions, then closes the file (or the PostgreSQL pool). */
   close(): Promise<void>;
 }
 
@@ -26,12 +28,28 @@ const rawHandles = new WeakMap<Db, SQLite.Database>();
 
 const migrationFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
+/** postgres:// or postgresql://: a PostgreSQL server; anything else is a SQLite file path. */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
+/** Opens `location`: a PostgreSQL URL (DATABASE_URL) or a SQLite file path (DATABASE_PATH). */
+export function openDatabase(location: string): OpenDatabase {
+  if (!isPostgresUrl(location)) return openSqlite(location);
+  const pool = openPostgresPool(location);
+  const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
+  return { db, close: () => db.destroy() };
+}
+
+/** Which engine `db` (or a transaction on it) runs on, for the few statements that must differ. */
+export function databaseDialect(db: Executor): DatabaseDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
 /**
  * Opens (creating when missing) the SQLite file with WAL, foreign keys and a busy timeout. The file
  * holds password hashes, the session secret and everyone's reports: its folder is made 0700 and the
  * file 0600 (SQLite gives its -wal and -shm files the database file's mode).
  */
-export function openDatabase(file: string): OpenDatabase {
+function openSqlite(file: string): OpenDatabase {
   if (file !== ':memory:') restrictFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -53,22 +71,13 @@ export function openDatabase(file: string): OpenDatabase {
  * the connection for the whole of a transaction, across its awaits; a raw write made meanwhile would
  * join that transaction and vanish with its rollback. Waiting for the connection makes raw work happen
  * between transactions, never inside one. `work` is synchronous, so nothing else runs while it holds it.
+ * SQLite only: PostgreSQL has no single connection to share and no synchronous driver.
  */
 export async function withRawConnection<T>(db: Db, work: (sqlite: SQLite.Database) => T): Promise<T> {
   if (db.isTransaction) throw new Error('withRawConnection needs the database, not a transaction (it would wait for itself)');
   const sqlite = rawHandles.get(db);
-  if (!sqlite) throw new Error('withRawConnection: this Kysely instance was not opened by openDatabase');
+  if (!sqlite) throw new Error('withRawConnection: this Kysely instance was not opened by openDatabase on a SQLite file');
   return db.connection().execute(async () => work(sqlite));
-}
-
-/**
- * The raw handle for synchronous reads that must answer in the same tick (the rate limiter's call
- * counts). Reads only: a write here could land inside another caller's open transaction.
- */
-export function rawReader(db: Db): Pick<SQLite.Database, 'prepare'> {
-  const sqlite = rawHandles.get(db);
-  if (!sqlite) throw new Error('rawReader: this Kysely instance was not opened by openDatabase');
-  return sqlite;
 }
 
 /** Creates the database file 0600 in a 0700 folder, and takes existing ones (and their WAL) back to 0600. */
@@ -79,10 +88,12 @@ function restrictFile(file: string): void {
 }
 
 /**
- * After a deletion: copies the WAL into the database file and empties it, so the deleted rows'
- * old pages are no longer readable in the WAL (secure_delete already zeroed them in the file).
+ * After a deletion on SQLite: copies the WAL into the database file and empties it, so the deleted
+ * rows' old pages are no longer readable in the WAL (secure_delete already zeroed them in the file).
+ * PostgreSQL's dead rows are its server's business (VACUUM); nothing to do here.
  */
 export async function checkpointAfterDeletion(db: Db): Promise<void> {
+  if (databaseDialect(db) === 'postgres') return;
   await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'));
 }
 

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { Piscina } from 'piscina';
-import type { Executor } from './database.js';
+import { databaseDialect, type Executor } from './database.js';
 import type { ReadTask } from './read.worker.js';
 
 /**
@@ -24,11 +24,12 @@ export const onConnection = (db: Executor): QueryRunner => ({
 /**
  * A pool of worker threads, each with its own read-only connection to the SQLite file, for reads
  * that scan a report (a search, a deep or sorted page, its counts). The main thread only waits for
- * the rows. One thread per core, at most two: the reads are CPU-bound, and the main thread needs
+ * the rows (on PostgreSQL the reads run on `fallback`, the pg pool). One thread per core, at most two: the reads are CPU-bound, and the main thread needs
  * the rest. An in-memory database cannot be opened twice, so it reads on `fallback`.
  */
 export function createReadPool(databasePath: string, fallback: Executor): ReadPool {
-  if (databasePath === ':memory:') return { ...onConnection(fallback), close: async () => {} };
+  // PostgreSQL runs every query on a server connection of the pg pool: the main thread only ever waits.
+  if (databasePath === ':memory:' || databaseDialect(fallback) === 'postgres') return { ...onConnection(fallback), close: async () => {} };
   // As for the lookup pool: under tsx the module is the .ts source, compiled it is .js.
   const isTs = import.meta.url.endsWith('.ts');
   const workerUrl = new URL(`./read.worker${isTs ? '.ts' : '.js'}`, import.meta.url);

@@ -15,10 +15,11 @@ export interface SessionStoreOptions {
 }
 
 /**
- * express-session store on our own database. Written here rather than taken from npm: the
- * available SQLite stores are unmaintained, GPL, or pull in a second native SQLite build.
+ * express-session store on our own database (SQLite or PostgreSQL, through Kysely). Written here
+ * rather than taken from npm: the available SQLite stores are unmaintained, GPL, or pull in a second
+ * native SQLite build, and one store serves both databases.
  */
-export class SqliteSessionStore extends session.Store {
+export class DatabaseSessionStore extends session.Store {
   private pruneTimer: NodeJS.Timeout | null = null;
   private readonly ttlMs: number;
   private readonly keepSignedInMs: number;

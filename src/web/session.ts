@@ -4,7 +4,7 @@ import session from 'express-session';
 import type { Db } from '../shared/database.js';
 import { insertSettingOnce } from '../auth/user.repository.js';
 import { isSignInCurrent } from '../auth/auth.service.js';
-import { SqliteSessionStore } from './session-store.js';
+import { DatabaseSessionStore } from './session-store.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -34,8 +34,8 @@ export async function resolveSessionSecret(db: Db, configured: string | undefine
   return insertSettingOnce(db, 'session_secret', randomBytes(48).toString('base64url'));
 }
 
-export function createSessionMiddleware(options: SessionOptions): { middleware: RequestHandler[]; store: SqliteSessionStore } {
-  const store = new SqliteSessionStore(options.db, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
+export function createSessionMiddleware(options: SessionOptions): { middleware: RequestHandler[]; store: DatabaseSessionStore } {
+  const store = new DatabaseSessionStore(options.db, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
   const middleware = session({
     name: SESSION_COOKIE,
     store,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
 import { createCallLog } from '../../src/lookups/call-log.repository.js';
 import { insertParsedLines } from '../../src/reports/report-import.repository.js';
-import { SqliteSessionStore } from '../../src/web/session-store.js';
+import { DatabaseSessionStore } from '../../src/web/session-store.js';
 import type session from 'express-session';
 
 // The app has one SQLite connection. Kysely holds it for the whole of a transaction, across its awaits;
@@ -69,7 +69,7 @@ test('when an upload writes rows while another transaction is open and that tran
 test('when a VirusTotal call is recorded while another transaction is open and that transaction fails, then the call still counts after a restart', async () => {
   // Arrange
   const { db, close } = await freshDatabase('calls');
-  const log = createCallLog(db);
+  const log = await createCallLog(db);
 
   // Act
   await duringFailedTransaction(db, async () => {
@@ -78,14 +78,14 @@ test('when a VirusTotal call is recorded while another transaction is open and t
   });
 
   // Assert: a new log (a restarted process) reads the call from the table
-  assert.equal(createCallLog(db).countSince('key-1', 0), 1);
+  assert.equal((await createCallLog(db)).countSince('key-1', 0), 1);
   await close();
 });
 
 test('when a session is saved while another transaction is open and that transaction fails, then the session is still there', async () => {
   // Arrange
   const { db, close } = await freshDatabase('sessions');
-  const store = new SqliteSessionStore(db);
+  const store = new DatabaseSessionStore(db);
   const sess = { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, userId: 1 } as unknown as session.SessionData;
 
   // Act

@@ -27,7 +27,7 @@ async function assertExpiredOnNextPage(app: TestApp, client: HttpClient): Promis
   const bounce = await client.get('/reports');
   assert.equal(bounce.status, 303);
   assert.equal(bounce.headers.get('location'), '/login?next=%2Freports&expired=1');
-  assert.equal(sessionRow(app, sid), undefined, 'the expired session row is still stored');
+  assert.equal(await sessionRow(app, sid), undefined, 'the expired session row is still stored');
   const login = await client.get(bounce.headers.get('location') ?? '');
   assert.match(login.html, new RegExp(`<p class="notice" role="status">${EXPIRED}</p>`));
   assert.match(login.html, /name="next" value="\/reports"/);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { ConfigError, databaseLabel, loadConfig } from '../../src/shared/config.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -56,6 +56,21 @@ describe('loadConfig', () => {
     assert.match(err.message, /\bPORT\b/);
     assert.match(err.message, /\bVT_RATE_PER_MINUTE\b/);
     assert.match(err.message, /\bLOG_LEVEL\b/);
+  });
+
+  it('when DATABASE_URL is not a PostgreSQL URL, then a ConfigError names it and how it is written, without repeating it', () => {
+    for (const bad of ['mysql://app:hunter2secret@db/hash', 'hunter2secret', 'postgres://']) {
+      const err = configError({ DATABASE_URL: bad });
+      assert.match(err.message, /\bDATABASE_URL\b.*postgres:\/\/user:password@host:port\/database/);
+      assert.ok(!err.message.includes('hunter2secret'), 'the rejected value (with its password) is in the message');
+    }
+  });
+
+  it('when DATABASE_URL is postgres:// or postgresql://, then it selects PostgreSQL, and unset keeps the SQLite file', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://app:pw@db.internal:5433/hash' }).databaseUrl, 'postgres://app:pw@db.internal:5433/hash');
+    assert.equal(loadConfig({ DATABASE_URL: 'postgresql://app@localhost/hash' }).databaseUrl, 'postgresql://app@localhost/hash');
+    assert.equal(loadConfig({}).databaseUrl, null);
+    assert.equal(databaseLabel(loadConfig({ DATABASE_URL: 'postgres://app:pw@db.internal:5433/hash' })), 'postgres://app@db.internal:5433/hash');
   });
 
   it('when SESSION_SECRET is shorter than 32 characters, then a ConfigError names SESSION_SECRET', () => {

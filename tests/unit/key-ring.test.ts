@@ -32,7 +32,7 @@ async function ringWith(shared: ApiKey[], start = T0) {
   databases.push(db);
   let t = start;
   const now = () => t;
-  const ring = new KeyRing(createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now, (perMinute) => perMinute);
+  const ring = new KeyRing(await createCallLog(db), shared, AUTH_RETRY_MS, WINDOW_MS, now, (perMinute) => perMinute);
   return { ring, now, set: (at: number) => { t = at; }, advance: (ms: number) => { t += ms; } };
 }
 
@@ -445,7 +445,7 @@ describe('KeyRing', () => {
     await migrateToLatest(db);
     databases.push(db);
     let t = T0;
-    const ring = new KeyRing(createCallLog(db), [key], AUTH_RETRY_MS, WINDOW_MS, () => t++);
+    const ring = new KeyRing(await createCallLog(db), [key], AUTH_RETRY_MS, WINDOW_MS, () => t++);
     granted(ring.acquireFor(USER));
 
     // Act: the idle key's burst has calls left, so nothing has to wait

@@ -11,7 +11,7 @@ import { estimateFinish } from '../../src/lookups/eta.js';
 async function freshLog() {
   const { db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'limiter-')), 'test.sqlite'));
   await migrateToLatest(db);
-  return { log: createCallLog(db), db };
+  return { log: await createCallLog(db), db };
 }
 
 test('when the minute allowance is used, then the next slot opens 60 s after the oldest call in the window', async () => {
