@@ -53,7 +53,7 @@ export function advisoryLeadership(options: AdvisoryLeadershipOptions): Leadersh
   };
 
   const connect = async (): Promise<pg.Client> => {
-    const fresh = new pg.Client({ connectionString: options.connectionString, keepAlive: true, application_name: 'hash-report-leadership' });
+    const fresh = new pg.Client({ connectionString: options.connectionString, keepAlive: true, application_name: `hash-report-leadership-${process.pid}` });
     fresh.on('error', (err) => {
       if (client === fresh) drop(err);
     });
