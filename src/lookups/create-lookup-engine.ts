@@ -8,7 +8,7 @@ import { createCallLog } from './call-log.repository.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { DispatcherMemory } from './dispatcher-memory.js';
 import { FairShare } from './fair-share.js';
-import { deleteOrphanJobs } from './job.repository.js';
+import { countLeasedJobs, deleteOrphanJobs } from './job.repository.js';
 import { KeyRing } from './key-ring.js';
 import type { LookupEngine } from './lookup-engine.js';
 import { createLookupPool } from './lookup-pool.js';
@@ -30,6 +30,8 @@ export interface LookupTuning {
   /** First wait before probing VirusTotal again; doubles per failed probe up to 10 minutes. */
   breakerProbeMs?: number;
   leaseCheckMs?: number;
+  /** How often the dispatcher looks for work nobody woke it for (default 5 s). */
+  pollMs?: number;
   poolThreads?: number;
   /** How long `stop` waits for lookups in flight before returning them to the queue. */
   shutdownGraceMs?: number;
@@ -97,12 +99,15 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
       retryBaseMs: tuning.retryBaseMs ?? 5_000,
       thresholds: config.verdict,
       ...(tuning.leaseCheckMs !== undefined ? { leaseCheckMs: tuning.leaseCheckMs } : {}),
+      ...(tuning.pollMs !== undefined ? { pollMs: tuning.pollMs } : {}),
     },
   );
   const personal = { db, keys, secretBox, logger };
   await loadPersonalKeys(personal);
   await memory.restore(keys, breaker, fair);
   let leading = false;
+  /** On a follower: the dispatcher's leases, as last read. */
+  let leasedElsewhere = 0;
   const wakeLookups = () => (leading ? scheduler.wake() : deps.wakeLeader('lookups'));
   const stepDown = async () => {
     leading = false;
@@ -121,7 +126,7 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
     servesOnlyOwnKey: (userId) => keys.servesOnlyOwnKey(userId),
     shares: () => scheduler.shares(),
     keys: () => keys.statuses(),
-    inFlight: () => scheduler.inFlightCount(),
+    inFlight: () => (leading ? scheduler.inFlightCount() : leasedElsewhere),
     recentFailures: () => scheduler.recentFailures(),
     poolAlive: () => runner.alive(),
     sendsLookups: () => leading,
@@ -144,6 +149,7 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
       if (leading) return;
       await callLog.reload();
       await memory.restore(keys, breaker, fair);
+      leasedElsewhere = await countLeasedJobs(db);
     },
     async stop() {
       await stepDown();

@@ -151,6 +151,12 @@ export async function releaseExpiredLeases(db: Executor, now: number): Promise<n
   return Number(result.numUpdatedRows);
 }
 
+/** Lookups leased by the dispatcher, wherever it runs: what a follower shows as in flight. */
+export async function countLeasedJobs(db: Executor): Promise<number> {
+  const row = await db.selectFrom('lookup_jobs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('state', '=', 'leased').executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Returns these leased jobs to the queue (a dispatcher stepping down returns only its own). */
 export async function releaseLeases(db: Executor, ids: readonly number[]): Promise<number> {
   if (ids.length === 0) return 0;

@@ -59,16 +59,16 @@ async function confirmedUser(client: HttpClient, smtp: SmtpCapture | null): Prom
   return email;
 }
 
-async function instances(n: number, url: string, vtUrl: string, dir: string, env: Record<string, string>): Promise<ChildApp[]> {
+async function instances(n: number, url: string, vtUrl: string, dir: string, env: Record<string, string>, pollMs?: number): Promise<ChildApp[]> {
   const apps: ChildApp[] = [];
   // One at a time: the first applies the migrations, the others find them applied.
   for (let i = 0; i < n; i++) {
-    apps.push(await startChildApp(join(dir, `unused-${i}.sqlite`), vtUrl, { env: { DATABASE_URL: url, ...env }, tuning: { leadershipRetryMs: 500 }, startTimeoutMs: 30_000 }));
+    apps.push(await startChildApp(join(dir, `unused-${i}.sqlite`), vtUrl, { env: { DATABASE_URL: url, ...env }, tuning: { leadershipRetryMs: 500, ...(pollMs ? { pollMs } : {}) }, startTimeoutMs: 30_000 }));
   }
   return apps;
 }
 
-test('when a user signs in on one instance, then the session and its CSRF token work on another', async (t) => {
+test('when a user signs in on one instance, then the session and its CSRF token work on another, and work queued on a follower wakes the dispatcher', async (t) => {
   // Arrange
   const cluster = await startThrowawayPostgres();
   t.after(() => cluster.stop());
@@ -77,7 +77,8 @@ test('when a user signs in on one instance, then the session and its CSRF token 
   t.after(() => sim.close());
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-multi-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const [a, b] = await instances(2, url, sim.url, dir, {});
+  // The dispatcher never polls for work here: only a follower's NOTIFY can wake it.
+  const [a, b] = await instances(2, url, sim.url, dir, {}, 600_000);
   t.after(() => Promise.all([a?.kill(), b?.kill()]));
   const onA = new HttpClient(a?.url ?? '');
   await confirmedUser(onA, null);
@@ -89,12 +90,21 @@ test('when a user signs in on one instance, then the session and its CSRF token 
   const page = await onB.get('/reports');
   const upload = await onB.upload({ hashes: hex(32), name: 'From B', _csrf: token });
   const forged = await onB.upload({ hashes: hex(32), _csrf: 'not-the-token' });
+  const leader = await waitFor(() => leaderPid(url), 'a leader');
+  const follower = [a, b].find((app) => app?.process.pid !== leader);
+  const queued = hex(32);
+  const fromFollower = onA.on(follower?.url ?? '');
+  await fromFollower.get('/reports/new');
+  const report = (await fromFollower.upload({ hashes: queued })).headers.get('location') ?? '';
+  await waitForCompletion(fromFollower, report.split('/').pop() ?? '', 10_000);
 
   // Assert
   assert.equal(page.status, 200, 'B knows the session A started');
   assert.match(page.html, /Sign out|Log out/i);
   assert.equal(upload.status, 303, "B accepts the token A's form carried");
   assert.equal(forged.status, 403, 'and still refuses a wrong one');
+  assert.ok(follower, 'one of the two follows');
+  assert.equal(sim.callsFor(queued), 1, "the follower's upload reached VirusTotal through the dispatcher, once");
 });
 
 test('when the instance sending lookups is killed, and later another, then every report completes once, the quota holds and one email goes per report', async (t) => {
@@ -128,7 +138,7 @@ test('when the instance sending lookups is killed, and later another, then every
   for (const [i, user] of users.entries()) await upload(user, [...Array.from({ length: 60 }, () => hex([16, 20, 32][i] ?? 32)), ...shared]);
 
   // Act: kill whoever sends lookups while they run, twice
-  const kills: { leased: string[] }[] = [];
+  const kills: { leased: string[]; at: number; electedMs: number }[] = [];
   const alive = [...apps];
   for (let k = 0; k < 2; k++) {
     const callsBefore = sim.calls.length;
@@ -137,13 +147,14 @@ test('when the instance sending lookups is killed, and later another, then every
     const leader = alive.find((app) => app.process.pid === pid);
     assert.ok(leader, `the leader (${pid}) is one of the live instances`);
     await leader.kill();
+    const at = Date.now();
     const leased = await query<{ hash: string }>(url, "SELECT hash FROM lookup_jobs WHERE state = 'leased'");
-    kills.push({ leased: leased.map((r) => r.hash) });
     alive.splice(alive.indexOf(leader), 1);
     await waitFor(async () => {
       const next = await leaderPid(url);
       return next !== null && next !== pid;
     }, 'another instance to lead', 10_000);
+    kills.push({ leased: leased.map((r) => r.hash), at, electedMs: Date.now() - at });
   }
   // Users whose instance died go on through a live one, as a load balancer would send them.
   const survivor = alive[0];
@@ -163,6 +174,10 @@ test('when the instance sending lookups is killed, and later another, then every
   const answered = sim.calls.filter((c) => c.hash !== undefined && !c.fault && !c.quotaRejected);
   const leasedAtKills = kills.reduce((n, k) => n + k.leased.length, 0);
   t.diagnostic(`${answered.length} calls for ${files.size} files; ${leasedAtKills} lookups in flight at the kills`);
+  for (const kill of kills) {
+    const resumed = Math.min(...sim.calls.filter((c) => c.at > kill.at).map((c) => c.at)) - kill.at;
+    t.diagnostic(`kill: new leader seen after ${kill.electedMs} ms, next call to VirusTotal after ${resumed} ms`);
+  }
   assert.ok(answered.length - files.size <= leasedAtKills, `${answered.length - files.size} repeated calls, ${leasedAtKills} in flight at the kills`);
   const readyMails = smtp.messages.filter((m) => m.subject !== CONFIRM_EMAIL_SUBJECT);
   for (const u of uploads) {
