@@ -157,11 +157,24 @@ export async function countLeasedJobs(db: Executor): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Returns these leased jobs to the queue (a dispatcher stepping down returns only its own). */
-export async function releaseLeases(db: Executor, ids: readonly number[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await db.updateTable('lookup_jobs').set({ state: 'queued', leased_until: null }).where('state', '=', 'leased').where('id', 'in', ids).executeTakeFirst();
-  return Number(result.numUpdatedRows);
+/**
+ * Returns these leases to the queue: a dispatcher stepping down returns only its own. A lease is
+ * matched by its job and its expiry too, so a job another dispatcher has leased again since (after a
+ * failover) keeps that newer lease.
+ */
+export async function releaseLeases(db: Executor, leases: ReadonlyArray<{ id: number; until: number }>): Promise<number> {
+  let released = 0;
+  for (const { id, until } of leases) {
+    const result = await db
+      .updateTable('lookup_jobs')
+      .set({ state: 'queued', leased_until: null })
+      .where('state', '=', 'leased')
+      .where('id', '=', id)
+      .where('leased_until', '=', until)
+      .executeTakeFirst();
+    released += Number(result.numUpdatedRows);
+  }
+  return released;
 }
 
 export async function releaseAllLeases(db: Executor): Promise<number> {

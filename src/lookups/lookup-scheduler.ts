@@ -58,8 +58,8 @@ export interface SchedulerDeps {
 export class LookupScheduler {
   private readonly now: () => number;
   private readonly inFlight = new Map<Promise<void>, LookupType>();
-  /** Jobs this scheduler leased and has not settled: what it returns to the queue when it stops. */
-  private readonly leased = new Set<number>();
+  /** Jobs this scheduler leased and has not settled, with their lease's expiry: what it returns when it stops. */
+  private readonly leased = new Map<number, number>();
   private readonly selection: DispatchSelection;
   private readonly policy: OutcomePolicy;
   private readonly failures = new RecentFailures();
@@ -152,7 +152,7 @@ export class LookupScheduler {
     if (this.pollTimer) clearInterval(this.pollTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
-    await jobs.releaseLeases(this.deps.db, [...this.leased]);
+    await jobs.releaseLeases(this.deps.db, [...this.leased].map(([id, until]) => ({ id, until })));
     this.leased.clear();
     this.becameIdle();
   }
@@ -202,8 +202,9 @@ export class LookupScheduler {
       if (next.retryAt !== Infinity) this.wakeAt(next.retryAt);
       return false;
     }
-    await jobs.leaseJob(db, next.job.id, now + this.options.timeoutMs * 2 + 5000);
-    this.leased.add(next.job.id);
+    const until = now + this.options.timeoutMs * 2 + 5000;
+    await jobs.leaseJob(db, next.job.id, until);
+    this.leased.set(next.job.id, until);
     this.selection.sent(next.report);
     this.launch({ job: next.job, key: next.key, callId: next.callId, sentAt: now, probe: allowance === 1 && breaker.isTripped() });
     return true;

@@ -53,7 +53,14 @@ export function advisoryLeadership(options: AdvisoryLeadershipOptions): Leadersh
   };
 
   const connect = async (): Promise<pg.Client> => {
-    const fresh = new pg.Client({ connectionString: options.connectionString, keepAlive: true, application_name: `hash-report-leadership-${process.pid}` });
+    const fresh = new pg.Client({
+      connectionString: options.connectionString,
+      keepAlive: true,
+      // A query that hangs (a half-open connection) counts as a lost connection: the leader steps down.
+      query_timeout: Math.max(2000, retryMs * 3),
+      connectionTimeoutMillis: Math.max(2000, retryMs * 3),
+      application_name: `hash-report-leadership-${process.pid}`,
+    });
     fresh.on('error', (err) => {
       if (client === fresh) drop(err);
     });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,16 +81,22 @@ async function settled(contenders: Contender[]): Promise<void> {
   for (const c of contenders) assert.ok(c.process.exitCode === null, `${c.name} is alive`);
 }
 
-test('when the leading process is killed, then another leads within seconds, one at a time, and followers wake whoever leads', async (t) => {
-  // Arrange
+/** A fresh cluster and database, and one contender process per name, all cleaned up after the test. */
+async function election(t: TestContext, names: string[]): Promise<{ url: string; all: Contender[] }> {
   const cluster = await startThrowawayPostgres();
   t.after(() => cluster.stop());
   const url = await cluster.createDatabase('leadership');
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-leaders-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const all: Contender[] = [];
-  for (const name of ['a', 'b', 'c']) all.push(await contender(dir, url, name));
   t.after(() => Promise.all(all.map((c) => c.kill())));
+  for (const name of names) all.push(await contender(dir, url, name));
+  return { url, all };
+}
+
+test('when the leading process is killed, then another leads within seconds, one at a time, and followers wake whoever leads', async (t) => {
+  // Arrange
+  const { url, all } = await election(t, ['a', 'b', 'c']);
   const first = await waitFor(async () => all.find((c) => c.leads()), 'a leader');
   await settled(all);
   const leadersAtStart = all.filter((c) => c.leads()).map((c) => c.name);
@@ -123,13 +129,7 @@ test('when the leading process is killed, then another leads within seconds, one
 
 test('when the leader loses its database connection, then it steps down at once and the lock is taken again by exactly one', async (t) => {
   // Arrange
-  const cluster = await startThrowawayPostgres();
-  t.after(() => cluster.stop());
-  const url = await cluster.createDatabase('leadership');
-  const dir = mkdtempSync(join(tmpdir(), 'hash-report-leaders-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const all = [await contender(dir, url, 'a'), await contender(dir, url, 'b')];
-  t.after(() => Promise.all(all.map((c) => c.kill())));
+  const { url, all } = await election(t, ['a', 'b']);
   const first = await waitFor(async () => all.find((c) => c.leads()), 'a leader');
   const other = all.find((c) => c !== first);
 
