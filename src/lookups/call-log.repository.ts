@@ -120,6 +120,9 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
   }
 
   function save(): Promise<void> {
+    // With nothing to write the body below would finish (and clear `saving`) before `??=` assigns it,
+    // leaving a settled promise in `saving` that every later save returned without writing.
+    if (!saving && unsaved.length === 0) return Promise.resolve();
     saving ??= (async () => {
       try {
         while (unsaved.length > 0) {

@@ -59,11 +59,11 @@ async function confirmedUser(client: HttpClient, smtp: SmtpCapture | null): Prom
   return email;
 }
 
-async function instances(n: number, url: string, vtUrl: string, dir: string, env: Record<string, string>, pollMs?: number): Promise<ChildApp[]> {
+async function instances(n: number, url: string, vtUrl: string, dir: string, env: Record<string, string>, tuning: { pollMs?: number; rateWindowMs?: number } = {}): Promise<ChildApp[]> {
   const apps: ChildApp[] = [];
   // One at a time: the first applies the migrations, the others find them applied.
   for (let i = 0; i < n; i++) {
-    apps.push(await startChildApp(join(dir, `unused-${i}.sqlite`), vtUrl, { env: { DATABASE_URL: url, ...env }, tuning: { leadershipRetryMs: 500, ...(pollMs ? { pollMs } : {}) }, startTimeoutMs: 30_000 }));
+    apps.push(await startChildApp(join(dir, `unused-${i}.sqlite`), vtUrl, { env: { DATABASE_URL: url, ...env }, tuning: { leadershipRetryMs: 500, ...tuning }, startTimeoutMs: 30_000 }));
   }
   return apps;
 }
@@ -78,7 +78,7 @@ test('when a user signs in on one instance, then the session and its CSRF token 
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-multi-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // The dispatcher never polls for work here: only a follower's NOTIFY can wake it.
-  const [a, b] = await instances(2, url, sim.url, dir, {}, 600_000);
+  const [a, b] = await instances(2, url, sim.url, dir, {}, { pollMs: 600_000 });
   t.after(() => Promise.all([a?.kill(), b?.kill()]));
   const onA = new HttpClient(a?.url ?? '');
   await confirmedUser(onA, null);
@@ -108,18 +108,19 @@ test('when a user signs in on one instance, then the session and its CSRF token 
 });
 
 test('when the instance sending lookups is killed, and later another, then every report completes once, the quota holds and one email goes per report', async (t) => {
-  // Arrange: three instances, one fake VirusTotal (60 calls a 1 s "minute", 100 ms an answer), one SMTP capture
+  // Arrange: three instances, one fake VirusTotal (60 calls a 3 s "minute", 100 ms an answer), one SMTP
+  // capture. The window outlasts a takeover, so a new leader that forgot its predecessor's calls would go over.
   const cluster = await startThrowawayPostgres();
   t.after(() => cluster.stop());
   const url = await cluster.createDatabase('instances');
-  const sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 60, perDay: 100_000 } }, minuteMs: 1000, generate: true });
+  const sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 60, perDay: 100_000 } }, minuteMs: 3000, generate: true });
   t.after(() => sim.close());
   sim.setLatency(100);
   const smtp = await startSmtpCapture();
   t.after(() => smtp.close());
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-multi-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const apps = await instances(3, url, sim.url, dir, { VT_RATE_PER_MINUTE: '60', SMTP_URL: smtp.url, APP_URL });
+  const apps = await instances(3, url, sim.url, dir, { VT_RATE_PER_MINUTE: '60', SMTP_URL: smtp.url, APP_URL }, { rateWindowMs: 3000 });
   t.after(() => Promise.all(apps.map((app) => app.kill())));
   const users = await Promise.all(
     apps.map(async (app) => {
@@ -170,6 +171,8 @@ test('when the instance sending lookups is killed, and later another, then every
     for (const item of report.items) assertRowMatchesFake(sim, item);
   }
   assert.equal(sim.quotaRejections(), 0, 'the key never went over its quota, whichever instance sent');
+  const [logged] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM vt_calls');
+  assert.ok(Number(logged?.n) >= sim.calls.length, `${logged?.n} calls in the log, ${sim.calls.length} seen by the fake: each was written before it was sent`);
   const files = new Set(uploads.flatMap((u) => u.hashes).map((h) => fileKey(sim, h)));
   const answered = sim.calls.filter((c) => c.hash !== undefined && !c.fault && !c.quotaRejected);
   const leasedAtKills = kills.reduce((n, k) => n + k.leased.length, 0);
