@@ -22,7 +22,9 @@ const oneValue = z
   .string({ error: (issue) => (issue.input === undefined ? 'Required: a hash, domain or IP address.' : 'Must be text, sent once.') })
   .min(1, 'A value is empty.')
   .max(MAX_VALUE_CHARS, `A value is longer than ${MAX_VALUE_CHARS} characters.`)
-  .refine((v) => !/[\r\n]/.test(v), 'A value holds a line break: send one value per array element.');
+  .refine((v) => !/[\r\n]/.test(v), 'A value holds a line break: send one value per array element.')
+  // As an upload with one is refused as binary; PostgreSQL's text cannot hold it at all.
+  .refine((v) => !v.includes('\u0000'), 'A value holds a NUL character.');
 
 const lookupType = z.enum(LOOKUP_TYPES, { error: `Must be one of ${LOOKUP_TYPES.join(', ')}.` });
 

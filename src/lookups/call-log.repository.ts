@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../shared/database.js';
 
 /**
@@ -56,7 +57,8 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
       .executeTakeFirst();
     const dayRows = await db
       .selectFrom('vt_calls')
-      .select((eb) => ['key_id', eb(eb.ref('at'), '/', DAY_MS).as('day'), eb.fn.countAll().as('n')])
+      // The divisor inline: better-sqlite3 binds a JS number as REAL, and REAL division gives a day per call.
+      .select((eb) => ['key_id', sql<number>`at / ${sql.lit(DAY_MS)}`.as('day'), eb.fn.countAll().as('n')])
       .groupBy(['key_id', 'day'])
       .execute();
     const recent =

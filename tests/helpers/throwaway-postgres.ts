@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './child-app.js';
+import { createAppDatabase, testDatabaseUrl } from './test-postgres.js';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -46,4 +47,21 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A PostgreSQL database for one test, dropped after it: on the PostgreSQL run of the integration
+ * tier a fresh (migrated) database on that run's cluster; on the SQLite run a throwaway cluster of
+ * the test's own, since these tests are about PostgreSQL itself (its locks, LISTEN/NOTIFY).
+ */
+export async function postgresDatabaseFor(t: { after(fn: () => Promise<void> | void): void }): Promise<string> {
+  const base = testDatabaseUrl();
+  if (base) {
+    const created = await createAppDatabase(base);
+    t.after(() => created.drop());
+    return created.url;
+  }
+  const cluster = await startThrowawayPostgres();
+  t.after(() => cluster.stop());
+  return cluster.createDatabase('instances');
 }

@@ -8,24 +8,34 @@ import { createCallLog } from '../../src/lookups/call-log.repository.js';
 import { insertParsedLines } from '../../src/reports/report-import.repository.js';
 import { DatabaseSessionStore } from '../../src/web/session-store.js';
 import type session from 'express-session';
+import { createAppDatabase, testDatabaseUrl } from '../helpers/test-postgres.js';
 
-// The app has one SQLite connection. Kysely holds it for the whole of a transaction, across its awaits;
-// a write made on the same connection meanwhile would become part of that transaction and vanish
-// with its rollback, although its caller had been told it was stored. These are the writers that
-// used the raw handle: the upload's row batches, the VirusTotal call log and the session store.
+// On SQLite the app has one connection. Kysely holds it for the whole of a transaction, across its
+// awaits; a write made on the same connection meanwhile would become part of that transaction and
+// vanish with its rollback, although its caller had been told it was stored. These are the writers
+// that used the raw handle: the upload's row batches, the VirusTotal call log and the session store.
+// On PostgreSQL (the pool's other connections, COPY-free bulk inserts) the same must hold.
 
 const dir = mkdtempSync(join(tmpdir(), 'connection-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function freshDatabase(name: string) {
-  const database = openDatabase(join(dir, `${name}.sqlite`));
+  const cluster = testDatabaseUrl();
+  const created = cluster ? await createAppDatabase(cluster) : null;
+  const database = openDatabase(created?.url ?? join(dir, `${name}.sqlite`));
   await migrateToLatest(database.db);
   await database.db.insertInto('users').values({ email: 'owner@example.test', password_hash: 'x', created_at: 1 }).execute();
   await database.db
     .insertInto('reports')
     .values({ id: 'r1', user_id: 1, name: 'list', state: 'importing', created_at: 1, notify_email: 0, email_status: null })
     .execute();
-  return database;
+  return {
+    db: database.db,
+    async close() {
+      await database.close();
+      await created?.drop();
+    },
+  };
 }
 
 /** Opens a transaction, lets `meanwhile` start while it is open, then rolls the transaction back. */

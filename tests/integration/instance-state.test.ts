@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { reportIdFrom, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { createSharedDatabase, reportIdFrom, sameDatabase, startTestApp, TEST_KEY, waitFor, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { startChildApp } from '../helpers/child-app.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
 import { startVtSimulator, type VtSimulator } from '../../scripts/vt-simulator/simulator.js';
-import { seededList } from '../../scripts/bench-seed.js';
+import { ENTRY_COLUMNS, seedData } from '../../scripts/bench-seed.js';
 
 // What used to live in one process's memory (key pauses, the circuit breaker, the per-user windows,
 // download places) is in the database now: a restarted process, or another instance, sees it.
@@ -20,10 +20,10 @@ async function withSim(t: { after(fn: () => Promise<void> | void): void }, optio
   return sim;
 }
 
-/** A second process's view of the same file: the app restarted on it, with the same fake. */
+/** A second process's view of the same database: the app restarted on it, with the same fake. */
 async function restarted(first: TestApp, tuning: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
   await first.stopApp();
-  return startTestApp({ ...tuning, databasePath: first.databasePath, sim: first.sim });
+  return startTestApp({ ...tuning, ...sameDatabase(first), sim: first.sim });
 }
 
 test('when VirusTotal refused the key and the app restarts, then the key is still resting and nothing is sent for the queued row', async (t) => {
@@ -113,40 +113,39 @@ test('when the process holding two downloads is killed, then its places stay tak
   const sim = await withSim(t);
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-slots-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const databasePath = join(dir, 'app.sqlite');
+  const shared = await createSharedDatabase(dir);
+  t.after(() => shared.release());
   // Long enough that the next process is up and asks before the dead slots expire, even on a busy machine.
   const slotTtlMs = 8000;
-  const child = await startChildApp(databasePath, sim.url, { tuning: { downloadSlotTtlMs: slotTtlMs } });
+  const child = await startChildApp(shared.databasePath, sim.url, { env: shared.databaseEnv, tuning: { downloadSlotTtlMs: slotTtlMs } });
   t.after(() => child.kill());
   const email = uniqueEmail('slots');
   const client = new HttpClient(child.url);
   assert.equal((await client.register(email)).status, 303);
-  const id = reportIdFrom(await client.upload({ file: { name: 'big.txt', content: seededList(databasePath, 60_000) }, name: 'Big' }));
+  const db = openTestDatabase(shared.databaseUrl ?? shared.databasePath);
+  t.after(() => db.close());
+  const { content, entries } = seedData(60_000);
+  await db.insertRows('cache_entries', ENTRY_COLUMNS, entries);
+  await db.insertRows('cache_aliases', ['hash', 'entry_key'], entries.map((e) => [e[0], e[0]]));
+  const id = reportIdFrom(await client.upload({ file: { name: 'big.txt', content }, name: 'Big' }));
   await waitForCompletion(client, id);
   const held = [0, 1].map(() => new AbortController());
   for (const abort of held) await client.request(`/reports/${id}/export.csv`, { signal: abort.signal });
   t.after(() => {
     for (const abort of held) abort.abort();
   });
-  const slots = () => {
-    const sqlite = new Database(databasePath, { readonly: true });
-    try {
-      return sqlite.prepare('SELECT expires_at FROM download_slots').all() as { expires_at: number }[];
-    } finally {
-      sqlite.close();
-    }
-  };
-  assert.equal(slots().length, 2, 'two slots held by the child');
+  const slots = () => db.rows<{ expires_at: number | string }>('SELECT expires_at FROM download_slots');
+  assert.equal((await slots()).length, 2, 'two slots held by the child');
 
   // Act
   await child.kill();
-  const app = await startTestApp({ databasePath, sim, tuning: { downloadSlotTtlMs: slotTtlMs } });
+  const app = await startTestApp({ ...sameDatabase(shared), sim, tuning: { downloadSlotTtlMs: slotTtlMs } });
   t.after(() => app.stop());
   const user = new HttpClient(app.url);
   await user.login(email);
   const heldAt = Date.now();
   const whileHeld = await user.get(`/reports/${id}/hashes.txt?kind=sha256`);
-  const expiry = Math.max(...slots().map((s) => Number(s.expires_at)));
+  const expiry = Math.max(...(await slots()).map((s) => Number(s.expires_at)));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now() + 10)));
   const afterExpiry = await user.request(`/reports/${id}/hashes.txt?kind=sha256`);
   await afterExpiry.arrayBuffer();
@@ -156,5 +155,5 @@ test('when the process holding two downloads is killed, then its places stay tak
   assert.equal(whileHeld.status, 429, "the dead process's downloads still count until their slots expire");
   assert.match(whileHeld.html, /already have 2 downloads in progress/);
   assert.equal(afterExpiry.status, 200, 'expired slots free themselves');
-  assert.equal(slots().length, 0, 'the expired slots were cleared and the new download released its own');
+  assert.equal((await slots()).length, 0, 'the expired slots were cleared and the new download released its own');
 });

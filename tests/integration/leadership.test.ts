@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { waitFor } from '../helpers/test-app.js';
-import { startThrowawayPostgres } from '../helpers/throwaway-postgres.js';
+import { postgresDatabaseFor } from '../helpers/throwaway-postgres.js';
 import { DISPATCHER_LOCK_KEY } from '../../src/shared/advisory-leadership.js';
 
 // The dispatcher election on a real PostgreSQL: several processes contend for one advisory lock; the
@@ -83,9 +83,7 @@ async function settled(contenders: Contender[]): Promise<void> {
 
 /** A fresh cluster and database, and one contender process per name, all cleaned up after the test. */
 async function election(t: TestContext, names: string[]): Promise<{ url: string; all: Contender[] }> {
-  const cluster = await startThrowawayPostgres();
-  t.after(() => cluster.stop());
-  const url = await cluster.createDatabase('leadership');
+  const url = await postgresDatabaseFor(t);
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-leaders-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const all: Contender[] = [];

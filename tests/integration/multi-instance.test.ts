@@ -11,7 +11,7 @@ import { confirmAddress, hex } from '../helpers/factories.js';
 import { assertRowMatchesFake, fileKey } from '../helpers/fake-answers.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 import { recipient } from '../helpers/page.js';
-import { startThrowawayPostgres } from '../helpers/throwaway-postgres.js';
+import { postgresDatabaseFor } from '../helpers/throwaway-postgres.js';
 import { startVtSimulator } from '../../scripts/vt-simulator/simulator.js';
 import { DISPATCHER_LOCK_KEY } from '../../src/shared/advisory-leadership.js';
 import { CONFIRM_EMAIL_SUBJECT } from '../../src/mail/confirmation-emails.js';
@@ -70,9 +70,7 @@ async function instances(n: number, url: string, vtUrl: string, dir: string, env
 
 test('when a user signs in on one instance, then the session and its CSRF token work on another, and work queued on a follower wakes the dispatcher', async (t) => {
   // Arrange
-  const cluster = await startThrowawayPostgres();
-  t.after(() => cluster.stop());
-  const url = await cluster.createDatabase('sessions');
+  const url = await postgresDatabaseFor(t);
   const sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 } }, minuteMs: 1000 });
   t.after(() => sim.close());
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-multi-'));
@@ -110,9 +108,7 @@ test('when a user signs in on one instance, then the session and its CSRF token 
 test('when the instance sending lookups is killed, and later another, then every report completes once, the quota holds and one email goes per report', async (t) => {
   // Arrange: three instances, one fake VirusTotal (60 calls a 3 s "minute", 100 ms an answer), one SMTP
   // capture. The window outlasts a takeover, so a new leader that forgot its predecessor's calls would go over.
-  const cluster = await startThrowawayPostgres();
-  t.after(() => cluster.stop());
-  const url = await cluster.createDatabase('instances');
+  const url = await postgresDatabaseFor(t);
   const sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 60, perDay: 100_000 } }, minuteMs: 3000, generate: true });
   t.after(() => sim.close());
   sim.setLatency(100);

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import SQLite from 'better-sqlite3';
+import { createSharedDatabase } from '../helpers/test-app.js';
+import { openTestDatabase, tableNames } from '../helpers/test-database.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -29,10 +30,17 @@ async function waitForOutput(read: () => string, pattern: RegExp, timeoutMs = 20
   }
 }
 
-test('when the process gets SIGTERM, then it stops serving, closes the database and exits 0', async () => {
+test('when the process gets SIGTERM, then it stops serving, closes the database and exits 0 (and never prints the database password)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-proc-'));
-  const file = join(dir, 'app.sqlite');
-  const { child, output } = startMain({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: file });
+  const database = await createSharedDatabase(dir);
+  // On PostgreSQL the URL carries a password (the test cluster trusts loopback, so any will do) that must never be printed.
+  const env = { ...database.databaseEnv };
+  if (database.databaseUrl) {
+    const url = new URL(database.databaseUrl);
+    url.password = 'canary-password-7f3a';
+    env.DATABASE_URL = url.toString();
+  }
+  const { child, output } = startMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...env });
   await waitForOutput(output, /Hash Report is listening/);
   const url = /"url":"([^"]+)"/.exec(output())?.[1] ?? '';
   assert.equal((await fetch(`${url}/login`)).status, 200);
@@ -42,10 +50,12 @@ test('when the process gets SIGTERM, then it stops serving, closes the database 
   assert.equal(code, 0, output());
   assert.match(output(), /shutting down/);
   await assert.rejects(fetch(`${url}/login`));
-  // A cleanly closed WAL database has been checkpointed: it opens and holds the migrated schema.
-  const db = new SQLite(file, { readonly: true });
-  assert.ok(db.prepare("SELECT name FROM sqlite_master WHERE name = 'report_items'").get());
-  db.close();
+  assert.doesNotMatch(output(), /canary-password/);
+  // A cleanly closed database (on SQLite, a checkpointed WAL) opens and holds the migrated schema.
+  const db = openTestDatabase(database.databaseUrl ?? database.databasePath);
+  assert.ok((await tableNames(db)).includes('report_items'));
+  await db.close();
+  await database.release();
   rmSync(dir, { recursive: true, force: true });
 });
 
