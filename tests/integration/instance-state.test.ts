@@ -119,14 +119,16 @@ test('when the process holding two downloads is killed, then its places stay tak
   const slotTtlMs = 8000;
   const child = await startChildApp(shared.databasePath, sim.url, { env: shared.databaseEnv, tuning: { downloadSlotTtlMs: slotTtlMs } });
   t.after(() => child.kill());
-  const email = uniqueEmail('slots');
-  const client = new HttpClient(child.url);
-  assert.equal((await client.register(email)).status, 303);
+  // Seeded before the first request: a keep-alive connection left idle through a long seeding is
+  // closed by the server just as the client reuses it.
   const db = openTestDatabase(shared.databaseUrl ?? shared.databasePath);
   t.after(() => db.close());
   const { content, entries } = seedData(60_000);
   await db.insertRows('cache_entries', ENTRY_COLUMNS, entries);
   await db.insertRows('cache_aliases', ['hash', 'entry_key'], entries.map((e) => [e[0], e[0]]));
+  const email = uniqueEmail('slots');
+  const client = new HttpClient(child.url);
+  assert.equal((await client.register(email)).status, 303);
   const id = reportIdFrom(await client.upload({ file: { name: 'big.txt', content }, name: 'Big' }));
   await waitForCompletion(client, id);
   const held = [0, 1].map(() => new AbortController());
