@@ -35,6 +35,8 @@ export interface LookupTuning {
   poolThreads?: number;
   /** How long `stop` waits for lookups in flight before returning them to the queue. */
   shutdownGraceMs?: number;
+  /** On a follower: how often the call log is read again for the dashboard (it groups 40 days of calls). */
+  followerCallLogMs?: number;
 }
 
 export interface LookupEngineDeps {
@@ -108,6 +110,7 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
   let leading = false;
   /** On a follower: the dispatcher's leases, as last read. */
   let leasedElsewhere = 0;
+  let callLogReadAt = 0;
   const wakeLookups = () => (leading ? scheduler.wake() : deps.wakeLeader('lookups'));
   const stepDown = async () => {
     leading = false;
@@ -147,7 +150,11 @@ export async function createLookupEngine(deps: LookupEngineDeps): Promise<OwnedL
     stepDown,
     async refresh() {
       if (leading) return;
-      await callLog.reload();
+      // Pauses and leases are a few rows; the call log's day counts scan the table, so less often.
+      if (Date.now() - callLogReadAt >= (tuning.followerCallLogMs ?? 30_000)) {
+        await callLog.reload();
+        callLogReadAt = Date.now();
+      }
       await memory.restore(keys, breaker, fair);
       leasedElsewhere = await countLeasedJobs(db);
     },
