@@ -52,7 +52,7 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 export function createApp(deps: AppDeps) {
   const { config } = deps;
   // One count for the upload form and the API: UPLOADS_PER_MINUTE is per user, however they upload.
-  const uploadLimiter = new UserRateLimiter(config.uploadsPerMinute);
+  const uploadLimiter = new UserRateLimiter(deps.db, 'uploads', config.uploadsPerMinute);
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);

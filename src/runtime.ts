@@ -19,12 +19,13 @@ import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
 import { loadSecretBox } from './shared/secret-box.js';
 import { AUTH_LIMITS, type AuthLimits } from './auth/throttle.js';
-import { pruneThrottles } from './auth/throttle.service.js';
-import { deleteExpiredConfirmations } from './auth/email-confirmation.repository.js';
 import { loadConnectorsFile } from './connector/connector.config.js';
 import { connectorDeps } from './connector/connector-deps.js';
-import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
+import type { ConnectorLoop } from './connector/connector-loop.js';
 import { Downloads } from './reports/downloads.js';
+import { soleLeadership, type Leadership, type WakeTopic } from './shared/leadership.js';
+import { advisoryLeadership } from './shared/advisory-leadership.js';
+import { LeaderDuties } from './leader-duties.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning extends LookupTuning {
@@ -40,6 +41,12 @@ export interface RuntimeTuning extends LookupTuning {
   authLimits?: AuthLimits;
   /** Makes a report's PDF for the completion email; without one, PDF is not offered in Settings. */
   renderPdf?: WholeFileRenderer;
+  /** How long a download's slot outlives its last renewal (a dead instance's downloads free this late). */
+  downloadSlotTtlMs?: number;
+  /** PostgreSQL: how often a follower tries the dispatcher lock (and the leader checks it still holds it). */
+  leadershipRetryMs?: number;
+  /** PostgreSQL: how often a follower re-reads the dispatcher's state for banners and the dashboard. */
+  followerRefreshMs?: number;
 }
 
 export interface Runtime {
@@ -50,11 +57,14 @@ export interface Runtime {
   database: OpenDatabase;
   scheduler: LookupScheduler;
   lookups: LookupEngine;
-  notifier: ReportNotifier;
+  /** The completion-email sender of this instance's current (or last) term as leader. */
+  readonly notifier: ReportNotifier;
+  /** Whether this instance sends lookups and runs the scheduled work (always, on SQLite). */
+  leadership: Leadership;
   /** Each user's downloads in flight, and how the last ones ended. */
   downloads: Downloads;
-  /** The watched folders of CONNECTORS_FILE; null when it is unset. */
-  connectors: ConnectorLoop | null;
+  /** The watched folders of CONNECTORS_FILE; null when it is unset or another instance leads. */
+  readonly connectors: ConnectorLoop | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -101,15 +111,22 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;
   // The one place a report file format is plugged in: Settings offers what this can make.
   const reportFiles = reportFileRenderers(db, tuning.renderPdf ?? ((pdfDb, id, signal) => renderReportPdf(pdfDb, id, config.pdfMaxRows, signal)));
-  const downloads = new Downloads(config.downloadsPerUser);
-  const notifier = new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
-    appUrl: config.appUrl,
-    maxAttempts: tuning.emailMaxAttempts ?? 5,
-    retryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
-    ...(tuning.emailPollMs !== undefined ? { pollMs: tuning.emailPollMs } : {}),
-    files: reportFiles,
-    attachmentMaxBytes: config.mailAttachmentMaxBytes,
-  });
+  const downloads = new Downloads(db, config.downloadsPerUser, tuning.downloadSlotTtlMs !== undefined ? { slotTtlMs: tuning.downloadSlotTtlMs } : {});
+  const makeNotifier = () =>
+    new ReportNotifier(db, mailer, logger.child({ feature: 'mail' }), {
+      appUrl: config.appUrl,
+      maxAttempts: tuning.emailMaxAttempts ?? 5,
+      retryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
+      ...(tuning.emailPollMs !== undefined ? { pollMs: tuning.emailPollMs } : {}),
+      files: reportFiles,
+      attachmentMaxBytes: config.mailAttachmentMaxBytes,
+    });
+  const leadership: Leadership = config.databaseUrl
+    ? advisoryLeadership({ connectionString: config.databaseUrl, logger, ...(tuning.leadershipRetryMs !== undefined ? { retryMs: tuning.leadershipRetryMs } : {}) })
+    : soleLeadership();
+  // Filled in below; the engine's callbacks only run once it has started.
+  let duties: LeaderDuties | null = null;
+  const wakeEmails = () => (duties?.isLeading() ? duties.notifier.wake() : leadership.wakeLeader('email'));
   const lookups = await createLookupEngine({
     config,
     db,
@@ -117,9 +134,10 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     secretBox,
     tuning,
     onReportsTouched: async (ids) => {
-      if ((await completeFinishedReports(db, ids)).length > 0) notifier.wake();
+      if ((await completeFinishedReports(db, ids)).length > 0) wakeEmails();
     },
-    onReportsCompleted: () => notifier.wake(),
+    onReportsCompleted: wakeEmails,
+    wakeLeader: (topic) => leadership.wakeLeader(topic),
   });
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const authLimits = tuning.authLimits ?? AUTH_LIMITS;
@@ -153,37 +171,42 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const host = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 
-  await lookups.start();
-  notifier.wake();
-  const housekeeping = async () => {
-    try {
-      const tidied = await lookups.housekeeping();
-      const throttles = await pruneThrottles(db, authLimits);
-      const confirmationLinks = await deleteExpiredConfirmations(db, Date.now());
-      logger.info({ ...tidied, throttles, confirmationLinks }, 'hourly housekeeping');
-    } catch (err) {
-      logger.error({ err }, 'housekeeping failed');
-    }
-  };
-  const evictTimer = setInterval(housekeeping, tuning.evictEveryMs ?? HOUR_MS).unref();
-  const connectorLoop =
-    connectors.length > 0
-      ? startConnectorLoop(
-          connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => lookups.queued(completed)),
-          connectors,
-        )
-      : null;
+  const leaderDuties = new LeaderDuties({
+    db,
+    logger,
+    lookups,
+    makeNotifier,
+    sessionStore,
+    connectors,
+    connectorDeps: () => connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => lookups.queued(completed)),
+    authLimits,
+    housekeepingEveryMs: tuning.evictEveryMs ?? HOUR_MS,
+  });
+  duties = leaderDuties;
+  leadership.onWake((topic) => void heardWake(topic));
+  async function heardWake(topic: WakeTopic): Promise<void> {
+    if (topic === 'lookups') lookups.wake();
+    else if (topic === 'email') leaderDuties.notifier.wake();
+    else await lookups.personalKeyChanged(Number(topic.slice('key:'.length))).catch((err: unknown) => logger.error({ err }, 'could not reload a personal key'));
+  }
+  await leadership.start((leader) => void (leader ? leaderDuties.begin() : leaderDuties.end()).catch((err: unknown) => logger.error({ err }, 'leadership change failed')));
+  // A follower's banners and dashboard follow the leader's saved state.
+  const followerTimer = setInterval(() => {
+    if (!leaderDuties.isLeading()) void lookups.refresh().catch((err: unknown) => logger.warn({ err }, 'could not refresh the lookup state'));
+  }, tuning.followerRefreshMs ?? 2000).unref();
+  // SQLite leads from the start: by the time the app says it listens, its dispatcher runs.
+  if (leadership.isLeader()) await leaderDuties.begin();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(evictTimer);
-      await connectorLoop?.stop();
+      clearInterval(followerTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await leaderDuties.end();
       await lookups.stop();
-      // After the lookups: those that land in the grace period may still complete a report and mail it.
-      await notifier.stop();
+      // After the dispatcher stopped: the next leader takes over at once rather than after a timeout.
+      await leadership.stop();
       server.closeAllConnections();
       await closed;
       sessionStore.close();
@@ -193,5 +216,22 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     })());
 
   logger.info({ url, vt: config.vt.apiUrl, keys: config.vt.keys.length }, `Hash Report is listening on ${url}`);
-  return { url, app, server, database, scheduler: lookups.scheduler, lookups, notifier, downloads, connectors: connectorLoop, logger, stop };
+  return {
+    url,
+    app,
+    server,
+    database,
+    scheduler: lookups.scheduler,
+    lookups,
+    get notifier() {
+      return leaderDuties.notifier;
+    },
+    leadership,
+    downloads,
+    get connectors() {
+      return leaderDuties.connectorLoop;
+    },
+    logger,
+    stop,
+  };
 }

@@ -5,8 +5,8 @@ import { apiCaller } from './bearer-auth.js';
 
 /** After bearerAuth: 429 with Retry-After once the caller's user is over the limit. */
 export function apiRateLimit(limiter: UserRateLimiter) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    const verdict = limiter.take(apiCaller(res).userId);
+  return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const verdict = await limiter.take(apiCaller(res).userId);
     res.set('RateLimit-Limit', String(limiter.perWindow));
     if (!verdict.ok) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));

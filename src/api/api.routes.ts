@@ -49,7 +49,7 @@ const POLL_AFTER_SECONDS = 5;
 export function apiRoutes(deps: ApiRouteDeps): Router {
   const { db, config } = deps;
   const router = Router();
-  const limiter = new UserRateLimiter(config.apiRequestsPerMinute);
+  const limiter = new UserRateLimiter(db, 'api', config.apiRequestsPerMinute);
   const guard = [bearerAuth(db), apiRateLimit(limiter)];
   const mailEnabled = Boolean(config.smtpUrl);
 

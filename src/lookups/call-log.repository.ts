@@ -18,6 +18,12 @@ export interface CallLog {
   /** Resolves once every call recorded so far is on disk: await it before the call is sent. */
   saved(): Promise<void>;
   pruneBefore(at: number): Promise<number>;
+  /**
+   * Reads the table again, as at open: another instance may have sent calls meanwhile (this one is
+   * about to dispatch after a failover, or it follows and shows the dashboard). Its own calls are
+   * saved first, so none is counted twice or lost.
+   */
+  reload(): Promise<void>;
 }
 
 interface Call {
@@ -41,30 +47,38 @@ const DAY_MS = 86_400_000;
  * with, someone else's transaction.
  */
 export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog> {
-  const newest = await db
-    .selectFrom('vt_calls')
-    .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('at').as('at')])
-    .executeTakeFirst();
-  let nextId = Number(newest?.id ?? 0) + 1;
+  let nextId = 1;
   const days = new Map<string, Map<number, number>>();
-  const dayRows = await db
-    .selectFrom('vt_calls')
-    // The divisor inline: better-sqlite3 binds a JS number as REAL, and REAL division gives a day per call.
-    .select((eb) => ['key_id', sql<number>`at / ${sql.lit(DAY_MS)}`.as('day'), eb.fn.countAll().as('n')])
-    .groupBy(['key_id', 'day'])
-    .execute();
-  for (const row of dayRows) daysOf(row.key_id).set(Number(row.day), Number(row.n));
   const windows = new Map<string, Call[]>();
-  if (newest?.at != null) {
-    const recent = await db
+  async function load(): Promise<void> {
+    const newest = await db
       .selectFrom('vt_calls')
-      .select(['key_id', 'id', 'at'])
-      .where('at', '>', Number(newest.at) - windowMs - 1)
-      .orderBy('at')
-      .orderBy('id')
+      .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('at').as('at')])
+      .executeTakeFirst();
+    const dayRows = await db
+      .selectFrom('vt_calls')
+      // The divisor inline: better-sqlite3 binds a JS number as REAL, and REAL division gives a day per call.
+      .select((eb) => ['key_id', sql<number>`at / ${sql.lit(DAY_MS)}`.as('day'), eb.fn.countAll().as('n')])
+      .groupBy(['key_id', 'day'])
       .execute();
+    const recent =
+      newest?.at == null
+        ? []
+        : await db
+            .selectFrom('vt_calls')
+            .select(['key_id', 'id', 'at'])
+            .where('at', '>', Number(newest.at) - windowMs - 1)
+            .orderBy('at')
+            .orderBy('id')
+            .execute();
+    // Replaced only once everything is read: counts asked meanwhile see the old state whole.
+    nextId = Math.max(nextId, Number(newest?.id ?? 0) + 1);
+    days.clear();
+    windows.clear();
+    for (const row of dayRows) daysOf(row.key_id).set(Number(row.day), Number(row.n));
     for (const { key_id, id, at } of recent) windowOf(key_id).push({ id, at });
   }
+  await load();
   /** Calls recorded here and not yet answered: a restamp moves one between days. */
   const open = new Map<number, { keyId: string; at: number }>();
   const unsaved: Change[] = [];
@@ -174,6 +188,10 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
       void save().catch(() => undefined);
     },
     saved: save,
+    async reload() {
+      await save();
+      await load();
+    },
     async pruneBefore(at) {
       const result = await db.deleteFrom('vt_calls').where('at', '<', at).executeTakeFirst();
       for (const map of days.values()) for (const day of map.keys()) if ((day + 1) * DAY_MS <= at) map.delete(day);

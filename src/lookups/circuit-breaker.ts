@@ -8,6 +8,16 @@ export interface BreakerOptions {
   maxProbeMs: number;
 }
 
+/** The breaker as saved for the next dispatcher (see dispatcher-memory.ts). */
+export interface BreakerState {
+  failures: number;
+  failing: string[];
+  openUntil: number | null;
+  wait: number;
+  probing: boolean;
+  lastReason: string;
+}
+
 /**
  * Tells a bad answer about one file from VirusTotal being down. After `threshold` failures in a row
  * every lookup pauses; when the wait is over a single probe goes out, and the first real answer
@@ -22,9 +32,30 @@ export class CircuitBreaker {
   /** The wait is over and a probe may go; lookups run one at a time until an answer comes back. */
   private probing = false;
   private lastReason = '';
+  private onChange: () => void = () => undefined;
 
   constructor(private readonly options: BreakerOptions, private readonly now: () => number = Date.now) {
     this.wait = options.probeMs;
+  }
+
+  /** `onChange` hears of every change worth saving. */
+  observe(onChange: () => void): void {
+    this.onChange = onChange;
+  }
+
+  exportState(): BreakerState {
+    const { failures, openUntil, wait, probing, lastReason } = this;
+    return { failures, failing: [...this.failing], openUntil, wait, probing, lastReason };
+  }
+
+  importState(state: BreakerState): void {
+    this.failures = state.failures;
+    this.failing.clear();
+    for (const subject of state.failing) this.failing.add(subject);
+    this.openUntil = state.openUntil;
+    this.wait = state.wait;
+    this.probing = state.probing;
+    this.lastReason = state.lastReason;
   }
 
   /** Returns true when this failure opened (or re-opened) the breaker. */
@@ -32,21 +63,26 @@ export class CircuitBreaker {
     this.lastReason = reason;
     this.failures++;
     this.failing.add(subject);
-    if (this.probing || (this.openUntil === null && this.failing.size >= this.options.threshold)) {
+    const opened = this.probing || (this.openUntil === null && this.failing.size >= this.options.threshold);
+    if (opened) {
       if (this.probing) this.wait = Math.min(this.wait * 2, this.options.maxProbeMs);
       this.probing = false;
       this.openUntil = this.now() + this.wait;
-      return true;
     }
-    return false;
+    this.onChange();
+    return opened;
   }
 
   success(): void {
+    // Most answers find the breaker closed and clean: nothing to save.
+    const clean = this.failures === 0 && this.openUntil === null && !this.probing && this.wait === this.options.probeMs;
+    if (clean) return;
     this.failures = 0;
     this.failing.clear();
     this.openUntil = null;
     this.probing = false;
     this.wait = this.options.probeMs;
+    this.onChange();
   }
 
   /** Failures now are VirusTotal's, not the row's. */
@@ -75,6 +111,7 @@ export class CircuitBreaker {
     if (this.openUntil !== null && this.openUntil <= this.now()) {
       this.openUntil = null;
       this.probing = true;
+      this.onChange();
     }
   }
 }

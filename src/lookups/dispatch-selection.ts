@@ -25,7 +25,6 @@ export type Selection =
  * another type waits for the flight to land, and the types switch. Served counts even out the turns.
  */
 export class DispatchSelection {
-  private readonly fair = new FairShare();
   /** Lookups of the current type that may still join the flight before another type gets its turn. */
   private batchLeft = 0;
 
@@ -34,6 +33,8 @@ export class DispatchSelection {
     private readonly keys: KeyRing,
     /** Answers the job from the cache when it can; true when it did. */
     private readonly answerFromCache: (job: LookupJobRow) => Promise<boolean>,
+    /** The turns; the engine owns them so it can save and restore them. */
+    private readonly fair: FairShare = new FairShare(),
   ) {}
 
   /** Calls served per user and per report so far, for queue-position estimates. */

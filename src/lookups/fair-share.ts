@@ -16,6 +16,13 @@ export interface Shares {
   reports: ReadonlyMap<string, number>;
 }
 
+/** The turns as saved for the next dispatcher: [key, served, lastTurn] per user and per report. */
+export interface FairShareState {
+  turn: number;
+  users: Array<[number, number, number]>;
+  reports: Array<[string, number, number]>;
+}
+
 interface Share {
   served: number;
   /** Order of the last call served; the least recently served goes first among equals. */
@@ -32,6 +39,28 @@ export class FairShare {
   private readonly users = new Map<number, Share>();
   private readonly reports = new Map<string, Share>();
   private turn = 0;
+  private onChange: () => void = () => undefined;
+
+  /** `onChange` hears of every change to the turns (once a call, so its listener should batch). */
+  observe(onChange: () => void): void {
+    this.onChange = onChange;
+  }
+
+  exportState(): FairShareState {
+    return {
+      turn: this.turn,
+      users: [...this.users].map(([k, v]) => [k, v.served, v.lastTurn]),
+      reports: [...this.reports].map(([k, v]) => [k, v.served, v.lastTurn]),
+    };
+  }
+
+  importState(state: FairShareState): void {
+    this.turn = state.turn;
+    this.users.clear();
+    this.reports.clear();
+    for (const [k, served, lastTurn] of state.users) this.users.set(k, { served, lastTurn });
+    for (const [k, served, lastTurn] of state.reports) this.reports.set(k, { served, lastTurn });
+  }
 
   /** The runnable reports in the order to try them: users by share, then each user's reports by share. */
   order(runnable: Runnable[]): Runnable[] {
@@ -47,6 +76,7 @@ export class FairShare {
       admit(this.reports, ids);
       for (const reportId of sortByShare(this.reports, ids)) ordered.push({ reportId, userId });
     }
+    this.onChange();
     return ordered;
   }
 
@@ -66,6 +96,7 @@ export class FairShare {
         share.lastTurn = this.turn;
       }
     }
+    this.onChange();
   }
 }
 

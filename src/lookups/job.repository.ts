@@ -151,6 +151,32 @@ export async function releaseExpiredLeases(db: Executor, now: number): Promise<n
   return Number(result.numUpdatedRows);
 }
 
+/** Lookups leased by the dispatcher, wherever it runs: what a follower shows as in flight. */
+export async function countLeasedJobs(db: Executor): Promise<number> {
+  const row = await db.selectFrom('lookup_jobs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('state', '=', 'leased').executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Returns these leases to the queue: a dispatcher stepping down returns only its own. A lease is
+ * matched by its job and its expiry too, so a job another dispatcher has leased again since (after a
+ * failover) keeps that newer lease.
+ */
+export async function releaseLeases(db: Executor, leases: ReadonlyArray<{ id: number; until: number }>): Promise<number> {
+  let released = 0;
+  for (const { id, until } of leases) {
+    const result = await db
+      .updateTable('lookup_jobs')
+      .set({ state: 'queued', leased_until: null })
+      .where('state', '=', 'leased')
+      .where('id', '=', id)
+      .where('leased_until', '=', until)
+      .executeTakeFirst();
+    released += Number(result.numUpdatedRows);
+  }
+  return released;
+}
+
 export async function releaseAllLeases(db: Executor): Promise<number> {
   const result = await db.updateTable('lookup_jobs').set({ state: 'queued', leased_until: null }).where('state', '=', 'leased').executeTakeFirst();
   return Number(result.numUpdatedRows);

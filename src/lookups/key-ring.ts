@@ -1,6 +1,6 @@
 import type { ApiKey } from './api-key.js';
 import type { CallLog } from './call-log.repository.js';
-import { KeySlot, type BurstRule, type KeyStatus } from './key-slot.js';
+import { KeySlot, type BurstRule, type KeySlotState, type KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
 import { idleBurst, nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
 import { plainVtError } from './vt-errors.js';
@@ -27,6 +27,9 @@ export type TestGrant = { ok: true; key: ApiKey; callId: number } | { ok: false;
 export class KeyRing {
   private readonly shared: KeySlot[];
   private readonly personal = new Map<number, { slot: KeySlot; useShared: boolean }>();
+  private onChange: (slot: KeySlot) => void = () => undefined;
+  /** Saved states by key id, for personal keys loaded after restore(). */
+  private restored = new Map<string, KeySlotState>();
 
   constructor(
     private readonly log: CallLog,
@@ -40,6 +43,21 @@ export class KeyRing {
     this.shared = sharedKeys.map((k) => new KeySlot(k, log, windowMs, now, burst));
   }
 
+  /** `onChange` hears of every key whose pause, strikes or probing changed. */
+  observe(onChange: (slot: KeySlot) => void): void {
+    this.onChange = onChange;
+    for (const slot of this.allSlots()) slot.changed = onChange;
+  }
+
+  /** Each key's saved state, by key id: a new dispatcher takes over the pauses its predecessor knew. */
+  restore(states: ReadonlyMap<string, KeySlotState>): void {
+    this.restored = new Map(states);
+    for (const slot of this.allSlots()) {
+      const state = states.get(slot.key.id);
+      if (state) slot.importState(state);
+    }
+  }
+
   setPersonal(userId: number, key: PersonalKey | null): void {
     if (!key) {
       this.personal.delete(userId);
@@ -49,8 +67,16 @@ export class KeyRing {
     // The same key keeps its pause and probe state; a new key starts fresh.
     const sameKey = existing?.slot.key.id === key.id && existing.slot.key.secret === key.secret
       && existing.slot.key.perMinute === key.perMinute && existing.slot.key.perDay === key.perDay && existing.slot.key.perMonth === key.perMonth;
-    const slot = sameKey && existing ? existing.slot : new KeySlot(key, this.log, this.windowMs, this.now, this.burst);
+    const slot = sameKey && existing ? existing.slot : this.newSlot(key);
     this.personal.set(userId, { slot, useShared: key.useShared });
+  }
+
+  private newSlot(key: ApiKey): KeySlot {
+    const slot = new KeySlot(key, this.log, this.windowMs, this.now, this.burst);
+    slot.changed = this.onChange;
+    const state = this.restored.get(key.id);
+    if (state) slot.importState(state);
+    return slot;
   }
 
   /** The keys that may serve a user, in the order they are tried: their own first. */
@@ -125,9 +151,10 @@ export class KeyRing {
   /** VirusTotal answered with data (or a plain 4xx): the key works. */
   keyWorks(key: ApiKey): void {
     const slot = this.slotOf(key);
-    if (!slot) return;
+    if (!slot || (!slot.probing && slot.quotaStrikes === 0)) return;
     slot.probing = false;
     slot.quotaStrikes = 0;
+    slot.changed(slot);
   }
 
   /** A test asked VirusTotal about the key and it answered as for a working key: a refusal is over. */
@@ -154,6 +181,7 @@ export class KeyRing {
         : `VirusTotal says the per-minute quota of key ${key.hint} is used up; it is used again within a minute.`,
       until: dayGone ? Math.max(snap.nextSlotAt, nextUtcMidnight(now)) : now + this.windowMs,
     };
+    slot.changed(slot);
     return slot.pause;
   }
 
@@ -165,6 +193,7 @@ export class KeyRing {
     const whose = key.ownerId === null ? `the shared API key ${key.hint}` : `your API key ${key.hint}`;
     const fix = key.ownerId === null ? 'The operator should check VT_API_KEY / VT_API_KEYS.' : 'Check it in Settings.';
     slot.pause = { reason: 'wrong_key', message: `VirusTotal refused ${whose}: ${plainVtError(code)}. ${fix}`, until: this.now() + this.authRetryMs };
+    slot.changed(slot);
     return slot.pause;
   }
 

@@ -22,6 +22,15 @@ export interface KeyStatus {
   pause: Pause | null;
 }
 
+/** What a key's slot knows that must outlive the process sending its calls (see dispatcher-memory.ts). */
+export interface KeySlotState {
+  pause: Pause | null;
+  quotaStrikes: number;
+  /** Null: no 429 yet (JSON has no -Infinity). */
+  lastQuotaAt: number | null;
+  probing: boolean;
+}
+
 /** One key, its limiter and what VirusTotal last said about it. */
 export class KeySlot {
   readonly limiter: RateLimiter;
@@ -32,6 +41,8 @@ export class KeySlot {
   /** After a refused key's pause ends, one call at a time until an answer shows the key works. */
   probing = false;
   inFlight = 0;
+  /** Called after the pause, strikes or probing changed, so they can be saved. */
+  changed: (slot: KeySlot) => void = () => undefined;
 
   constructor(readonly key: ApiKey, log: CallLog, windowMs: number, now: () => number, burst: BurstRule = idleBurst) {
     const limits = { perMinute: key.perMinute, perDay: key.perDay, perMonth: key.perMonth, windowMs, burst: burst(key.perMinute) };
@@ -42,8 +53,21 @@ export class KeySlot {
     if (this.pause?.until != null && this.pause.until <= now) {
       if (this.pause.reason === 'wrong_key') this.probing = true;
       this.pause = null;
+      this.changed(this);
     }
     return this.pause;
+  }
+
+  exportState(): KeySlotState {
+    const lastQuotaAt = Number.isFinite(this.lastQuotaAt) ? this.lastQuotaAt : null;
+    return { pause: this.pause, quotaStrikes: this.quotaStrikes, lastQuotaAt, probing: this.probing };
+  }
+
+  importState(state: KeySlotState): void {
+    this.pause = state.pause;
+    this.quotaStrikes = state.quotaStrikes;
+    this.lastQuotaAt = state.lastQuotaAt ?? -Infinity;
+    this.probing = state.probing;
   }
 
   /** Our own count says the day (or month) is spent, before VirusTotal has to say so. */

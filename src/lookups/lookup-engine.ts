@@ -30,6 +30,8 @@ export interface LookupEngine {
   recentFailures(): LookupFailure[];
   /** The worker pool can take work. */
   poolAlive(): boolean;
+  /** This instance is the one sending lookups (always on SQLite; the elected one on PostgreSQL). */
+  sendsLookups(): boolean;
   /** Something was queued or changed: look for work now. */
   wake(): void;
   /**

@@ -3,7 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { answerFromCache } from './cache-shortcut.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { DispatchSelection } from './dispatch-selection.js';
-import type { Shares } from './fair-share.js';
+import type { FairShare, Shares } from './fair-share.js';
 import * as jobs from './job.repository.js';
 import type { KeyRing } from './key-ring.js';
 import type { LookupRunner } from './lookup-pool.js';
@@ -45,6 +45,8 @@ export interface SchedulerDeps {
   logger: Logger;
   /** Called after rows of these reports changed, inside no transaction. */
   onReportsTouched: (reportIds: string[]) => Promise<void>;
+  /** The fair-share turns, when the caller keeps them (to save and restore them). */
+  fair?: FairShare;
 }
 
 /**
@@ -56,6 +58,8 @@ export interface SchedulerDeps {
 export class LookupScheduler {
   private readonly now: () => number;
   private readonly inFlight = new Map<Promise<void>, LookupType>();
+  /** Jobs this scheduler leased and has not settled, with their lease's expiry: what it returns when it stops. */
+  private readonly leased = new Map<number, number>();
   private readonly selection: DispatchSelection;
   private readonly policy: OutcomePolicy;
   private readonly failures = new RecentFailures();
@@ -75,12 +79,16 @@ export class LookupScheduler {
   ) {
     this.now = options.now ?? Date.now;
     this.timer = new WakeTimer(this.now, () => this.wake());
-    this.selection = new DispatchSelection(deps.db, deps.keys, (job) => this.answerFromCache(job));
+    this.selection = new DispatchSelection(deps.db, deps.keys, (job) => this.answerFromCache(job), deps.fair);
     const { db, logger, keys, breaker, onReportsTouched } = deps;
     const { cacheTtlMs, thresholds, maxAttempts, retryBaseMs } = options;
     this.policy = { db, logger, keys, breaker, onReportsTouched, cacheTtlMs, thresholds, maxAttempts, retryBaseMs, now: this.now, wakeAt: (at) => this.wakeAt(at) };
   }
 
+  /**
+   * Called on the one dispatcher only (see runtime's leader duties): every lease in the table belongs
+   * to a dispatcher that died or stepped down, so all of them go back to the queue.
+   */
   async start(): Promise<void> {
     const released = await jobs.releaseAllLeases(this.deps.db);
     if (released > 0) this.deps.logger.info({ released }, 'returned interrupted lookups to the queue');
@@ -132,15 +140,20 @@ export class LookupScheduler {
     return this.failures.list();
   }
 
-  /** Stops taking work, waits up to `graceMs` for lookups in flight, and returns the rest to the queue. */
+  /**
+   * Stops taking work, waits up to `graceMs` for lookups in flight, and returns the rest to the
+   * queue: its own leases only, since another instance may be dispatching by now.
+   */
   async stop(graceMs: number): Promise<void> {
+    if (this.stopped) return this.becameIdle();
     this.stopped = true;
     this.timer.clear();
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight.keys()]), grace]);
-    await jobs.releaseAllLeases(this.deps.db);
+    await jobs.releaseLeases(this.deps.db, [...this.leased].map(([id, until]) => ({ id, until })));
+    this.leased.clear();
     this.becameIdle();
   }
 
@@ -189,7 +202,9 @@ export class LookupScheduler {
       if (next.retryAt !== Infinity) this.wakeAt(next.retryAt);
       return false;
     }
-    await jobs.leaseJob(db, next.job.id, now + this.options.timeoutMs * 2 + 5000);
+    const until = now + this.options.timeoutMs * 2 + 5000;
+    await jobs.leaseJob(db, next.job.id, until);
+    this.leased.set(next.job.id, until);
     this.selection.sent(next.report);
     this.launch({ job: next.job, key: next.key, callId: next.callId, sentAt: now, probe: allowance === 1 && breaker.isTripped() });
     return true;
@@ -198,6 +213,7 @@ export class LookupScheduler {
   private launch(flight: Flight): void {
     const run = this.run(flight).finally(() => {
       this.inFlight.delete(run);
+      this.leased.delete(flight.job.id);
       this.wake();
     });
     this.inFlight.set(run, flight.job.hash_type);

@@ -84,6 +84,11 @@ export class ReportNotifier {
     for (const resolve of waiters) resolve();
   }
 
+  /** A stopped sender never starts again; the next leader's term makes a new one. */
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopping.abort(new Error('the email sender is stopping'));

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import type { Db } from '../shared/database.js';
+import { countDownloadSlots, releaseDownloadSlot, renewDownloadSlot, takeDownloadSlot } from './download-slot.repository.js';
 import { TooManyRequestsError } from '../shared/errors.js';
 
 // Heavy downloads (the exports and the hash list): a few at a time per user, and none outliving its client.
@@ -23,58 +26,81 @@ export interface DownloadRun {
 export const DOWNLOAD_RETRY_AFTER_SECONDS = 30;
 const KEPT_RECORDS = 50;
 
+export interface DownloadSlotTiming {
+  /** How long a slot outlives its last renewal: the longest a dead instance's downloads hold their places. */
+  slotTtlMs?: number;
+  /** How often a running download renews its slot. */
+  renewEveryMs?: number;
+}
+
 /**
- * Counts each user's downloads in flight (in this process: one instance, one count). A download over
- * `perUser` is refused with 429; a place frees when the download's work ends, which is as soon as its
- * client leaves, since the work stops then.
+ * Counts each user's downloads in flight across every instance on the database: a slot row per
+ * download, renewed while it runs. A download over `perUser` is refused with 429; a place frees when
+ * the download's work ends (as soon as its client leaves, since the work stops then), or, when its
+ * instance died, when the slot expires.
  */
 export class Downloads {
-  private readonly active = new Map<number, number>();
+  /** This instance's downloads in flight, for whenIdle. */
+  private active = 0;
   private idleWaiters: Array<() => void> = [];
-  /** The last downloads to end, newest last. */
+  private readonly slotTtlMs: number;
+  private readonly renewEveryMs: number;
+  /** The last downloads to end here, newest last. */
   readonly recent: DownloadRecord[] = [];
 
-  constructor(readonly perUser: number) {}
+  constructor(
+    private readonly db: Db,
+    readonly perUser: number,
+    timing: DownloadSlotTiming = {},
+  ) {
+    this.slotTtlMs = timing.slotTtlMs ?? 60_000;
+    this.renewEveryMs = timing.renewEveryMs ?? Math.max(1, Math.floor(this.slotTtlMs / 3));
+  }
 
-  inFlight(userId: number): number {
-    return this.active.get(userId) ?? 0;
+  /** The user's downloads in flight on every instance. */
+  inFlight(userId: number): Promise<number> {
+    return countDownloadSlots(this.db, userId, Date.now());
   }
 
   /** Runs `work` in one of the user's places, or throws TooManyRequestsError when they are all taken. */
   async run(res: Response, userId: number, kind: DownloadKind, work: (run: DownloadRun) => Promise<void>): Promise<DownloadRecord> {
-    const held = this.inFlight(userId);
-    if (held >= this.perUser) {
+    const id = randomUUID();
+    const taken = await takeDownloadSlot(this.db, { id, userId, expiresAt: Date.now() + this.slotTtlMs }, this.perUser, Date.now());
+    if (!taken.ok) {
       throw new TooManyRequestsError(
-        `You already have ${held} downloads in progress. Wait for one to finish (or cancel it), then try again.`,
+        `You already have ${taken.held} downloads in progress. Wait for one to finish (or cancel it), then try again.`,
         DOWNLOAD_RETRY_AFTER_SECONDS,
       );
     }
-    this.active.set(userId, held + 1);
+    this.active++;
+    const renew = setInterval(() => void renewDownloadSlot(this.db, id, Date.now() + this.slotTtlMs).catch(() => undefined), this.renewEveryMs);
+    renew.unref();
     const left = clientLeft(res);
     const record: DownloadRecord = { userId, kind, rows: 0, outcome: 'failed' };
     try {
       await work({ signal: left.signal, count: (items) => counted(items, () => record.rows++) });
       record.outcome = 'finished';
     } finally {
+      clearInterval(renew);
       if (left.signal.aborted) record.outcome = 'client_left';
       left.dispose();
       this.keep(record);
-      this.release(userId);
+      // A slot that cannot be deleted now still expires by itself.
+      await releaseDownloadSlot(this.db, id).catch(() => undefined);
+      this.release();
     }
     return record;
   }
 
-  /** Settles once no download is in flight. */
+  /** Settles once no download is in flight on this instance. */
   whenIdle(): Promise<void> {
-    if (this.active.size === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private release(userId: number): void {
-    const held = this.inFlight(userId) - 1;
-    if (held > 0) this.active.set(userId, held);
-    else this.active.delete(userId);
-    if (this.active.size > 0) return;
+  private release(): void {
+    this.active--;
+    if (this.active > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -8,8 +8,8 @@ import type { UserRateLimiter } from '../shared/user-rate-limiter.js';
  * Retry-After before its body is read or parsed. Node reads and drops the unread body after the answer.
  */
 export function limitUploads(limiter: UserRateLimiter, userIdOf: (res: Response) => number) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    const verdict = limiter.take(userIdOf(res));
+  return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const verdict = await limiter.take(userIdOf(res));
     if (!verdict.ok) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       throw new TooManyRequestsError(

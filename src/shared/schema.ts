@@ -4,6 +4,9 @@ import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
 import type { ConnectorFileTable } from '../connector/connector.table.js';
 import type { ApiTokenTable } from '../api/api-token.table.js';
+import type { UserRateWindowTable } from './user-rate-window.table.js';
+import type { DownloadSlotTable } from '../reports/download-slot.table.js';
+import type { DispatcherStateTable } from '../lookups/dispatcher-state.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -22,4 +25,7 @@ export interface Database {
   user_api_keys: UserApiKeyTable;
   connector_files: ConnectorFileTable;
   api_tokens: ApiTokenTable;
+  user_rate_windows: UserRateWindowTable;
+  download_slots: DownloadSlotTable;
+  dispatcher_state: DispatcherStateTable;
 }

@@ -10,7 +10,7 @@ import { isAdmin } from '../admin/admin.service.js';
 
 export interface HealthDeps {
   db: Db;
-  lookups: Pick<LookupEngine, 'pause' | 'poolAlive'>;
+  lookups: Pick<LookupEngine, 'pause' | 'poolAlive' | 'sendsLookups'>;
   adminEmails: readonly string[];
 }
 
@@ -20,8 +20,9 @@ type Check = 'ok' | 'fail';
  * GET /healthz for load balancers and uptime checks: no session, no cookie. It answers 503 only
  * when this process cannot serve (database or worker pool gone); paused lookups are reported but
  * are not a failure, since restarting would not bring a quota or a key back. Anyone gets up or
- * down; what is down, and why lookups pause (which can name a key's last characters), only an
- * admin's API token gets.
+ * down; what is down, why lookups pause (which can name a key's last characters) and whether this
+ * instance is the one sending lookups (several instances on PostgreSQL elect one), only an admin's
+ * API token gets. The database check is a real query, so an instance cut off from PostgreSQL fails it.
  */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
@@ -35,7 +36,8 @@ export function healthRoutes(deps: HealthDeps): Router {
     const status: Check = database === 'ok' && pool === 'ok' ? 'ok' : 'fail';
     res.set('Cache-Control', 'no-store');
     const detailed = database === 'ok' && (await fromAdmin(deps, req.get('authorization')).catch(() => false));
-    res.status(status === 'ok' ? 200 : 503).json(detailed ? { status, database, pool, lookups } : { status });
+    const sendsLookups = deps.lookups.sendsLookups();
+    res.status(status === 'ok' ? 200 : 503).json(detailed ? { status, database, pool, lookups, sendsLookups } : { status });
   });
   return router;
 }

@@ -20,7 +20,7 @@ export interface SessionStoreOptions {
  * native SQLite build, and one store serves both databases.
  */
 export class DatabaseSessionStore extends session.Store {
-  private readonly pruneTimer: NodeJS.Timeout;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private readonly ttlMs: number;
   private readonly keepSignedInMs: number;
 
@@ -31,7 +31,11 @@ export class DatabaseSessionStore extends session.Store {
     super();
     this.ttlMs = options.ttlMs ?? DAY_MS;
     this.keepSignedInMs = options.keepSignedInMs ?? 0;
-    this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), 15 * 60_000).unref();
+  }
+
+  /** Deletes expired sessions every `everyMs`: on the leading instance only, once per deployment. */
+  startPruning(everyMs = 15 * 60_000): void {
+    this.pruneTimer ??= setInterval(() => void this.prune().catch(() => undefined), everyMs).unref();
   }
 
   private expiry(sess: session.SessionData): number {
@@ -68,7 +72,8 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   close(): void {
-    clearInterval(this.pruneTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
   }
 }
 

@@ -3,10 +3,12 @@
  * redirects on its own (tests assert them), and reads the CSRF token from the page it was given.
  */
 export class HttpClient {
-  private readonly cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly cookies = new Map<string, string>(),
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -22,6 +24,11 @@ export class HttpClient {
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
+  }
+
+  /** The same browser reaching another instance (as behind a load balancer): a client sharing this cookie jar. */
+  on(baseUrl: string): HttpClient {
+    return new HttpClient(baseUrl, this.cookies);
   }
 
   cookie(name: string): string | undefined {

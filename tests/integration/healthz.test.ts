@@ -17,6 +17,7 @@ interface Health {
   database: string;
   pool: string;
   lookups: { state: string; reason?: string; message?: string; until?: string | null };
+  sendsLookups: boolean;
 }
 
 async function getHealth(app: { url: string }, token?: string) {
@@ -50,7 +51,7 @@ describe('GET /healthz on a running app with a key', () => {
 
     // Assert
     assert.equal(response.status, 200);
-    assert.deepEqual(body, { status: 'ok', database: 'ok', pool: 'ok', lookups: { state: 'running' } });
+    assert.deepEqual(body, { status: 'ok', database: 'ok', pool: 'ok', lookups: { state: 'running' }, sendsLookups: true });
   });
 
   test("when probed with an ordinary analyst's API token or a made-up one, then it says only that it is up", async () => {
@@ -112,6 +113,7 @@ describe('GET /healthz when a part is gone', () => {
       adminEmails: [],
       lookups: {
         poolAlive: () => true,
+        sendsLookups: () => false,
         pause: () => {
           throw new TypeError('The database connection is not open');
         },
@@ -141,7 +143,7 @@ describe('GET /healthz when a part is gone', () => {
     const app = await serve({
       db,
       adminEmails: [],
-      lookups: { poolAlive: () => false, pause: () => ({ reason: 'quota', message: 'Daily quota used up.', until }) },
+      lookups: { poolAlive: () => false, sendsLookups: () => false, pause: () => ({ reason: 'quota', message: 'Daily quota used up.', until }) },
     });
 
     try {
@@ -157,6 +159,7 @@ describe('GET /healthz when a part is gone', () => {
         database: 'ok',
         pool: 'fail',
         lookups: { state: 'paused', reason: 'quota', message: 'Daily quota used up.', until: '2026-11-22T00:00:00.000Z' },
+        sendsLookups: false,
       });
     } finally {
       await app.close();

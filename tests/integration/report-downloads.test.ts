@@ -62,7 +62,7 @@ describe('a download whose client leaves', () => {
       assert.equal(record?.outcome, 'client_left');
       assert.ok((record?.rows ?? ROWS) < ROWS / 4, `${record?.rows} of ${ROWS} rows read after the client left`);
       t.diagnostic(`${kind}: ${record?.rows} of ${ROWS} rows read before the download stopped`);
-      assert.equal(app.runtime.downloads.inFlight(record?.userId ?? 0), 0, 'its place is free again');
+      assert.equal(await app.runtime.downloads.inFlight(record?.userId ?? 0), 0, 'its place is free again');
     });
   }
 

@@ -127,3 +127,20 @@ describe('FairShare', () => {
     assert.deepEqual(order, []);
   });
 });
+
+describe('FairShare handed to the next dispatcher', () => {
+  it('when its state is saved as JSON and loaded by a new FairShare, then the turns carry on exactly as they would have', () => {
+    // Arrange: user 1 had a long run before user 2 arrived, so user 2 is owed turns
+    const before = new FairShare();
+    takeTurns(before, [a1], 40);
+    takeTurns(before, [a1, b1], 5);
+    const after = new FairShare();
+
+    // Act
+    after.importState(JSON.parse(JSON.stringify(before.exportState())));
+
+    // Assert
+    assert.deepEqual(takeTurns(after, [a1, a2, b1], 30), takeTurns(before, [a1, a2, b1], 30));
+    assert.deepEqual(after.shares(), before.shares());
+  });
+});
