@@ -30,6 +30,11 @@ interface TableShape {
 
 export class CopyRefused extends Error {}
 
+/** Tables named at run time, from the source's own catalogue: the copy is generic, not typed per table. */
+type AnyTables = Record<string, Record<string, unknown>>;
+type Generic = Kysely<AnyTables>;
+const generic = (db: unknown) => db as Generic;
+
 /**
  * Copies every table but sessions from `source` (SQLite) into `target` (PostgreSQL), in one target
  * transaction: a copy that fails part way leaves the target as empty as it found it, so it can
@@ -44,16 +49,16 @@ export async function copyDatabase(source: Db, target: Db, onProgress: (p: CopyP
   await migrateToLatest(target);
   const tables = copyOrder(await sqliteTables(source));
   for (const table of tables) {
-    const rows = await countRows(target, table.name);
+    const rows = await countRows(generic(target), table.name);
     if (rows > 0) throw new CopyRefused(`The target database is not empty: table ${table.name} has ${rows} rows. Copy into an empty database.`);
   }
   await target.transaction().execute(async (trx) => {
-    for (const table of tables) await copyTable(source, trx, table, onProgress);
-    await restartIdentities(trx, tables.map((t) => t.name));
+    for (const table of tables) await copyTable(source, generic(trx), table, onProgress);
+    await restartIdentities(generic(trx), tables.map((t) => t.name));
   });
   const copied: CopiedTable[] = [];
   for (const table of tables) {
-    const [from, to] = [await countRows(source, table.name), await countRows(target, table.name)];
+    const [from, to] = [await countRows(generic(source), table.name), await countRows(generic(target), table.name)];
     if (from !== to) throw new Error(`Count check failed for ${table.name}: ${from} rows in SQLite, ${to} in PostgreSQL.`);
     copied.push({ table: table.name, rows: to });
   }
@@ -99,14 +104,14 @@ function copyOrder(tables: TableShape[]): TableShape[] {
   return ordered;
 }
 
-async function countRows(db: Kysely<any>, table: string): Promise<number> {
+async function countRows(db: Generic, table: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
 /** Keyset batches by rowid, so a million-row table is read a slice at a time, never whole. */
-async function copyTable(source: Db, target: Kysely<any>, table: TableShape, onProgress: (p: CopyProgress) => void): Promise<void> {
-  const total = await countRows(source, table.name);
+async function copyTable(source: Db, target: Generic, table: TableShape, onProgress: (p: CopyProgress) => void): Promise<void> {
+  const total = await countRows(generic(source), table.name);
   const batchRows = Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(MAX_PARAMETERS / table.columns.length)));
   const columns = sql.join(table.columns.map((c) => sql.ref(c)));
   let after = Number.MIN_SAFE_INTEGER;
@@ -126,7 +131,7 @@ async function copyTable(source: Db, target: Kysely<any>, table: TableShape, onP
 }
 
 /** Ids were copied as they were; each identity sequence must go on after the highest, or the next insert collides. */
-async function restartIdentities(target: Kysely<any>, tables: string[]): Promise<void> {
+async function restartIdentities(target: Generic, tables: string[]): Promise<void> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     SELECT table_name, column_name FROM information_schema.columns
     WHERE table_schema = current_schema() AND is_identity = 'YES'
