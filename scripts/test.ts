@@ -10,6 +10,14 @@
  * Only the full run (no tier or file named) runs `npm run typecheck` and `npm run lint` first, so
  * CI checks both while a developer's `npm test -- tests/unit/x.test.ts` stays fast.
  *
+ * The integration tier runs twice: on SQLite, then on PostgreSQL (every file but those listed in
+ * tests/sqlite-only.ts, with the reason each is about the SQLite file); the files in
+ * tests/postgres-only.ts run on the PostgreSQL pass only. For the PostgreSQL pass this
+ * script starts a throwaway cluster (scripts/postgres-cluster.ts: initdb and pg_ctl, a free port,
+ * fsync off, removed at the end, also when the run fails or is interrupted) and hands its URL to the
+ * tests as TEST_DATABASE_URL; each test app gets a fresh database on it. TEST_DATABASES=sqlite or
+ * TEST_DATABASES=postgres runs one pass only (postgres: only the integration files, on PostgreSQL).
+ *
  * Browser tests (the files that use tests/helpers/browser.ts or playwright) need a system
  * Chromium. It is looked up here (CHROMIUM_PATH, then /usr/bin/chromium, then
  * /usr/lib/chromium/chromium), installed with apt when running as root on Debian, and handed to
@@ -19,6 +27,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { POSTGRES_ONLY } from '../tests/postgres-only.js';
+import { SQLITE_ONLY } from '../tests/sqlite-only.js';
+import { ensurePostgresBin, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 
 const TIERS = ['unit', 'integration', 'e2e'] as const;
 type Tier = (typeof TIERS)[number];
@@ -147,36 +158,78 @@ if (needsChromium) {
   console.log(`[test] Chromium: ${chromiumPath}`);
 }
 
+// ---------------------------------------------------------------- databases
+
+const databases = process.env.TEST_DATABASES ?? 'both';
+if (!['both', 'sqlite', 'postgres'].includes(databases)) fail(`TEST_DATABASES must be both, sqlite or postgres, not "${databases}".`);
+const rel = (file: string) => path.relative(repoRoot, file).split(path.sep).join('/');
+const sqliteFiles = databases === 'postgres' ? [] : files.filter((f) => !(rel(f) in POSTGRES_ONLY));
+const postgresFiles = databases === 'sqlite' ? [] : files.filter((f) => tierOf(f) === 'integration' && !(rel(f) in SQLITE_ONLY));
+if (databases === 'sqlite') {
+  for (const f of files) if (rel(f) in POSTGRES_ONLY) console.log(`[test] PostgreSQL only, not run: ${rel(f)} (${POSTGRES_ONLY[rel(f)]})`);
+}
+if (databases === 'postgres') {
+  for (const f of files) if (tierOf(f) === 'integration' && rel(f) in SQLITE_ONLY) console.log(`[test] SQLite only, not run: ${rel(f)} (${SQLITE_ONLY[rel(f)]})`);
+}
+
+let cluster: PostgresCluster | null = null;
+const stopCluster = () => {
+  try {
+    cluster?.stop();
+  } catch (err) {
+    console.error(`[test] could not stop the PostgreSQL cluster: ${err instanceof Error ? err.message : String(err)}`);
+  }
+};
+// However the run ends: the cluster's server and folder go with it.
+process.on('exit', stopCluster);
+if (postgresFiles.length > 0) {
+  const found = ensurePostgresBin((line) => console.log(`[test] ${line}`));
+  if ('error' in found) fail(found.error);
+  const started = Date.now();
+  cluster = await startPostgresCluster(found.bin);
+  console.log(`[test] PostgreSQL: throwaway cluster on port ${cluster.port} (${found.bin}, started in ${Date.now() - started} ms)`);
+}
+
 // ---------------------------------------------------------------- run
 
 // Concurrency 1: integration and browser tests start servers, and CI has 2 cores.
-const nodeArgs = [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-reporter=spec',
-  '--test-concurrency=1',
-  ...passThrough,
-  ...files.map((f) => path.relative(repoRoot, f)),
-];
-console.log(`[test] $ node ${nodeArgs.slice(0, 5 + passThrough.length).join(' ')} <${files.length} files>\n`);
-
-const child = spawn(process.execPath, nodeArgs, {
-  cwd: repoRoot,
-  stdio: 'inherit',
-  env: chromiumPath ? { ...process.env, CHROMIUM_PATH: chromiumPath } : process.env,
-});
-
-// Ctrl-C reaches the child through the terminal's process group; for a plain `kill`, pass it on.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => child.kill(signal));
+function runPass(label: string, passFiles: string[], extraEnv: Record<string, string>): Promise<number> {
+  const nodeArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...passThrough, ...passFiles.map(rel)];
+  console.log(`[test] ${label}: $ node ${nodeArgs.slice(0, 5 + passThrough.length).join(' ')} <${passFiles.length} files>\n`);
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, ...(chromiumPath ? { CHROMIUM_PATH: chromiumPath } : {}), ...extraEnv },
+  });
+  current = child;
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      console.error(`[test] Could not start node: ${err.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      current = null;
+      if (signal) console.error(`[test] test run killed by ${signal}`);
+      resolve(signal ? 1 : (code ?? 1));
+    });
+  });
 }
 
-child.on('error', (err) => fail(`Could not start node: ${err.message}`));
-child.on('exit', (code, signal) => {
-  if (signal) {
-    console.error(`[test] test run killed by ${signal}`);
-    process.exit(1);
-  }
-  process.exit(code ?? 1);
-});
+let current: ReturnType<typeof spawn> | null = null;
+let interrupted = false;
+// Ctrl-C reaches the child through the terminal's process group; for a plain `kill`, pass it on.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupted = true;
+    if (current) current.kill(signal);
+    else process.exit(1);
+  });
+}
+
+let failed = false;
+if (sqliteFiles.length > 0) failed = (await runPass(postgresFiles.length > 0 ? 'SQLite' : 'run', sqliteFiles, {})) !== 0 || failed;
+if (postgresFiles.length > 0 && cluster && !interrupted) {
+  failed = (await runPass('PostgreSQL', postgresFiles, { TEST_DATABASE_URL: cluster.url })) !== 0 || failed;
+}
+stopCluster();
+process.exit(failed || interrupted ? 1 : 0);

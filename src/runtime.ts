@@ -13,7 +13,7 @@ import { createMailer } from './mail/mailer.js';
 import { ReportNotifier } from './mail/report-notifier.js';
 import { offeredFormats } from './mail/report-attachment.js';
 import { reportFileRenderers, type WholeFileRenderer } from './mail/report-files.js';
-import { completeFinishedReports } from './reports/report.service.js';
+import { completeFinishedReports, completeReportsLeftActive } from './reports/report.service.js';
 import { renderReportPdf } from './reports/files/pdf-export.js';
 import { deleteUnfinishedImports } from './reports/report.repository.js';
 import { resolveSessionSecret } from './web/session.js';
@@ -85,6 +85,8 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   for (const result of await migrateToLatest(db)) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
   const abandoned = await deleteUnfinishedImports(db);
   if (abandoned > 0) logger.warn({ abandoned }, 'removed uploads interrupted before they were saved');
+  const finished = await completeReportsLeftActive(db);
+  if (finished.length > 0) logger.info({ finished: finished.length }, 'completed reports answered before the last stop');
 
   const secretBox = loadSecretBox(config);
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger: logger.child({ feature: 'mail' }) }) : null;

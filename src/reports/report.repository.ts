@@ -223,6 +223,10 @@ export async function findActiveReports(db: Executor, ids: string[]): Promise<Pi
   return db.selectFrom('reports').select(['id', 'notify_email']).where('id', 'in', ids).where('state', '=', 'active').execute();
 }
 
+export async function listActiveReportIds(db: Executor): Promise<string[]> {
+  return (await db.selectFrom('reports').select('id').where('state', '=', 'active').execute()).map((r) => r.id);
+}
+
 /** Reports left half-written by a crash during upload; the user never got a link to them. */
 export async function deleteUnfinishedImports(db: Executor): Promise<number> {
   const result = await db.deleteFrom('reports').where('state', '=', 'importing').executeTakeFirst();

@@ -81,6 +81,14 @@ export async function deleteReportsOfUser(db: Db, userId: number): Promise<void>
  * Marks reports with no pending row left as completed and, when asked for, queues their email.
  * Returns the ids that completed now.
  */
+/**
+ * Reports whose last rows were answered by a process that stopped before it marked them completed
+ * (the answer and the completion are two steps): completed at start, so their email still goes.
+ */
+export async function completeReportsLeftActive(db: Db): Promise<string[]> {
+  return completeFinishedReports(db, await repo.listActiveReportIds(db));
+}
+
 export async function completeFinishedReports(db: Db, ids: string[], now = Date.now()): Promise<string[]> {
   const completed: string[] = [];
   for (const report of await repo.findActiveReports(db, ids)) {

@@ -29,7 +29,7 @@ export function appSuite(options: SuiteOptions = {}, ready?: (app: TestApp) => v
     stopApp: () => app().stopApp(),
     stop: () => app().stop(),
   } as TestApp;
-  for (const key of ['url', 'runtime', 'sim', 'smtp', 'databasePath', 'db'] as const) {
+  for (const key of ['url', 'runtime', 'sim', 'smtp', 'databasePath', 'databaseUrl', 'databaseEnv', 'db'] as const) {
     Object.defineProperty(handle, key, { get: () => app()[key], enumerable: true });
   }
   return handle;

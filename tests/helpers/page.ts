@@ -54,13 +54,13 @@ export function sidOf(cookieValue: string | undefined): string {
 }
 
 /** The stored session behind a session id; undefined once it is gone. */
-export function sessionRow(app: TestApp, sid: string): { sid: string; sess: string; expires: number } | undefined {
-  return app.db.row('SELECT sid, sess, expires FROM sessions WHERE sid = ?', sid);
+export async function sessionRow(app: TestApp, sid: string): Promise<{ sid: string; sess: string; expires: number } | undefined> {
+  return await app.db.row('SELECT sid, sess, expires FROM sessions WHERE sid = ?', sid);
 }
 
 /** The id of the account with this email; fails the test when there is none. */
-export function userIdOf(app: TestApp, email: string): number {
-  const row = app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
+export async function userIdOf(app: TestApp, email: string): Promise<number> {
+  const row = await app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
   assert.ok(row, `no user ${email}`);
   return row.id;
 }

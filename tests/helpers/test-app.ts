@@ -9,6 +9,7 @@ import { startVtSimulator, type KeyLimits, type VtSimulator } from '../../script
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { HttpClient } from './http-client.js';
 import { openTestDatabase, type TestDatabase } from './test-database.js';
+import { createAppDatabase, testDatabaseUrl, type AppDatabase } from './test-postgres.js';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
 
@@ -32,8 +33,10 @@ export interface TestAppOptions {
   generate?: boolean;
   mail?: boolean;
   tuning?: RuntimeTuning;
-  /** Reuse an existing database file (restart tests). */
+  /** Reuse an existing database file (restart tests); with `databaseUrl`, the folder of its secret key. See sameDatabase. */
   databasePath?: string;
+  /** Reuse an existing PostgreSQL database (restart tests on the PostgreSQL run). See sameDatabase. */
+  databaseUrl?: string;
   /** Reuse a running fake. */
   sim?: VtSimulator;
   /** Start without VT_API_KEY, as an install that has no key yet. */
@@ -46,6 +49,10 @@ export interface TestApp {
   sim: VtSimulator;
   smtp: SmtpCapture | null;
   databasePath: string;
+  /** The app's PostgreSQL database on the PostgreSQL run (TEST_DATABASE_URL); null on SQLite. */
+  databaseUrl: string | null;
+  /** DATABASE_PATH (and DATABASE_URL on PostgreSQL): the environment a CLI or child process needs to open this app's database. */
+  databaseEnv: Record<string, string>;
   /** The test's own connections to the database file (not the app's): rows to assert, rarely a write to arrange. */
   db: TestDatabase;
   client(): HttpClient;
@@ -54,8 +61,60 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
+/** Options that start another app on the same database as `app` (a restart), on either database. */
+export function sameDatabase(app: { databasePath: string; databaseUrl?: string | null }): Pick<TestAppOptions, 'databasePath' | 'databaseUrl'> {
+  return app.databaseUrl ? { databasePath: app.databasePath, databaseUrl: app.databaseUrl } : { databasePath: app.databasePath };
+}
+
 /**
- * The whole app as a user would run it, on a temp SQLite file, against a real HTTP fake of
+ * PostgreSQL databases in use, by URL: the last app (or test) to let go of one drops it, so a
+ * restarted app never loses its database to the first app's stop().
+ */
+const holders = new Map<string, { count: number; drop: () => Promise<void> }>();
+
+function hold(url: string): void {
+  const held = holders.get(url);
+  if (held) held.count++;
+}
+
+async function letGo(url: string | null): Promise<void> {
+  const held = url ? holders.get(url) : undefined;
+  if (!url || !held || --held.count > 0) return;
+  holders.delete(url);
+  await held.drop();
+}
+
+export interface SharedDatabase {
+  databasePath: string;
+  databaseUrl: string | null;
+  /** DATABASE_PATH, and DATABASE_URL on the PostgreSQL run: for a child process (startChildApp's env). */
+  databaseEnv: Record<string, string>;
+  /** This test is done with it (apps started on it hold it until they stop). */
+  release(): Promise<void>;
+}
+
+/**
+ * A database for several apps in turn (restarts, a child process killed and restarted): a SQLite
+ * file in `dir`, or on the PostgreSQL run a fresh PostgreSQL database. Start apps on it with
+ * `sameDatabase(shared)`.
+ */
+export async function createSharedDatabase(dir: string): Promise<SharedDatabase> {
+  const databasePath = join(dir, 'app.sqlite');
+  const cluster = testDatabaseUrl();
+  const created = cluster ? await createAppDatabase(cluster) : null;
+  if (created) holders.set(created.url, { count: 1, drop: created.drop });
+  const databaseUrl = created?.url ?? null;
+  return {
+    databasePath,
+    databaseUrl,
+    databaseEnv: { DATABASE_PATH: databasePath, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+    release: () => letGo(databaseUrl),
+  };
+}
+
+/**
+ * The whole app as a user would run it, on a temp SQLite file (or, on the PostgreSQL run, a fresh
+ * PostgreSQL database of its own), against a real HTTP fake of
  * VirusTotal and (optionally) a real SMTP server on loopback.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -71,10 +130,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const smtp = options.mail ? await startSmtpCapture() : null;
   const dir = options.databasePath ? null : mkdtempSync(join(tmpdir(), 'hash-report-'));
   const databasePath = options.databasePath ?? join(dir ?? '', 'app.sqlite');
+  // A database made here is dropped once the last app on it stopped (see holders).
+  const cluster = testDatabaseUrl();
+  const owned: AppDatabase | null = !options.databaseUrl && !options.databasePath && cluster ? await createAppDatabase(cluster) : null;
+  if (owned) holders.set(owned.url, { count: 1, drop: owned.drop });
+  else if (options.databaseUrl) hold(options.databaseUrl);
+  const databaseUrl = options.databaseUrl ?? owned?.url ?? null;
+  const databaseEnv: Record<string, string> = { DATABASE_PATH: databasePath, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_PATH: databasePath,
+    ...databaseEnv,
     ...(options.noKey ? {} : { VT_API_KEY: TEST_KEY }),
     VT_API_URL: sim.url,
     VT_RATE_PER_MINUTE: '1000',
@@ -101,12 +167,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     authLimits: TEST_AUTH_LIMITS,
     ...options.tuning,
   });
-  const db = openTestDatabase(databasePath);
+  const db = openTestDatabase(databaseUrl ?? databasePath);
   let appStopped = false;
   const stopApp = async () => {
     if (appStopped) return;
     appStopped = true;
-    db.close();
+    await db.close();
     await runtime.stop();
   };
   return {
@@ -115,14 +181,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sim,
     smtp,
     databasePath,
+    databaseUrl,
+    databaseEnv,
     db,
     client: () => new HttpClient(runtime.url),
     stopApp,
     async stop() {
       await stopApp();
-      db.close();
+      await db.close();
       if (ownsSim) await sim.close();
       await smtp?.close();
+      await letGo(databaseUrl);
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -40,7 +40,7 @@ describe('what a password change and a disabled account leave open', () => {
     const email = uniqueEmail('access-user');
     const user = await signedIn(app, email);
     const token = await createApiToken(user);
-    const id = userIdOf(app, email);
+    const id = await userIdOf(app, email);
     await admin.get('/admin');
 
     // Act
@@ -52,6 +52,6 @@ describe('what a password change and a disabled account leave open', () => {
     assert.deepEqual([disabled.status, whileDisabled.status, enabled.status], [303, 401, 303]);
     assert.equal((await reports(token)).status, 401, 'the token came back with the account');
     assert.equal((await user.get('/reports')).status, 303, 'the old session came back with the account');
-    assert.equal(app.db.row('SELECT sid FROM sessions WHERE sess LIKE ?', `%"userId":${id},%`), undefined);
+    assert.equal(await app.db.row('SELECT sid FROM sessions WHERE sess LIKE ?', `%"userId":${id},%`), undefined);
   });
 });

@@ -35,8 +35,8 @@ function deleteAccount(client: HttpClient, fields: Partial<Record<'confirmation'
 }
 
 describe('account settings with SMTP configured', () => {
-  const userRow = (email: string) =>
-    app.db.row<{ id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?', email);
+  const userRow = async (email: string) =>
+    await app.db.row<{ id: number; notify_default: number; email_attachment: string }>('SELECT id, notify_default, email_attachment FROM users WHERE email = ?', email);
 
   const app = appSuite({ mail: true });
 
@@ -75,7 +75,7 @@ describe('account settings with SMTP configured', () => {
       // Assert
       assert.equal(saved.status, 303, saved.html.slice(0, 300));
       assert.equal(saved.headers.get('location'), '/settings?email=saved');
-      assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 1, email_attachment: 'csv' });
+      assert.deepEqual({ ...(await userRow(email)), id: 0 }, { id: 0, notify_default: 1, email_attachment: 'csv' });
       assert.equal(notice(settings.html), 'Your email settings were saved.');
       assert.equal(PREFERENCE_BOX.exec(settings.html)?.[1], 'checked');
       assert.match(settings.html, /<input type="radio" name="attachment" value="csv" checked>/);
@@ -95,7 +95,7 @@ describe('account settings with SMTP configured', () => {
 
       // Assert
       assert.equal(saved.status, 303);
-      assert.equal(userRow(email)?.notify_default, 0);
+      assert.equal((await userRow(email))?.notify_default, 0);
       assert.equal(NOTIFY_BOX.exec(form.html)?.[1], undefined);
     });
 
@@ -145,7 +145,7 @@ describe('account settings with SMTP configured', () => {
         assert.equal(formAlert(response.html), 'Choose one of the attachment options shown.');
         assert.ok(alertIsAt(response.html, 'id="email"', '<h3>Test email</h3>'), 'the message is at the email form');
       }
-      assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
+      assert.deepEqual({ ...(await userRow(email)), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
     });
   });
 
@@ -223,16 +223,16 @@ describe('account settings with SMTP configured', () => {
       await waitForCompletion(a, reportId);
       const key = await a.postForm('/settings/api-key', { key: hex(32), perMinute: '4', perDay: '500' }, '/settings');
       assert.equal(key.status, 303, 'the API key was saved');
-      const id = userRow(email)?.id ?? -1;
+      const id = (await userRow(email))?.id ?? -1;
       return { email, a, b, id, reportId };
     }
 
-    const counts = (userId: number, reportId: string) => ({
-      users: app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE id = ?', userId)?.n,
-      reports: app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId)?.n,
-      reportItems: app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId)?.n,
-      apiKeys: app.db.row<{ n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?', userId)?.n,
-      sessions: app.db.row<{ n: number }>("SELECT count(*) AS n FROM sessions WHERE json_extract(sess, '$.userId') = ?", userId)?.n,
+    const counts = async (userId: number, reportId: string) => ({
+      users: (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE id = ?', userId))?.n,
+      reports: (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId))?.n,
+      reportItems: (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId))?.n,
+      apiKeys: (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM user_api_keys WHERE user_id = ?', userId))?.n,
+      sessions: (await app.db.row<{ n: number }>(`SELECT count(*) AS n FROM sessions WHERE ${app.db.dialect === 'postgres' ? "CAST(sess AS jsonb) ->> 'userId'" : "json_extract(sess, '$.userId')"} = ?`, userId))?.n,
     });
 
     test('when the page is shown, then the delete section is last, asking for the email or DELETE and the password', async () => {
@@ -248,7 +248,7 @@ describe('account settings with SMTP configured', () => {
     test('when the confirmation is wrong, then 422 at the delete form, nothing is deleted and both sessions stay', async () => {
       // Arrange
       const { email, a, b, id, reportId } = await fullAccount();
-      const before = counts(id, reportId);
+      const before = await counts(id, reportId);
 
       // Act
       const response = await deleteAccount(a, { confirmation: 'delete me please' });
@@ -259,7 +259,7 @@ describe('account settings with SMTP configured', () => {
       assert.match(response.html, new RegExp(`<p class="field-error">Type ${email.replace(/[.]/g, '\\.')} or DELETE\\.</p>`));
       assert.ok(alertIsAt(response.html, 'id="delete-account"'), 'the message is at the delete form');
       assert.ok(!response.html.includes('delete me please'), 'the confirmation is not sent back');
-      assert.deepEqual(counts(id, reportId), before);
+      assert.deepEqual(await counts(id, reportId), before);
       assert.equal((await a.get('/reports')).status, 200);
       assert.equal((await b.get('/reports')).status, 200);
     });
@@ -267,7 +267,7 @@ describe('account settings with SMTP configured', () => {
     test('when the password is wrong, then 422 at the delete form, the password is not echoed and nothing is deleted', async () => {
       // Arrange
       const { email, a, b, id, reportId } = await fullAccount();
-      const before = counts(id, reportId);
+      const before = await counts(id, reportId);
       const wrong = 'Not-My-Password-123';
 
       // Act
@@ -279,7 +279,7 @@ describe('account settings with SMTP configured', () => {
       assert.match(response.html, /<p class="field-error">This is not your current password\.<\/p>/);
       assert.ok(alertIsAt(response.html, 'id="delete-account"'));
       assert.ok(!response.html.includes(wrong));
-      assert.deepEqual(counts(id, reportId), before);
+      assert.deepEqual(await counts(id, reportId), before);
       assert.equal((await a.get('/reports')).status, 200);
       assert.equal((await b.get('/reports')).status, 200);
     });
@@ -287,7 +287,7 @@ describe('account settings with SMTP configured', () => {
     test('when the email and password are right, then the account, its reports, rows, key and sessions are gone, both browsers are signed out and login fails', async () => {
       // Arrange
       const { email, a, b, id, reportId } = await fullAccount();
-      assert.deepEqual(counts(id, reportId), { users: 1, reports: 1, reportItems: 3, apiKeys: 1, sessions: 2 });
+      assert.deepEqual(await counts(id, reportId), { users: 1, reports: 1, reportItems: 3, apiKeys: 1, sessions: 2 });
       assert.ok(app.runtime.lookups.keys().some((k) => k.ownerId === id), 'the key ring holds the personal key');
 
       // Act
@@ -301,7 +301,7 @@ describe('account settings with SMTP configured', () => {
       assert.equal(cookieAfter, undefined, 'the cookie was cleared');
       assert.equal(home.status, 200);
       assert.equal(notice(home.html), 'Your account and all its reports were deleted.');
-      assert.deepEqual(counts(id, reportId), { users: 0, reports: 0, reportItems: 0, apiKeys: 0, sessions: 0 });
+      assert.deepEqual(await counts(id, reportId), { users: 0, reports: 0, reportItems: 0, apiKeys: 0, sessions: 0 });
       assert.ok(!app.runtime.lookups.keys().some((k) => k.ownerId === id), 'the key ring forgot the personal key');
       const bounce = await b.get('/reports');
       assert.equal(bounce.status, 303);
@@ -319,7 +319,7 @@ describe('account settings with SMTP configured', () => {
 
       // Assert
       assert.equal(response.status, 303);
-      assert.equal(counts(id, reportId).users, 0);
+      assert.equal((await counts(id, reportId)).users, 0);
       assert.equal((await app.client().login(email, PASSWORD)).status, 401);
     });
   });
@@ -346,7 +346,7 @@ describe('account settings with SMTP configured', () => {
       }
     }
     await appIdle(app);
-    assert.deepEqual({ ...userRow(email), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
+    assert.deepEqual({ ...(await userRow(email)), id: 0 }, { id: 0, notify_default: 0, email_attachment: 'none' });
     assert.equal(app.smtp?.messages.length, mailsBefore);
     assert.equal((await client.get('/reports')).status, 200, 'still signed in');
   });
@@ -411,7 +411,7 @@ describe('the test email when the SMTP server repeats the password in its refusa
     const email = uniqueEmail('smtp-broken');
     const client = app.client();
     assert.equal((await client.register(email)).status, 502);
-    app.db.run(
+    await app.db.run(
       'INSERT INTO users (email, password_hash, created_at, email_confirmed_at) SELECT email, password_hash, created_at, created_at FROM email_confirmations WHERE email = ?',
       email,
     );

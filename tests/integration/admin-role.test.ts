@@ -42,7 +42,7 @@ describe('ADMIN_EMAILS with email on: the address must be confirmed', () => {
     assert.equal(login.status, 401);
     assert.match(formAlert(login.html) ?? '', /Confirm your address first/);
     assert.equal(afterLogin.status, 404);
-    assert.equal(app.db.row('SELECT id FROM users WHERE email = ?', listed), undefined, 'no account before the link is used');
+    assert.equal(await app.db.row('SELECT id FROM users WHERE email = ?', listed), undefined, 'no account before the link is used');
 
     // Act: the owner of the mailbox opens the link and signs in
     const owner = app.client();
@@ -100,7 +100,7 @@ describe('npm run admin, from the server shell', () => {
   after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  const env = () => ({ DATABASE_PATH: app.databasePath, ADMIN_EMAILS: listed });
+  const env = () => ({ ...app.databaseEnv, ADMIN_EMAILS: listed });
 
   test('when an account is granted, listed and revoked, then /admin follows and each command prints one clear line', async () => {
     // Arrange
@@ -133,7 +133,7 @@ describe('npm run admin, from the server shell', () => {
   test('when the email has no account or the arguments are wrong, then it exits 1 with a clear message and changes nothing', async () => {
     // Arrange
     const unknown = uniqueEmail('nobody');
-    const before = app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE is_admin = 1')?.n;
+    const before = (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE is_admin = 1'))?.n;
 
     // Act
     const noAccount = await adminCli(['grant', unknown], env());
@@ -147,7 +147,7 @@ describe('npm run admin, from the server shell', () => {
     for (const result of [noEmail, unknownCommand, extra]) {
       assert.deepEqual(result, { code: 1, output: 'usage: npm run admin -- grant EMAIL | revoke EMAIL | list' });
     }
-    assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE is_admin = 1')?.n, before);
+    assert.equal((await app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE is_admin = 1'))?.n, before);
     assert.equal(listEmpty.code, 0, listEmpty.output);
     assert.match(listEmpty.output, /^no admins on .*fresh\.sqlite; make one with: npm run admin -- grant EMAIL$/);
   });

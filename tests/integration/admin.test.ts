@@ -28,8 +28,8 @@ function hasAdminLink(html: string): boolean {
   return /<a href="\/admin"[^>]*>Admin<\/a>/.test(html);
 }
 
-function disabledAt(app: TestApp, email: string): number | null {
-  return app.db.row<{ disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?', email)?.disabled_at ?? null;
+async function disabledAt(app: TestApp, email: string): Promise<number | null> {
+  return (await app.db.row<{ disabled_at: number | null }>('SELECT disabled_at FROM users WHERE email = ?', email))?.disabled_at ?? null;
 }
 
 /** A signed-in client and its address. */
@@ -72,7 +72,7 @@ describe('admin access for an account given the admin role (npm run admin -- gra
     const other = await account(app, 'second');
     const unknownPage = await other.client.get('/no-such-page');
     const token = other.client.csrfToken();
-    const adminId = userIdOf(app, admin.email);
+    const adminId = await userIdOf(app, admin.email);
 
     // Act
     const dashboard = await other.client.get('/admin');
@@ -86,7 +86,7 @@ describe('admin access for an account given the admin role (npm run admin -- gra
     assert.equal(dashboard.html, unknownPage.html, 'nothing tells /admin apart from a page that does not exist');
     assert.equal(disable.status, 404);
     assert.equal(enable.status, 404);
-    assert.equal(disabledAt(app, admin.email), null, 'the admin was not disabled');
+    assert.equal(await disabledAt(app, admin.email), null, 'the admin was not disabled');
     assert.equal(anonymous.status, 404);
     assert.ok(!anonymous.html.includes('admin-users'));
     assert.ok(!hasAdminLink(ownPage.html), 'no Admin link for a non-admin');
@@ -111,7 +111,7 @@ describe('admin access for an account given the admin role (npm run admin -- gra
     // Arrange
     const victim = await account(app, 'disabled');
     await assertSignedInAs(victim.client, victim.email);
-    const id = userIdOf(app, victim.email);
+    const id = await userIdOf(app, victim.email);
 
     // Act: disable
     const disable = await adminPost(admin.client, `/admin/users/${id}/disable`);
@@ -119,7 +119,7 @@ describe('admin access for an account given the admin role (npm run admin -- gra
     // Assert: the old session is gone, logging in names the reason, a wrong password does not
     assert.equal(disable.status, 303);
     assert.equal(disable.headers.get('location'), '/admin');
-    assert.ok(disabledAt(app, victim.email), 'disabled_at is set');
+    assert.ok(await disabledAt(app, victim.email), 'disabled_at is set');
     await assertSignedOut(victim.client);
     const login = await app.client().login(victim.email, PASSWORD);
     assert.equal(login.status, 401);
@@ -139,26 +139,26 @@ describe('admin access for an account given the admin role (npm run admin -- gra
 
     // Assert
     assert.equal(enable.status, 303);
-    assert.equal(disabledAt(app, victim.email), null);
+    assert.equal(await disabledAt(app, victim.email), null);
     assert.equal(relogin.status, 303);
     await assertSignedInAs(again, victim.email);
   });
 
   test('when the admin tries to disable their own account, then it is refused with a clear message and nothing changes', async () => {
     // Act
-    const response = await adminPost(admin.client, `/admin/users/${userIdOf(app, admin.email)}/disable`);
+    const response = await adminPost(admin.client, `/admin/users/${await userIdOf(app, admin.email)}/disable`);
 
     // Assert
     assert.equal(response.status, 400);
     assert.match(textOf(response.html), /You cannot disable your own account\./);
-    assert.equal(disabledAt(app, admin.email), null);
+    assert.equal(await disabledAt(app, admin.email), null);
     assert.equal((await admin.client.get('/admin')).status, 200, 'still signed in and still the admin');
   });
 
   test('when a disable request carries no valid CSRF token, then it is refused and the user stays enabled', async () => {
     // Arrange
     const target = await account(app);
-    const id = userIdOf(app, target.email);
+    const id = await userIdOf(app, target.email);
 
     // Act
     const missing = await admin.client.request(`/admin/users/${id}/disable`, {
@@ -171,7 +171,7 @@ describe('admin access for an account given the admin role (npm run admin -- gra
     // Assert
     assert.equal(missing.status, 403);
     assert.equal(forged.status, 403);
-    assert.equal(disabledAt(app, target.email), null);
+    assert.equal(await disabledAt(app, target.email), null);
     await assertSignedInAs(target.client, target.email);
   });
 
@@ -337,7 +337,7 @@ describe('the dashboard\'s keys and failed calls', () => {
 
     // Act
     const before = keyRows(await admin.get('/admin'));
-    await adminPost(admin, `/admin/users/${userIdOf(app, email)}/disable`);
+    await adminPost(admin, `/admin/users/${await userIdOf(app, email)}/disable`);
     const after = keyRows(await admin.get('/admin'));
 
     // Assert

@@ -242,8 +242,8 @@ describe('GET /api/v1/lookup', () => {
 
   test('when a bad refresh body is sent, then 400 or 415, and nothing is queued', async () => {
     const token = await newCaller();
-    const jobs = () => app.db.row('SELECT count(*) AS n FROM lookup_jobs');
-    const before = jobs();
+    const jobs = async () => await app.db.row('SELECT count(*) AS n FROM lookup_jobs');
+    const before = await jobs();
 
     const badJson = await api(token, '/api/v1/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value": ' });
     const noValue = await refresh(token, { type: 'md5' });
@@ -253,7 +253,7 @@ describe('GET /api/v1/lookup', () => {
 
     const codes = await Promise.all([badJson, noValue, extra, invalid, asText].map(async (r) => [r.status, ((await r.json()) as { error: { code: string } }).error.code]));
     assert.deepEqual(codes, [[400, 'invalid_json'], [400, 'invalid_body'], [400, 'invalid_body'], [400, 'invalid_value'], [415, 'unsupported_media_type']]);
-    assert.deepEqual(jobs(), before);
+    assert.deepEqual(await jobs(), before);
   });
 
   test('when a domain from the fixtures (google.com) is looked up, then 202 and then 200 with its reputation, categories and verdict', async () => {

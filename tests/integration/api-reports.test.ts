@@ -55,7 +55,7 @@ async function completed(token: string, id: string, query = ''): Promise<ReportW
   }, `report ${id} to complete`);
 }
 
-const countRows = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? 0;
+const countRows = async (table: string) => (await app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
 
 describe('POST /api/v1/reports', () => {
   test('when a JSON list of values is sent, then 201 with the report, whose rows follow the list, invalid values included, and the browser lists it', async () => {
@@ -117,7 +117,7 @@ describe('POST /api/v1/reports', () => {
 
   test('when the body is not valid JSON, or of the wrong shape, then 400 with the field at fault, and no report is made', async () => {
     const token = await tokenFor(await signedIn(app));
-    const before = countRows('reports');
+    const before = await countRows('reports');
     const cases: Array<[string, unknown, string, string?]> = [
       ['broken JSON', '{"values": [', 'invalid_json'],
       ['a JSON string', '"abc"', 'invalid_json'],
@@ -141,7 +141,7 @@ describe('POST /api/v1/reports', () => {
       assert.equal(error.code, code, label);
       if (path) assert.ok(error.details?.some((d) => d.path === path), `${label}: ${JSON.stringify(error)}`);
     }
-    assert.equal(countRows('reports'), before);
+    assert.equal(await countRows('reports'), before);
   });
 
   test('when a text body is binary, UTF-16 or empty, then 400 says why', async () => {
@@ -174,12 +174,12 @@ describe('POST /api/v1/reports', () => {
 
   test('when a JSON body holds more than 100,000 values, then 413 and no report is made', async () => {
     const token = await tokenFor(await signedIn(app));
-    const before = countRows('reports');
+    const before = await countRows('reports');
 
     const answer = await postJson(token, '/api/v1/reports', { values: Array.from({ length: 100_001 }, (_, i) => `v${i}`) });
 
     assert.deepEqual(await errorOf(answer), [413, 'too_large']);
-    assert.equal(countRows('reports'), before);
+    assert.equal(await countRows('reports'), before);
   });
 });
 
@@ -202,7 +202,7 @@ describe('body size limits', () => {
     assert.deepEqual(await errorOf(json), [413, 'too_large']);
     assert.deepEqual(await errorOf(text), [413, 'too_large']);
     assert.equal(within.status, 201);
-    assert.equal(small.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n, 1);
+    assert.equal((await small.db.row<{ n: number }>('SELECT count(*) AS n FROM reports'))?.n, 1);
   });
 });
 

@@ -34,8 +34,8 @@ const logLines: string[] = [];
 const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
 const app = appSuite({ env: { API_REQUESTS_PER_MINUTE: '10000' }, tuning: { logger } });
 
-const tokenRows = (userId: number) =>
-  app.db.rows<TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id', userId);
+const tokenRows = async (userId: number) =>
+  await app.db.rows<TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id', userId);
 
 /** Creates a token through the Settings form; returns it and the page that showed it. */
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; html: string }> {
@@ -80,7 +80,7 @@ describe('API tokens in Settings', () => {
     assert.match(later.html, /SOAR playbook/);
     assert.ok(later.html.includes(`hr_…${token.slice(-4)}`), 'the list shows the last four characters');
     assert.match(later.html, /<td>never<\/td>/, 'a new token was never used');
-    const [row, ...others] = tokenRows(userIdOf(app, email));
+    const [row, ...others] = await tokenRows(await userIdOf(app, email));
     assert.equal(others.length, 0);
     assert.equal(row?.token_sha256, createHash('sha256').update(token).digest('hex'), 'the database holds the SHA-256');
     assert.ok(!Object.values(row ?? {}).some((v) => typeof v === 'string' && v.includes(token.slice(3, 20))), 'the database holds the token in clear');
@@ -95,7 +95,7 @@ describe('API tokens in Settings', () => {
     assert.equal(answer.status, 422);
     assert.match(answer.html, /Name the token after what will use it/);
     assert.equal(answer.html.match(TOKEN_PATTERN), null);
-    assert.deepEqual(tokenRows(userIdOf(app, email)), []);
+    assert.deepEqual(await tokenRows(await userIdOf(app, email)), []);
   });
 
   test('when a user already has 20 live tokens, then a 21st is refused until one is revoked', async () => {
@@ -104,7 +104,7 @@ describe('API tokens in Settings', () => {
     for (let i = 1; i <= 20; i++) await createToken(client, `Script ${i}`);
 
     const refused = await client.postForm('/settings/api-tokens', { tokenName: 'One too many' }, '/settings');
-    const first = tokenRows(userIdOf(app, email))[0];
+    const first = (await tokenRows(await userIdOf(app, email)))[0];
     const revoked = await client.postForm(`/settings/api-tokens/${first?.id}/revoke`, {}, '/settings');
     const { token } = await createToken(client, 'Room again');
 
@@ -132,7 +132,7 @@ describe('bearer authentication on /api', () => {
     assert.equal(answer.status, 200);
     const body = (await answer.json()) as { reports: Array<{ id: string; name: string }> };
     assert.deepEqual(body.reports.map((r) => r.id), [reportId]);
-    assert.notEqual(tokenRows(userIdOf(app, email))[0]?.last_used_at, null);
+    assert.notEqual((await tokenRows(await userIdOf(app, email)))[0]?.last_used_at, null);
     assert.doesNotMatch(settings.html, /<td>never<\/td>/);
   });
 
@@ -164,7 +164,7 @@ describe('bearer authentication on /api', () => {
     const { token: kept } = await createToken(client, 'Kept');
     const { token: doomed } = await createToken(client, 'Doomed');
     assert.equal((await api('/api/v1/reports', `Bearer ${doomed}`)).status, 200, 'works before');
-    const row = tokenRows(userIdOf(app, email)).find((r) => r.name === 'Doomed');
+    const row = (await tokenRows(await userIdOf(app, email))).find((r) => r.name === 'Doomed');
 
     const revoked = await client.postForm(`/settings/api-tokens/${row?.id}/revoke`, {}, '/settings');
     const page = await client.get(revoked.headers.get('location') ?? '/settings');
@@ -184,7 +184,7 @@ describe('bearer authentication on /api', () => {
     await createToken(client, 'Unused here');
     await client.get('/reports/new');
     const csrf = client.csrfToken();
-    const reportsBefore = app.db.row('SELECT count(*) AS n FROM reports');
+    const reportsBefore = await app.db.row('SELECT count(*) AS n FROM reports');
 
     // Act
     const list = await client.request('/api/v1/reports');
@@ -197,7 +197,7 @@ describe('bearer authentication on /api', () => {
     // Assert
     await assertRefused(list, 'missing_token', 'GET with the cookie');
     await assertRefused(create, 'missing_token', 'POST with the cookie and CSRF token');
-    assert.deepEqual(app.db.row('SELECT count(*) AS n FROM reports'), reportsBefore);
+    assert.deepEqual(await app.db.row('SELECT count(*) AS n FROM reports'), reportsBefore);
   });
 
   test('when an admin disables the account, then its tokens get 401, and they stay revoked when it is enabled again', async () => {
@@ -206,9 +206,9 @@ describe('bearer authentication on /api', () => {
     const client = await signedIn(app, email);
     const { token } = await createToken(client, 'Soon disabled');
 
-    const disabled = await admin.postForm(`/admin/users/${userIdOf(app, email)}/disable`, {}, '/admin');
+    const disabled = await admin.postForm(`/admin/users/${await userIdOf(app, email)}/disable`, {}, '/admin');
     const whileDisabled = await api('/api/v1/reports', `Bearer ${token}`);
-    const enabled = await admin.postForm(`/admin/users/${userIdOf(app, email)}/enable`, {}, '/admin');
+    const enabled = await admin.postForm(`/admin/users/${await userIdOf(app, email)}/enable`, {}, '/admin');
     const afterwards = await api('/api/v1/reports', `Bearer ${token}`);
 
     assert.equal(disabled.status, 303);
@@ -221,13 +221,13 @@ describe('bearer authentication on /api', () => {
     const email = uniqueEmail('tokens');
     const client = await signedIn(app, email);
     const { token } = await createToken(client, 'Soon gone');
-    const userId = userIdOf(app, email);
+    const userId = await userIdOf(app, email);
 
     const deleted = await client.postForm('/settings/account/delete', { confirmation: 'DELETE', password: PASSWORD }, '/settings');
 
     assert.equal(deleted.status, 303);
     await assertRefused(await api('/api/v1/reports', `Bearer ${token}`), 'invalid_token', 'deleted account');
-    assert.deepEqual(tokenRows(userId), []);
+    assert.deepEqual(await tokenRows(userId), []);
   });
 
   test('when tokens are used, refused and revoked, then no log line holds any of them', async () => {
@@ -237,7 +237,7 @@ describe('bearer authentication on /api', () => {
     await api('/api/v1/reports', `Bearer ${token}`);
     await api('/api/v1/lookup?value=nonsense', `Bearer ${token}`);
     await api('/api/v1/reports', `Bearer ${token.slice(0, -2)}`);
-    const row = tokenRows(userIdOf(app, email))[0];
+    const row = (await tokenRows(await userIdOf(app, email)))[0];
     await client.postForm(`/settings/api-tokens/${row?.id}/revoke`, {}, '/settings');
     await api('/api/v1/reports', `Bearer ${token}`);
 

@@ -19,12 +19,12 @@ describe('error pages', () => {
     const email = uniqueEmail('errors');
     assert.equal((await client.register(email)).status, 303);
     // Every signed-in request reads the user first: without the table, that read throws.
-    app.db.run('ALTER TABLE users RENAME TO users_hidden_by_test');
+    await app.db.run('ALTER TABLE users RENAME TO users_hidden_by_test');
     let page: Awaited<ReturnType<typeof client.get>>;
     try {
       page = await client.get('/reports');
     } finally {
-      app.db.run('ALTER TABLE users_hidden_by_test RENAME TO users');
+      await app.db.run('ALTER TABLE users_hidden_by_test RENAME TO users');
     }
     assert.equal(page.status, 500);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { sameDatabase, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 
@@ -17,8 +17,8 @@ function signedWith(cookieValue: string, secret: string): boolean {
   return raw.startsWith('s:') && raw.slice(dot + 1) === expected;
 }
 
-function storedSecret(app: TestApp): string | undefined {
-  return app.db.row<{ value: string }>('SELECT value FROM app_settings WHERE key = ?', 'session_secret')?.value;
+async function storedSecret(app: TestApp): Promise<string | undefined> {
+  return (await app.db.row<{ value: string }>('SELECT value FROM app_settings WHERE key = ?', 'session_secret'))?.value;
 }
 
 async function signedUpCookie(app: TestApp): Promise<{ email: string; cookie: string }> {
@@ -39,7 +39,7 @@ describe('SESSION_SECRET unset', () => {
   const app = appSuite();
 
   it('when SESSION_SECRET is unset, then a long random secret is stored in app_settings and signs the cookies', async () => {
-    const secret = storedSecret(app);
+    const secret = await storedSecret(app);
     assert.ok(secret, 'no session_secret in app_settings');
     assert.ok(secret.length >= 32, `stored secret is only ${secret.length} characters`);
     const { cookie } = await signedUpCookie(app);
@@ -48,11 +48,11 @@ describe('SESSION_SECRET unset', () => {
 
   it('when the app restarts on the same database, then the secret is kept and the same cookie still authenticates', async () => {
     const { email, cookie } = await signedUpCookie(app);
-    const secret = storedSecret(app);
+    const secret = await storedSecret(app);
     await app.stopApp();
-    const restarted = await startTestApp({ databasePath: app.databasePath, sim: app.sim });
+    const restarted = await startTestApp({ ...sameDatabase(app), sim: app.sim });
     try {
-      assert.equal(storedSecret(restarted), secret, 'the secret changed on restart');
+      assert.equal(await storedSecret(restarted), secret, 'the secret changed on restart');
       const page = await reportsWithCookie(restarted.url, cookie);
       assert.equal(page.status, 200, 'the session did not survive the restart');
       assert.ok(page.html.includes(email));
@@ -69,7 +69,7 @@ describe('SESSION_SECRET set', () => {
   it('when SESSION_SECRET is set, then it signs the cookies and no secret is stored', async () => {
     const { email, cookie } = await signedUpCookie(app);
     assert.ok(signedWith(cookie, secret), 'the cookie is not signed with SESSION_SECRET');
-    assert.equal(storedSecret(app), undefined, 'a secret was stored although SESSION_SECRET is set');
+    assert.equal(await storedSecret(app), undefined, 'a secret was stored although SESSION_SECRET is set');
     const page = await reportsWithCookie(app.url, cookie);
     assert.equal(page.status, 200);
     assert.ok(page.html.includes(email));

@@ -65,17 +65,17 @@ async function post(app: TestApp, path: string, fields: Record<string, string>, 
 const login = (app: TestApp, email: string, password: string, address?: string) => post(app, '/login', { email, password }, address);
 const register = (app: TestApp, email: string, address?: string) => post(app, '/register', { email, password: PASSWORD, confirm: PASSWORD }, address);
 
-function throttleRow(app: TestApp, key: string): ThrottleRow | undefined {
-  return app.db.row<ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?', key);
+async function throttleRow(app: TestApp, key: string): Promise<ThrottleRow | undefined> {
+  return await app.db.row<ThrottleRow>('SELECT * FROM auth_throttle WHERE key = ?', key);
 }
 
-function userCount(app: TestApp, email: string): number {
-  return app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE email = ?', email)?.n ?? -1;
+async function userCount(app: TestApp, email: string): Promise<number> {
+  return (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE email = ?', email))?.n ?? -1;
 }
 
 /** As if the counter's current wait (not its lock) had run out. */
-function passWait(app: TestApp, key: string): void {
-  app.db.run('UPDATE auth_throttle SET next_allowed_at = min(next_allowed_at, ?) WHERE key = ?', Date.now() - 1, key);
+async function passWait(app: TestApp, key: string): Promise<void> {
+  await app.db.run('UPDATE auth_throttle SET next_allowed_at = CASE WHEN next_allowed_at < ? THEN next_allowed_at ELSE ? END WHERE key = ?', Date.now() - 1, Date.now() - 1, key);
 }
 
 function median(values: number[]): number {
@@ -95,12 +95,12 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
 
     // Act + Assert: three free wrong tries.
     for (let i = 0; i < 3; i += 1) assert.equal((await login(app, email, WRONG, newAddress())).status, 401);
-    assert.equal(throttleRow(app, key)?.next_allowed_at, 0, 'the free tries set no wait');
+    assert.equal((await throttleRow(app, key))?.next_allowed_at, 0, 'the free tries set no wait');
 
     // The 4th wrong try is answered, and makes the next one wait the base delay.
     const fourthAt = Date.now();
     assert.equal((await login(app, email, WRONG, newAddress())).status, 401);
-    const afterFourth = throttleRow(app, key);
+    const afterFourth = await throttleRow(app, key);
     assert.equal(afterFourth?.failures, 4);
     assert.ok(afterFourth.next_allowed_at >= fourthAt + 5000 && afterFourth.next_allowed_at <= Date.now() + 5000, 'the first wait is 5 s');
 
@@ -110,20 +110,20 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
     assert.equal(refused.alert, `${SIGN_IN_REFUSED} Try again in 5 seconds.`);
     assert.ok(Number(refused.retryAfter) >= 1 && Number(refused.retryAfter) <= 5, `Retry-After ${refused.retryAfter}`);
     assert.match(refused.html, new RegExp(`value="${email.replace(/[.+]/g, '\\$&')}"`), 'the email is kept in the form');
-    assert.deepEqual(throttleRow(app, key), afterFourth, 'a refused try changed the count');
+    assert.deepEqual(await throttleRow(app, key), afterFourth, 'a refused try changed the count');
 
     // After the wait, the 5th wrong try doubles the wait.
-    passWait(app, key);
+    await passWait(app, key);
     const fifthAt = Date.now();
     assert.equal((await login(app, email, WRONG, newAddress())).status, 401);
-    const afterFifth = throttleRow(app, key);
+    const afterFifth = await throttleRow(app, key);
     assert.ok(afterFifth && afterFifth.next_allowed_at >= fifthAt + 10_000 && afterFifth.next_allowed_at <= Date.now() + 10_000, 'the second wait is 10 s');
     assert.equal((await login(app, email, PASSWORD, newAddress())).status, 429);
 
     // After that wait the right password signs in and the account's count is gone.
-    passWait(app, key);
+    await passWait(app, key);
     assert.equal((await login(app, email, PASSWORD, newAddress())).status, 303);
-    assert.equal(throttleRow(app, key), undefined);
+    assert.equal(await throttleRow(app, key), undefined);
   });
 
   test('when a known and an unknown email get the same wrong tries, then both answer alike, both lock out, and a refused try costs no password check', async () => {
@@ -136,7 +136,7 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
     const run = async (email: string) => {
       const answers: Answer[] = [];
       for (let i = 0; i < 6; i += 1) {
-        passWait(app, `login-account:${email}`);
+        await passWait(app, `login-account:${email}`);
         answers.push(await login(app, email, WRONG, newAddress()));
       }
       answers.push(await login(app, email, PASSWORD, newAddress()));
@@ -151,7 +151,7 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
     assert.deepEqual(shape(knownAnswers), shape(unknownAnswers));
     assert.deepEqual(knownAnswers.map((a) => a.status), [401, 401, 401, 401, 401, 401, 429, 429, 429, 429]);
     assert.equal(knownAnswers[6]?.alert, `${SIGN_IN_REFUSED} Try again in 10 minutes.`);
-    assert.ok((throttleRow(app, `login-account:${known}`)?.locked_until ?? 0) > Date.now() + 9 * MINUTE_MS);
+    assert.ok(((await throttleRow(app, `login-account:${known}`))?.locked_until ?? 0) > Date.now() + 9 * MINUTE_MS);
     // A refused try skips argon2: far quicker than one that checks a password.
     const checked = median([...knownAnswers, ...unknownAnswers].filter((a) => a.status === 401).map((a) => a.ms));
     const refused = median([...knownAnswers, ...unknownAnswers].filter((a) => a.status === 429).map((a) => a.ms));
@@ -187,8 +187,8 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
     assert.equal((await login(app, email, PASSWORD, address)).status, 303);
 
     // Assert
-    assert.equal(throttleRow(app, `login-account:${email}`), undefined);
-    assert.equal(throttleRow(app, `login-ip:${address}`)?.failures, 3);
+    assert.equal(await throttleRow(app, `login-account:${email}`), undefined);
+    assert.equal((await throttleRow(app, `login-ip:${address}`))?.failures, 3);
   });
 
   test('when one address registers past the hourly limit, then it is refused with 429 and no account, counting "already exists" answers, while other addresses register', async () => {
@@ -209,33 +209,33 @@ describe('sign-in and registration limits (behind a trusted proxy, tight limits)
     assert.equal(refused.alert, 'Too many accounts were created from this address. Try again in 60 minutes.');
     assert.match(refused.html, /<button type="submit">Create account<\/button>/);
     assert.ok(!refused.html.includes(PASSWORD), 'the password was echoed');
-    assert.equal(userCount(app, email), 0);
+    assert.equal(await userCount(app, email), 0);
     assert.equal(elsewhere.status, 303);
   });
 
   test('when housekeeping prunes counters, then only those whose window and waits are over go', async () => {
     // Arrange
     const now = Date.now();
-    const insert = (...row: [string, number, number, number, number]) =>
-      app.db.run('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)', ...row);
+    const insert = async (...row: [string, number, number, number, number]) =>
+      await app.db.run('INSERT INTO auth_throttle (key, failures, first_at, next_allowed_at, locked_until) VALUES (?, ?, ?, ?, ?)', ...row);
     const old = now - 61 * MINUTE_MS;
-    insert('login-account:stale@example.test', 2, old, 0, 0);
-    insert('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
-    insert('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
+    await insert('login-account:stale@example.test', 2, old, 0, 0);
+    await insert('login-account:still-locked@example.test', 6, old, 0, now + MINUTE_MS);
+    await insert('login-account:recent@example.test', 1, now - MINUTE_MS, 0, 0);
 
     // Act
     await pruneThrottles(app.runtime.database.db, TIGHT, now);
 
     // Assert
-    assert.equal(throttleRow(app, 'login-account:stale@example.test'), undefined);
-    assert.ok(throttleRow(app, 'login-account:still-locked@example.test'));
-    assert.ok(throttleRow(app, 'login-account:recent@example.test'));
+    assert.equal(await throttleRow(app, 'login-account:stale@example.test'), undefined);
+    assert.ok(await throttleRow(app, 'login-account:still-locked@example.test'));
+    assert.ok(await throttleRow(app, 'login-account:recent@example.test'));
   });
 
   test('when the proxy is trusted, then the address counted is the one it forwards', async () => {
     const address = newAddress();
     await login(app, uniqueEmail('forwarded'), WRONG, address);
-    assert.equal(throttleRow(app, `login-ip:${address}`)?.failures, 1);
+    assert.equal((await throttleRow(app, `login-ip:${address}`))?.failures, 1);
   });
 });
 
@@ -249,8 +249,8 @@ describe('sign-in without a trusted proxy (default settings)', () => {
     assert.equal((await login(app, uniqueEmail('spoof'), WRONG, spoofed)).status, 401);
 
     // Assert
-    assert.equal(throttleRow(app, `login-ip:${spoofed}`), undefined);
-    assert.ok((throttleRow(app, 'login-ip:127.0.0.1')?.failures ?? 0) >= 1);
+    assert.equal(await throttleRow(app, `login-ip:${spoofed}`), undefined);
+    assert.ok(((await throttleRow(app, 'login-ip:127.0.0.1'))?.failures ?? 0) >= 1);
   });
 
   test('when the email is unknown or the password wrong, then the answer is the same and both take about one argon2 check', async (t) => {

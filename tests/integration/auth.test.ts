@@ -41,12 +41,12 @@ function inputValue(html: string, id: string): string | undefined {
   return /\bvalue="([^"]*)"/.exec(input)?.[1];
 }
 
-function userRow(email: string): { id: number; email: string; password_hash: string } | undefined {
-  return app.db.row<{ id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?', email);
+async function userRow(email: string): Promise<{ id: number; email: string; password_hash: string } | undefined> {
+  return await app.db.row<{ id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?', email);
 }
 
-function reportCount(userId: number): number {
-  return app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId)?.n ?? -1;
+async function reportCount(userId: number): Promise<number> {
+  return (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE user_id = ?', userId))?.n ?? -1;
 }
 
 /** The session cookie as a Set-Cookie line, split into its attributes. */
@@ -145,7 +145,7 @@ describe('registration', () => {
   it('when a user registers, then the stored password hash is argon2id and not the password', async () => {
     const email = uniqueEmail('auth');
     await app.client().register(email, PASSWORD);
-    const row = userRow(email);
+    const row = await userRow(email);
     assert.ok(row, 'no user row');
     assert.ok(row.password_hash.startsWith('$argon2id$'), `not argon2id: ${row.password_hash.slice(0, 20)}`);
     assert.ok(!row.password_hash.includes(PASSWORD));
@@ -174,7 +174,7 @@ describe('registration', () => {
     assert.match(formAlert(response.html) ?? '', /already exists/);
     assert.equal(inputValue(response.html, 'email'), shouted);
     assert.ok(!response.html.includes(secret));
-    const n = app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE lower(email) = ?', email.toLowerCase())?.n;
+    const n = (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM users WHERE lower(email) = ?', email.toLowerCase()))?.n;
     assert.equal(n, 1);
   });
 
@@ -187,7 +187,7 @@ describe('registration', () => {
     assert.match(formAlert(response.html) ?? '', /at least 10 characters/);
     assert.equal(inputValue(response.html, 'email'), email);
     assert.ok(!response.html.includes(weak), 'the password was echoed into the page');
-    assert.equal(userRow(email), undefined);
+    assert.equal(await userRow(email), undefined);
   });
 
   it('when the password is exactly 10 characters, then the account is created', async () => {
@@ -208,7 +208,7 @@ describe('registration', () => {
     assert.match(formAlert(response.html) ?? '', /passwords differ/);
     assert.equal(inputValue(response.html, 'email'), email);
     assert.ok(!response.html.includes(first) && !response.html.includes(second));
-    assert.equal(userRow(email), undefined);
+    assert.equal(await userRow(email), undefined);
   });
 });
 
@@ -262,11 +262,11 @@ describe('sessions', () => {
     assert.equal(response.status, 303);
     const afterLogin = client.cookie(COOKIE);
     assert.notEqual(sidOf(afterLogin), sidOf(before), 'the session id did not change on login (session fixation)');
-    const row = sessionRow(app, sidOf(afterLogin));
+    const row = await sessionRow(app, sidOf(afterLogin));
     assert.ok(row, 'no session row in SQLite after login');
-    assert.equal((JSON.parse(row.sess) as { userId?: number }).userId, userRow(email)?.id);
+    assert.equal((JSON.parse(row.sess) as { userId?: number }).userId, (await userRow(email))?.id);
     assert.ok(row.expires > Date.now());
-    assert.equal(sessionRow(app, sidOf(before)), undefined, 'the pre-login session still exists');
+    assert.equal(await sessionRow(app, sidOf(before)), undefined, 'the pre-login session still exists');
   });
 
   it('when a session id is planted before login, then it does not authenticate after the victim logs in', async () => {
@@ -305,11 +305,11 @@ describe('sessions', () => {
     await assertSignedInAs(client, email);
     const cookie = client.cookie(COOKIE);
     const sid = sidOf(cookie);
-    assert.ok(sessionRow(app, sid));
+    assert.ok(await sessionRow(app, sid));
     const response = await client.postForm('/logout', {}, '/reports');
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/login');
-    assert.equal(sessionRow(app, sid), undefined, 'the session row survived logout');
+    assert.equal(await sessionRow(app, sid), undefined, 'the session row survived logout');
     assert.equal(client.cookie(COOKIE), undefined, 'the cookie was not cleared');
     const replay = await getWithCookie('/reports', cookie ?? '');
     assert.equal(replay.status, 303);
@@ -361,7 +361,7 @@ describe('CSRF', () => {
       const email = uniqueEmail('csrf');
       const fields: Record<string, string> = { email, password: PASSWORD, confirm: PASSWORD, ...(token ? { _csrf: token } : {}) };
       assertFormExpired(await rawPost(client, '/register', fields));
-      assert.equal(userRow(email), undefined, 'a user was created without a valid token');
+      assert.equal(await userRow(email), undefined, 'a user was created without a valid token');
       await assertSignedOut(client);
     }
   });
@@ -371,7 +371,7 @@ describe('CSRF', () => {
     const sid = sidOf(client.cookie(COOKIE));
     for (const token of [undefined, 'wrong-token']) {
       assertFormExpired(await rawPost(client, '/logout', token ? { _csrf: token } : {}));
-      assert.ok(sessionRow(app, sid), 'the session was destroyed');
+      assert.ok(await sessionRow(app, sid), 'the session was destroyed');
       await assertSignedInAs(client, email);
     }
   });
@@ -387,20 +387,20 @@ describe('CSRF', () => {
   it('when POST /reports/:id/delete has no token or a wrong one, then 403 "Form expired" and the report is kept', async () => {
     const { client } = await signedUp();
     const id = reportIdFrom(await client.upload({ hashes: MD5 }));
-    const exists = () => app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE id = ?', id)?.n;
+    const exists = async () => (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports WHERE id = ?', id))?.n;
     for (const token of [undefined, 'wrong-token']) {
       assertFormExpired(await rawPost(client, `/reports/${id}/delete`, token ? { _csrf: token } : {}));
-      assert.equal(exists(), 1, 'the report was deleted without a valid token');
+      assert.equal(await exists(), 1, 'the report was deleted without a valid token');
     }
     // The same request with the page's token works: the 403s above were the token's doing.
     const ok = await client.postForm(`/reports/${id}/delete`, {}, `/reports/${id}`);
     assert.equal(ok.status, 303);
-    assert.equal(exists(), 0);
+    assert.equal(await exists(), 0);
   });
 
   it('when the multipart upload has no token or a wrong one, then 403 "Form expired" and no report is created', async () => {
     const { client, email } = await signedUp();
-    const userId = userRow(email)?.id ?? -1;
+    const userId = (await userRow(email))?.id ?? -1;
     for (const token of [undefined, 'wrong-token']) {
       const form = new FormData();
       if (token) form.append('_csrf', token);
@@ -408,12 +408,12 @@ describe('CSRF', () => {
       form.append('file', new Blob([MD5], { type: 'text/plain' }), 'hashes.txt');
       const response = await client.request('/reports', { method: 'POST', body: form });
       assertFormExpired(Object.assign(response, { html: await response.text() }));
-      assert.equal(reportCount(userId), 0, 'a report was created without a valid token');
+      assert.equal(await reportCount(userId), 0, 'a report was created without a valid token');
     }
     // With the token it is accepted.
     const ok = await client.upload({ hashes: MD5 });
     assert.equal(ok.status, 303);
-    assert.equal(reportCount(userId), 1);
+    assert.equal(await reportCount(userId), 1);
   });
 
   it('when a multipart body is posted to /login, even with a valid token, then 403 and nobody is signed in', async () => {
@@ -448,7 +448,7 @@ describe('CSRF', () => {
     register.append('confirm', PASSWORD);
     const registered = await anonymous.request('/register', { method: 'POST', body: register });
     assertFormExpired(Object.assign(registered, { html: await registered.text() }));
-    assert.equal(userRow(newEmail), undefined);
+    assert.equal(await userRow(newEmail), undefined);
   });
 });
 

@@ -90,7 +90,7 @@ describe('the bad-input corpus sent to POST /reports', () => {
     process.env.TMPDIR = privateTmp;
     return { env: { MAX_UPLOAD_MB: String(maxUploadMb) } };
   });
-  const count = (table: string) => app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)?.n ?? -1;
+  const count = async (table: string) => (await app.db.row<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? -1;
   // The repo: names only, as others may edit files in it meanwhile. The temp dir is this file's own
   // (os.tmpdir() follows TMPDIR), and holds the app's database directory: there, sizes and times count too.
   const snapshot = () => ({ repo: listing(REPO_ROOT, false), tmp: listing(privateTmp, true) });
@@ -111,8 +111,8 @@ describe('the bad-input corpus sent to POST /reports', () => {
     test(`${c.id}: when ${c.what} is posted, then ${accepted ? 'a report is created and shown escaped' : `${c.expect.status} "${c.expect.message}"`}`, async () => {
       // Arrange
       const before = snapshot();
-      const reports = count('reports');
-      const items = count('report_items');
+      const reports = await count('reports');
+      const items = await count('report_items');
 
       // Act
       const response = await sendCase(client, token, c.send);
@@ -120,13 +120,13 @@ describe('the bad-input corpus sent to POST /reports', () => {
       // Assert: the answer
       assert.equal(response.status, c.expect.status, `${c.id}: ${shownMessage(response.html) || response.html.slice(0, 300)}`);
       if (accepted) {
-        assert.equal(count('reports'), reports + 1);
+        assert.equal(await count('reports'), reports + 1);
         await assertReportShownSafely(client, reportIdFrom(response), c);
       } else {
         assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
         assert.ok(shownMessage(response.html).includes(c.expect.message ?? '?'), `${c.id} says "${shownMessage(response.html)}"`);
         assert.ok(!/\n\s+at \S+ \(/.test(response.html), 'no stack trace');
-        assert.deepEqual([count('reports'), count('report_items')], [reports, items], 'nothing was saved');
+        assert.deepEqual([await count('reports'), await count('report_items')], [reports, items], 'nothing was saved');
       }
 
       // Assert: nothing but the database written, and the app still serving

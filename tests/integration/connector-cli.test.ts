@@ -38,7 +38,7 @@ describe('npm run connector, a process of its own', () => {
     );
     const file = newFile(app.sim);
     writeFileSync(join(dir, 'inbox', 'nightly.txt'), `${file.md5}\n`);
-    const env = { DATABASE_PATH: app.databasePath, CONNECTORS_FILE: connectors };
+    const env = { ...app.databaseEnv, CONNECTORS_FILE: connectors };
 
     // Act: the first run imports
     const first = await connectorOnce(env);
@@ -84,7 +84,7 @@ describe('npm run connector, a process of its own', () => {
     );
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/connector.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', DATABASE_PATH: app.databasePath, CONNECTORS_FILE: connectors },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...app.databaseEnv, CONNECTORS_FILE: connectors },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { exportJson, TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
+import { createSharedDatabase, exportJson, TEST_KEY, waitForCompletion, type SharedDatabase } from '../helpers/test-app.js';
+import { openTestDatabase } from '../helpers/test-database.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { freePort, startChildApp, type ChildApp } from '../helpers/child-app.js';
 import { newFile, sleep, uploadHashes } from '../helpers/factories.js';
@@ -30,15 +30,15 @@ function shuffled<T>(items: T[]): T[] {
   return out;
 }
 
-/** The lookup queue as the killed process left it on disk. */
-function jobsOnDisk(databasePath: string): { leased: string[]; left: number } {
-  const sqlite = new Database(databasePath, { readonly: true, fileMustExist: true });
+/** The lookup queue as the killed process left it in the database. */
+async function jobsOnDisk(database: SharedDatabase): Promise<{ leased: string[]; left: number }> {
+  const db = openTestDatabase(database.databaseUrl ?? database.databasePath);
   try {
-    const leased = sqlite.prepare("SELECT hash FROM lookup_jobs WHERE state = 'leased'").all() as { hash: string }[];
-    const left = (sqlite.prepare('SELECT count(*) AS n FROM lookup_jobs').get() as { n: number }).n;
+    const leased = await db.rows<{ hash: string }>("SELECT hash FROM lookup_jobs WHERE state = 'leased'");
+    const left = (await db.row<{ n: number }>('SELECT count(*) AS n FROM lookup_jobs'))?.n ?? -1;
     return { leased: leased.map((r) => r.hash), left };
   } finally {
-    sqlite.close();
+    await db.close();
   }
 }
 
@@ -60,10 +60,11 @@ test('when the app is killed ten times mid-lookup, then every row gets exactly o
   sim.setLatency(100);
   const dir = mkdtempSync(join(tmpdir(), 'hash-report-crashes-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const databasePath = join(dir, 'app.sqlite');
+  const database = await createSharedDatabase(dir);
+  t.after(() => database.release());
   // One port throughout, so the users' session cookies work on every restarted process.
   const port = await freePort();
-  const start = () => startChildApp(databasePath, sim.url, { port, env: { VT_RATE_PER_MINUTE: '60' } });
+  const start = () => startChildApp(database.databasePath, sim.url, { port, env: { ...database.databaseEnv, VT_RATE_PER_MINUTE: '60' } });
   let child: ChildApp = await start();
   t.after(() => child.kill());
   const users = [new HttpClient(child.url), new HttpClient(child.url), new HttpClient(child.url)];
@@ -84,7 +85,7 @@ test('when the app is killed ten times mid-lookup, then every row gets exactly o
   for (let i = 0; i < KILLS; i++) {
     await sleep(50 + Math.floor(random() * 650));
     await child.kill();
-    const onDisk = jobsOnDisk(databasePath);
+    const onDisk = await jobsOnDisk(database);
     kills.push(onDisk);
     child = await start();
     if (onDisk.left < TOP_UP_BELOW) await upload(users[i % users.length]!, unseenHashes(40));
@@ -100,7 +101,7 @@ test('when the app is killed ten times mid-lookup, then every row gets exactly o
     assert.deepEqual(report.items.map((item) => item.input), uploads[i]!.hashes, 'one row per uploaded line, none twice');
     for (const item of report.items) assertRowMatchesFake(sim, item);
   }
-  assert.equal(jobsOnDisk(databasePath).left, 0, 'nothing is left queued or leased');
+  assert.equal((await jobsOnDisk(database)).left, 0, 'nothing is left queued or leased');
   assert.equal(sim.quotaRejections(), 0, 'restarts never made the app forget calls it had sent');
 
   const files = new Set(uploads.flatMap((u) => u.hashes).map((h) => fileKey(sim, h)));

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appIdle, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { appIdle, sameDatabase, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail } from '../helpers/http-client.js';
 import { confirmAddress, confirmationLink, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -48,7 +48,7 @@ describe('registration with email on', () => {
     assert.match(note?.text ?? '', /If it was you, sign in instead: http:\/\/reports\.example\.test\/login/);
     assert.ok(!/confirm-email/.test(note?.text ?? ''), 'no link for an address that has an account');
     assert.ok(await confirmationLink(app, fresh));
-    assert.equal(app.db.row('SELECT id FROM users WHERE email = ?', fresh), undefined, 'no account until the link is used');
+    assert.equal(await app.db.row('SELECT id FROM users WHERE email = ?', fresh), undefined, 'no account until the link is used');
   });
 
   test('when a registered but unconfirmed user signs in, then it is refused and says how to confirm; a wrong password says nothing of it', async () => {
@@ -78,7 +78,7 @@ describe('registration with email on', () => {
     // Act
     const opened = await client.get(`/confirm-email?token=${encodeURIComponent(token)}`);
     const wrong = await client.postForm('/confirm-email', { token, password: 'not the chosen password' });
-    const accountAfterWrong = app.db.row('SELECT id FROM users WHERE email = ?', email);
+    const accountAfterWrong = await app.db.row('SELECT id FROM users WHERE email = ?', email);
     const right = await client.postForm('/confirm-email', { token, password: PASSWORD });
     const signInPage = await client.get(right.headers.get('location') ?? '');
     const reopened = await client.get(`/confirm-email?token=${encodeURIComponent(token)}`);
@@ -92,7 +92,7 @@ describe('registration with email on', () => {
     assert.equal(right.status, 303);
     assert.equal(right.headers.get('location'), '/login?confirmed=1');
     assert.match(textOf(signInPage.html), /Address confirmed — sign in\./);
-    assert.ok(app.db.row<{ email_confirmed_at: number | null }>('SELECT email_confirmed_at FROM users WHERE email = ?', email)?.email_confirmed_at);
+    assert.ok((await app.db.row<{ email_confirmed_at: number | null }>('SELECT email_confirmed_at FROM users WHERE email = ?', email))?.email_confirmed_at);
     assert.equal(reopened.status, 400);
     assert.match(textOf(reopened.html), /This link no longer works: it was used already/);
     assert.equal(reused.status, 400);
@@ -106,7 +106,7 @@ describe('registration with email on', () => {
     const client = app.client();
     await client.register(email);
     const token = new URL(await confirmationLink(app, email)).searchParams.get('token') ?? '';
-    app.db.run('UPDATE email_confirmations SET expires_at = ? WHERE email = ?', Date.now() - 1, email);
+    await app.db.run('UPDATE email_confirmations SET expires_at = ? WHERE email = ?', Date.now() - 1, email);
 
     // Act
     const opened = await client.get(`/confirm-email?token=${encodeURIComponent(token)}`);
@@ -117,7 +117,7 @@ describe('registration with email on', () => {
       assert.equal(response.status, 400);
       assert.match(textOf(response.html), /This link no longer works .* more than 24 hours old\. To get a new one, create the account again with the same address/);
     }
-    assert.equal(app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
+    assert.equal(await app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
   });
 
   test('when an unconfirmed address is registered again, then the new password and link replace the old ones', async () => {
@@ -152,7 +152,7 @@ describe('an account made before email was turned on', () => {
     try {
       await signedIn(withoutMail, email);
       await withoutMail.stopApp();
-      withMail = await startTestApp({ mail: true, databasePath: withoutMail.databasePath, sim: withoutMail.sim });
+      withMail = await startTestApp({ mail: true, ...sameDatabase(withoutMail), sim: withoutMail.sim });
       const app = withMail;
       const client = app.client();
       assert.equal((await client.login(email)).status, 303, 'an older account still signs in');

@@ -26,7 +26,7 @@ describe('one upload or one search does not freeze everyone', () => {
     const { result: response, stallMs } = await longestStall(() => client.upload({ file: { name: 'one-line.txt', content }, _csrf: client.csrfToken() }));
     assert.equal(response.status, 303, response.html.slice(0, 300));
     assert.ok(stallMs < MAX_STALL_MS, `the event loop stalled ${stallMs.toFixed(0)} ms`);
-    const rows = app.db.rows<{ line: number; status: string; input: string }>(
+    const rows = await app.db.rows<{ line: number; status: string; input: string }>(
       `SELECT line, status, input FROM report_items WHERE report_id = ? ORDER BY line`, response.headers.get('location')?.split('/').pop() ?? '',
     );
     assert.deepEqual(rows.map((r) => r.line), [1, 2]);
@@ -40,7 +40,7 @@ describe('one upload or one search does not freeze everyone', () => {
     let reportId = '';
     before(async () => {
       owner = await signedIn(app);
-      const user = app.db.row<{ id: number }>('SELECT id FROM users ORDER BY id DESC LIMIT 1');
+      const user = await app.db.row<{ id: number }>('SELECT id FROM users ORDER BY id DESC LIMIT 1');
       reportId = seedLargeReport(app.databasePath, user?.id ?? 0, LARGE_REPORT_ROWS);
       // The seeding held this process (and the app in it) for seconds: the client's idle keep-alive
       // socket may have been closed meanwhile, and the first request on it then fails once.
@@ -84,14 +84,14 @@ describe('one upload or one search does not freeze everyone', () => {
       assert.equal(response.status, 303);
       assert.ok(stallMs < MAX_STALL_MS, `the event loop stalled ${stallMs.toFixed(0)} ms`);
       assert.equal((await owner.get(`/reports/${reportId}`)).status, 404);
-      assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId)?.n, 0);
+      assert.equal((await app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items WHERE report_id = ?', reportId))?.n, 0);
     });
   });
 
   test('when an analyst with a large report deletes their account, then the event loop never stalls past the bound', async () => {
     const email = `stall-${Date.now()}@example.test`;
     const client = await signedIn(app, email);
-    const user = app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
+    const user = await app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email);
     seedLargeReport(app.databasePath, user?.id ?? 0, LARGE_REPORT_ROWS / 2);
     await client.request('/healthz').catch(() => undefined);
     const { result: response, stallMs } = await longestStall(() =>
@@ -99,6 +99,6 @@ describe('one upload or one search does not freeze everyone', () => {
     );
     assert.equal(response.status, 303);
     assert.ok(stallMs < MAX_STALL_MS, `the event loop stalled ${stallMs.toFixed(0)} ms`);
-    assert.equal(app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
+    assert.equal(await app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
   });
 });

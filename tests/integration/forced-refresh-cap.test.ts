@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { appIdle, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
+import { appIdle, sameDatabase, startTestApp, waitForCompletion, type TestApp } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { apiCall, createApiToken } from '../helpers/api-client.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
@@ -8,8 +8,8 @@ import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 
 // Forcing a refresh spends the quota every analyst shares: FORCED_REFRESHES_PER_DAY caps one user's day.
 
-const status = (app: TestApp, reportId: string, line: number) =>
-  app.db.row<{ status: string }>('SELECT status FROM report_items WHERE report_id = ? AND line = ?', reportId, line)?.status;
+const status = async (app: TestApp, reportId: string, line: number) =>
+  (await app.db.row<{ status: string }>('SELECT status FROM report_items WHERE report_id = ? AND line = ?', reportId, line))?.status;
 
 /** Opens the row's confirm page (for its CSRF token) and posts the force refresh. */
 async function force(client: HttpClient, reportId: string, line: number) {
@@ -41,7 +41,7 @@ describe('the daily cap on forced refreshes', () => {
       const refused = await force(client, id, 3);
       await appIdle(first);
       await first.stopApp();
-      second = await startTestApp({ env, sim: first.sim, databasePath: first.databasePath });
+      second = await startTestApp({ env, sim: first.sim, ...sameDatabase(first) });
       const again = second.client();
       await again.login(email);
       const refusedAfterRestart = await force(again, id, 3);
@@ -54,7 +54,7 @@ describe('the daily cap on forced refreshes', () => {
         const retryAfter = Number(answer.headers.get('retry-after'));
         assert.ok(retryAfter >= 1 && retryAfter <= 86_400, `Retry-After ${retryAfter} s points at 00:00 UTC`);
       }
-      assert.equal(status(second, id, 3), 'found', 'the refused row was not sent back to the queue');
+      assert.equal(await status(second, id, 3), 'found', 'the refused row was not sent back to the queue');
       assert.equal(first.sim.callsFor(files[2]!.sha256), 1, 'no call for the refused row');
       assert.equal(first.sim.callsFor(files[0]!.sha256), 2, 'the allowed ones were asked again');
     } finally {
@@ -89,7 +89,7 @@ describe('the daily cap on forced refreshes', () => {
       assert.ok(Number(refused.headers.get('retry-after')) >= 1);
       assert.equal(refusedInBrowser.status, 429, 'the browser and the API share one count');
       assert.equal(app.sim.callsFor(files[1]!.sha256), 1, 'the refused value was not asked again');
-      assert.equal(status(app, id, 2), 'found');
+      assert.equal(await status(app, id, 2), 'found');
     });
 
     test('when only the user\'s own key serves them, then their forced refreshes are not counted against the shared quota', async () => {
@@ -104,7 +104,7 @@ describe('the daily cap on forced refreshes', () => {
 
       // Assert
       assert.deepEqual(answers.map((r) => r.status), [303, 303]);
-      assert.deepEqual([status(app, id, 1), status(app, id, 2)], ['pending', 'pending']);
+      assert.deepEqual([await status(app, id, 1), await status(app, id, 2)], ['pending', 'pending']);
     });
   });
 });

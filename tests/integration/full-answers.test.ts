@@ -12,12 +12,12 @@ describe("VirusTotal's whole answer", () => {
   const app = appSuite();
 
   /** The stored answer behind a report's row for `hash`, unzipped, or null. */
-  function storedAnswer(reportId: string, hash: string): Record<string, unknown> | null {
-    const row = app.db.row('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?', reportId, hash) as { body: Buffer } | undefined;
+  async function storedAnswer(reportId: string, hash: string): Promise<Record<string, unknown> | null> {
+    const row = (await app.db.row('SELECT a.body_gzip AS body FROM report_items i JOIN vt_answers a ON a.id = i.answer_id WHERE i.report_id = ? AND i.hash = ?', reportId, hash)) as { body: Buffer } | undefined;
     return row ? (JSON.parse(gunzipSync(row.body).toString('utf8')) as Record<string, unknown>) : null;
   }
 
-  const answers = () => (app.db.row('SELECT count(*) AS n FROM vt_answers') as { n: number }).n;
+  const answers = async () => ((await app.db.row('SELECT count(*) AS n FROM vt_answers')) as { n: number }).n;
 
   test('when a file is looked up, then its report keeps the whole answer, through cache eviction, until the report is deleted', async () => {
     // Arrange
@@ -27,13 +27,13 @@ describe("VirusTotal's whole answer", () => {
     await waitForCompletion(client, id);
     const again = await uploadHashes(client, [file.sha256]);
     await waitForCompletion(client, again);
-    const before = answers();
+    const before = await answers();
 
     // Act
-    const first = storedAnswer(id, file.md5);
-    const fromCache = storedAnswer(again, file.sha256);
+    const first = await storedAnswer(id, file.md5);
+    const fromCache = await storedAnswer(again, file.sha256);
     await evictExpiredCache(app.runtime.database.db, DAY_MS, Date.now() + DAY_MS + 1);
-    const afterEviction = storedAnswer(id, file.md5);
+    const afterEviction = await storedAnswer(id, file.md5);
     assert.equal((await client.postForm(`/reports/${id}/delete`, {}, `/reports/${id}`)).status, 303);
     assert.equal((await client.postForm(`/reports/${again}/delete`, {}, `/reports/${again}`)).status, 303);
     await evictExpiredCache(app.runtime.database.db, DAY_MS, Date.now() + DAY_MS + 1);
@@ -46,6 +46,6 @@ describe("VirusTotal's whole answer", () => {
     assert.deepEqual(fromCache, first, 'a cache hit points at the same answer');
     assert.equal(before, 1, 'one stored answer for one fetch');
     assert.deepEqual(afterEviction, first, 'eviction does not take a report\'s answer');
-    assert.equal(answers(), 0, 'an answer nobody points at is deleted');
+    assert.equal(await answers(), 0, 'an answer nobody points at is deleted');
   });
 });

@@ -67,7 +67,7 @@ describe('GET /healthz on a running app with a key', () => {
 
   test('when probed, then no session is created and no cookie is set', async () => {
     // Arrange
-    const sessionsBefore = app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n;
+    const sessionsBefore = (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions'))?.n;
 
     // Act
     const { response } = await getHealth(app);
@@ -75,7 +75,7 @@ describe('GET /healthz on a running app with a key', () => {
     // Assert
     assert.equal(response.headers.get('set-cookie'), null);
     assert.deepEqual(response.headers.getSetCookie(), []);
-    assert.equal(app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n, sessionsBefore);
+    assert.equal((await app.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions'))?.n, sessionsBefore);
   });
 });
 

@@ -127,7 +127,7 @@ describe('the per-hash page', () => {
     const linkA = (await itemLinks(a, idA)).get(fileA.md5);
     const linkB = (await itemLinks(b, idB)).get(fileB.md5);
     const byLine = await a.get(`/reports/${idA}/items/2`);
-    const globalId = app.db.row<{ id: number }>('SELECT id FROM report_items WHERE report_id = ? AND line = 2', idA)?.id;
+    const globalId = (await app.db.row<{ id: number }>('SELECT id FROM report_items WHERE report_id = ? AND line = 2', idA))?.id;
     const byOldId = await a.get(`/reports/${idA}/items/${globalId}`);
 
     // Assert

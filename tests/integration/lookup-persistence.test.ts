@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { exportJson, reportStatus, startTestApp, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { createSharedDatabase, exportJson, reportStatus, sameDatabase, startTestApp, TEST_KEY, waitFor, waitForCompletion, appIdle } from '../helpers/test-app.js';
+import { openTestDatabase, type SqlParam } from '../helpers/test-database.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { startChildApp } from '../helpers/child-app.js';
 import { newFile, signedIn, sleep, uploadHashes } from '../helpers/factories.js';
@@ -18,22 +18,20 @@ const DAY_MS = 86_400_000;
 /** How the fake describes every file made here: 4 detections, Fortinet's among them. */
 const DETECTED = { malicious: 4, fortinet: 'W32/Agent.QQ!tr' };
 
-/** Reads the database file directly, as an operator with sqlite3 would: the state at this moment. */
-function inspect(databasePath: string, cacheKey = '') {
-  const count = (query: string, ...params: unknown[]) => {
-    const sqlite = new Database(databasePath, { readonly: true, fileMustExist: true });
-    try {
-      return (sqlite.prepare(query).get(...params) as { n: number }).n;
-    } finally {
-      sqlite.close();
-    }
-  };
-  return {
-    cacheEntries: count('SELECT count(*) AS n FROM cache_entries WHERE key = ?', cacheKey),
-    cacheAliases: count('SELECT count(*) AS n FROM cache_aliases WHERE entry_key = ?', cacheKey),
-    jobs: count('SELECT count(*) AS n FROM lookup_jobs'),
-    leased: count("SELECT count(*) AS n FROM lookup_jobs WHERE state = 'leased'"),
-  };
+/** Reads the database on a connection of its own, as an operator would: the state at this moment. */
+async function inspect(target: { databasePath: string; databaseUrl: string | null }, cacheKey = '') {
+  const db = openTestDatabase(target.databaseUrl ?? target.databasePath);
+  const count = async (query: string, ...params: SqlParam[]) => (await db.row<{ n: number }>(query, ...params))?.n ?? -1;
+  try {
+    return {
+      cacheEntries: await count('SELECT count(*) AS n FROM cache_entries WHERE key = ?', cacheKey),
+      cacheAliases: await count('SELECT count(*) AS n FROM cache_aliases WHERE entry_key = ?', cacheKey),
+      jobs: await count('SELECT count(*) AS n FROM lookup_jobs'),
+      leased: await count("SELECT count(*) AS n FROM lookup_jobs WHERE state = 'leased'"),
+    };
+  } finally {
+    await db.close();
+  }
 }
 
 function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -58,11 +56,11 @@ describe('cache eviction', () => {
     const old = await uploadHashes(client, [file.md5]);
     await waitForCompletion(client, old);
     const before = await exportJson(client, old);
-    assert.equal(inspect(app.databasePath, file.sha256).cacheEntries, 1);
+    assert.equal((await inspect(app, file.sha256)).cacheEntries, 1);
 
     // Act
     const evicted = await evictExpiredCache(app.runtime.database.db, DAY_MS, Date.now() + DAY_MS + 1);
-    const afterEviction = inspect(app.databasePath, file.sha256);
+    const afterEviction = (await inspect(app, file.sha256));
     const again = await uploadHashes(client, [file.md5]);
     const statusAtUpload = await reportStatus(client, again);
     await waitForCompletion(client, again);
@@ -90,7 +88,7 @@ describe('cache eviction', () => {
 
     // Act
     const evicted = await waitFor(async () => {
-      const state = inspect(app.databasePath, file.sha256);
+      const state = (await inspect(app, file.sha256));
       return state.cacheEntries === 0 ? state : null;
     }, 'housekeeping to evict the entry', 5000);
     const again = await uploadHashes(client, [file.sha256]);
@@ -115,8 +113,8 @@ describe('cache eviction', () => {
     await sleep(400);
 
     // Act: 0.0001 h = 360 ms, so the answer above is stale for the script
-    const result = await run('npm', ['run', '--silent', 'evict-cache'], { DATABASE_PATH: app.databasePath, CACHE_TTL_HOURS: '0.0001' });
-    const state = inspect(app.databasePath, file.sha256);
+    const result = await run('npm', ['run', '--silent', 'evict-cache'], { ...app.databaseEnv, CACHE_TTL_HOURS: '0.0001' });
+    const state = (await inspect(app, file.sha256));
     const again = await uploadHashes(client, [file.sha1]);
     await waitForCompletion(client, again);
 
@@ -138,13 +136,13 @@ describe('cache eviction', () => {
     await waitForCompletion(client, await uploadHashes(client, [file.md5]));
 
     // Act
-    const result = await run('npm', ['run', '--silent', 'evict-cache'], { DATABASE_PATH: app.databasePath, CACHE_TTL_HOURS: '' });
+    const result = await run('npm', ['run', '--silent', 'evict-cache'], { ...app.databaseEnv, CACHE_TTL_HOURS: '' });
     const again = await uploadHashes(client, [file.md5]);
 
     // Assert
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /evicted 0 cache entries/);
-    assert.equal(inspect(app.databasePath, file.sha256).cacheEntries, 1);
+    assert.equal((await inspect(app, file.sha256)).cacheEntries, 1);
     assert.equal((await reportStatus(client, again)).status, 'completed');
     assert.equal(app.sim.callsFor(file.md5), 1);
   });
@@ -163,9 +161,10 @@ describe('restarts', () => {
     // Arrange
     const dir = mkdtempSync(join(tmpdir(), 'hash-report-restart-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const databasePath = join(dir, 'app.sqlite');
+    const shared = await createSharedDatabase(dir);
+    t.after(() => shared.release());
     const files = [newFile(sim, DETECTED), newFile(sim, DETECTED), newFile(sim, DETECTED)];
-    const first = await startTestApp({ databasePath, sim, tuning: { shutdownGraceMs: 50 } });
+    const first = await startTestApp({ ...sameDatabase(shared), sim, tuning: { shutdownGraceMs: 50 } });
     t.after(() => first.stop());
     const email = uniqueEmail('restart');
     const client = await signedIn(first, email);
@@ -176,9 +175,9 @@ describe('restarts', () => {
 
     // Act
     await first.stopApp();
-    const afterStop = inspect(databasePath);
+    const afterStop = await inspect(shared);
     sim.setLatency(0);
-    const second = await startTestApp({ databasePath, sim });
+    const second = await startTestApp({ ...sameDatabase(shared), sim });
     t.after(() => second.stop());
     const again = second.client();
     assert.equal((await again.login(email)).status, 303);
@@ -189,16 +188,17 @@ describe('restarts', () => {
     assert.equal(afterStop.leased, 0, 'no lease outlives the app');
     assert.equal(done.counts.malicious, 3);
     assert.deepEqual(json.items.map((i) => [i.line, i.status]), [[1, 'found'], [2, 'found'], [3, 'found']]);
-    assert.equal(inspect(databasePath).jobs, 0);
+    assert.equal((await inspect(shared)).jobs, 0);
   });
 
   test('when the app process is killed mid-lookup, then the next start returns the leases and the report completes, each row answered once', async (t) => {
     // Arrange
     const dir = mkdtempSync(join(tmpdir(), 'hash-report-crash-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const databasePath = join(dir, 'app.sqlite');
+    const shared = await createSharedDatabase(dir);
+    t.after(() => shared.release());
     const files = [newFile(sim, DETECTED), newFile(sim, DETECTED), newFile(sim, DETECTED)];
-    const child = await startChildApp(databasePath, sim.url);
+    const child = await startChildApp(shared.databasePath, sim.url, { env: shared.databaseEnv });
     t.after(() => child.kill());
     const email = uniqueEmail('crash');
     const client = new HttpClient(child.url);
@@ -211,9 +211,9 @@ describe('restarts', () => {
 
     // Act
     await child.kill();
-    const afterCrash = inspect(databasePath);
+    const afterCrash = await inspect(shared);
     sim.setLatency(0);
-    const restarted = await startTestApp({ databasePath, sim });
+    const restarted = await startTestApp({ ...sameDatabase(shared), sim });
     t.after(() => restarted.stop());
     const again = restarted.client();
     assert.equal((await again.login(email)).status, 303);
@@ -225,7 +225,7 @@ describe('restarts', () => {
     assert.equal(done.counts.malicious, 3);
     assert.equal(json.items.length, 3);
     assert.ok(json.items.every((i) => i.status === 'found' && i.fromCache === false));
-    assert.equal(inspect(databasePath).jobs, 0);
+    assert.equal((await inspect(shared)).jobs, 0);
     for (const file of files) assert.equal(sim.callsFor(file.sha256), 2, 'one lost to the crash, one after the restart');
   });
 });
@@ -237,22 +237,26 @@ describe('a result that cannot be stored', () => {
     t.after(() => app.stop());
     const client = await signedIn(app);
     const file = newFile(app.sim, DETECTED);
-    const operator = new Database(app.databasePath);
-    operator.exec("CREATE TRIGGER refuse_cache BEFORE INSERT ON cache_entries BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+    const postgres = app.db.dialect === 'postgres';
+    if (postgres) {
+      await app.db.run("CREATE FUNCTION refuse_cache() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk trouble'; END $$");
+      await app.db.run('CREATE TRIGGER refuse_cache BEFORE INSERT ON cache_entries FOR EACH ROW EXECUTE FUNCTION refuse_cache()');
+    } else {
+      await app.db.run("CREATE TRIGGER refuse_cache BEFORE INSERT ON cache_entries BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+    }
 
     // Act
     const id = await uploadHashes(client, [file.sha256]);
     await waitFor(async () => app.sim.callsFor(file.sha256) === 1, 'the first lookup');
     await appIdle(app);
     const whileBroken = await reportStatus(client, id);
-    operator.exec('DROP TRIGGER refuse_cache');
-    operator.close();
+    await app.db.run(postgres ? 'DROP TRIGGER refuse_cache ON cache_entries' : 'DROP TRIGGER refuse_cache');
     const done = await waitForCompletion(client, id, 20_000);
 
     // Assert
     assert.equal(whileBroken.status, 'queued', 'the row stays pending while the answer cannot be stored');
     assert.equal(done.counts.malicious, 1);
     assert.equal(app.sim.callsFor(file.sha256), 2, 'the lost answer is asked for once more, not given up');
-    assert.equal(inspect(app.databasePath).jobs, 0);
+    assert.equal((await inspect(app)).jobs, 0);
   });
 });

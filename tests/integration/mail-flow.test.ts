@@ -176,13 +176,7 @@ describe('an email made due by another process (the connector run from cron)', (
     assert.equal(mailsTo(app, email).length, 0);
 
     // Act: a second connection, as the standalone connector process has, makes its email due.
-    const { default: Database } = await import('better-sqlite3');
-    const other = new Database(app.databasePath);
-    try {
-      other.prepare(`UPDATE reports SET notify_email = 1, email_status = 'pending', email_next_at = ? WHERE id = ?`).run(Date.now(), id);
-    } finally {
-      other.close();
-    }
+    await app.db.run(`UPDATE reports SET notify_email = 1, email_status = 'pending', email_next_at = ? WHERE id = ?`, Date.now(), id);
 
     // Assert
     const [mail] = await waitFor(async () => (mailsTo(app, email).length > 0 ? mailsTo(app, email) : null), 'the email sender to find the due email');

@@ -18,8 +18,8 @@ interface UserRow {
 
 const app = appSuite();
 
-function userRow(email: string): UserRow {
-  const row = app.db.row<UserRow>('SELECT id, password_hash, password_changed_at FROM users WHERE email = ?', email);
+async function userRow(email: string): Promise<UserRow> {
+  const row = await app.db.row<UserRow>('SELECT id, password_hash, password_changed_at FROM users WHERE email = ?', email);
   assert.ok(row, `no user ${email}`);
   return row;
 }
@@ -61,7 +61,7 @@ describe('changing the password on /settings', () => {
     // Arrange
     const { email, a, b } = await twoSessions();
     const [aSid, bSid] = [sidOf(a.cookie(COOKIE)), sidOf(b.cookie(COOKIE))];
-    const before = userRow(email);
+    const before = await userRow(email);
 
     // Act
     const response = await changePassword(a);
@@ -70,8 +70,8 @@ describe('changing the password on /settings', () => {
     assert.equal(response.status, 303, response.html.slice(0, 300));
     assert.equal(response.headers.get('location'), '/settings?password=changed');
     assert.notEqual(sidOf(a.cookie(COOKIE)), aSid, 'the session id did not change');
-    assert.equal(sessionRow(app, aSid), undefined);
-    assert.equal(sessionRow(app, bSid), undefined);
+    assert.equal(await sessionRow(app, aSid), undefined);
+    assert.equal(await sessionRow(app, bSid), undefined);
     const page = await a.get(response.headers.get('location') ?? '');
     assert.equal(page.status, 200);
     assert.match(page.html, /<p class="notice" role="status">Your password was changed\. Everywhere else you were signed in, you are now signed out, and your API tokens were revoked: create new ones below for the scripts that need them\.<\/p>/);
@@ -80,7 +80,7 @@ describe('changing the password on /settings', () => {
     assert.equal(bounce.status, 303);
     assert.match(bounce.headers.get('location') ?? '', /^\/login\?next=%2Freports/);
     // The stored hash is new; the old password is refused and the new one accepted.
-    const after = userRow(email);
+    const after = await userRow(email);
     assert.notEqual(after.password_hash, before.password_hash);
     assert.ok(after.password_hash.startsWith('$argon2id$'));
     assert.ok((after.password_changed_at ?? 0) > 0);
@@ -91,12 +91,12 @@ describe('changing the password on /settings', () => {
   test('when a session from before the change is written back (a request in flight), then it still does not authenticate', async () => {
     // Arrange: keep B's stored session as it was before the change.
     const { a, b } = await twoSessions();
-    const saved = sessionRow(app, sidOf(b.cookie(COOKIE)));
+    const saved = await sessionRow(app, sidOf(b.cookie(COOKIE)));
     assert.ok(saved);
 
     // Act
     assert.equal((await changePassword(a)).status, 303);
-    app.db.run('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)', saved.sid, saved.sess, saved.expires);
+    await app.db.run('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)', saved.sid, saved.sess, saved.expires);
 
     // Assert
     const bounce = await b.get('/reports');
@@ -108,7 +108,7 @@ describe('changing the password on /settings', () => {
   test('when the current password is wrong, then the password form says so, nothing changes and both sessions stay', async () => {
     // Arrange
     const { email, a, b } = await twoSessions();
-    const before = userRow(email);
+    const before = await userRow(email);
     const wrong = 'Not-My-Password-123';
 
     // Act
@@ -121,7 +121,7 @@ describe('changing the password on /settings', () => {
     // The message sits at the password form, not at the key form above it.
     assert.ok(response.html.indexOf('role="alert"') > response.html.indexOf('action="/settings/api-key"'));
     for (const secret of [wrong, NEW_PASSWORD]) assert.ok(!response.html.includes(secret), 'a password was echoed');
-    assert.equal(userRow(email).password_hash, before.password_hash);
+    assert.equal((await userRow(email)).password_hash, before.password_hash);
     assert.ok(await signedIn(a));
     assert.ok(await signedIn(b));
   });
@@ -129,7 +129,7 @@ describe('changing the password on /settings', () => {
   test('when the current password is guessed again and again, then the form refuses with 429 like the login does, even the right one', async () => {
     // Arrange: the per-account sign-in limit (3 free tries, then a 1 s wait) counts these too.
     const { email, a } = await twoSessions();
-    const before = userRow(email).password_hash;
+    const before = (await userRow(email)).password_hash;
     for (let i = 0; i < 4; i += 1) assert.equal((await changePassword(a, { currentPassword: `Guess-Number-${i}-xyz` })).status, 422);
 
     // Act
@@ -139,13 +139,13 @@ describe('changing the password on /settings', () => {
     assert.equal(refused.status, 429);
     assert.equal(formAlert(refused.html), 'Too many sign-in attempts for this account or from this address. Try again in 1 second.');
     assert.ok(refused.html.indexOf('role="alert"') > refused.html.indexOf('action="/settings/api-key"'), 'the message is not at the password form');
-    assert.equal(userRow(email).password_hash, before);
+    assert.equal((await userRow(email)).password_hash, before);
     assert.ok(await signedIn(a));
   });
 
   test('when the new password is too short or the confirmation differs, then the form says which and nothing changes', async () => {
     const { email, a } = await twoSessions();
-    const before = userRow(email).password_hash;
+    const before = (await userRow(email)).password_hash;
 
     const short = await changePassword(a, { newPassword: 'short', confirm: 'short' });
     assert.equal(short.status, 422);
@@ -155,15 +155,15 @@ describe('changing the password on /settings', () => {
     assert.equal(differ.status, 422);
     assert.match(differ.html, /<p class="field-error">The two passwords differ\.<\/p>/);
 
-    assert.equal(userRow(email).password_hash, before);
+    assert.equal((await userRow(email)).password_hash, before);
   });
 
   test('when the form is posted without its CSRF token, then 403 and the password stays', async () => {
     const { email, a } = await twoSessions();
-    const before = userRow(email).password_hash;
+    const before = (await userRow(email)).password_hash;
     const response = await a.postForm('/settings/password', { _csrf: 'wrong-token', currentPassword: PASSWORD, newPassword: NEW_PASSWORD, confirm: NEW_PASSWORD });
     assert.equal(response.status, 403);
-    assert.equal(userRow(email).password_hash, before);
+    assert.equal((await userRow(email)).password_hash, before);
     assert.ok(await signedIn(a));
   });
 });
@@ -174,7 +174,7 @@ describe('argon2 parameters on sign-in', () => {
     const email = uniqueEmail('rehash');
     assert.equal((await app.client().register(email, PASSWORD)).status, 303);
     const weak = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    app.db.run('UPDATE users SET password_hash = ? WHERE email = ?', weak, email);
+    await app.db.run('UPDATE users SET password_hash = ? WHERE email = ?', weak, email);
     const params = (hash: string) => hash.split('$').slice(1, 4).join('$');
 
     // Act
@@ -182,11 +182,11 @@ describe('argon2 parameters on sign-in', () => {
 
     // Assert
     assert.equal(response.status, 303);
-    const stored = userRow(email).password_hash;
+    const stored = (await userRow(email)).password_hash;
     assert.notEqual(stored, weak);
     assert.equal(params(stored), params(await hashPassword('anything')));
     assert.equal(params(stored), 'argon2id$v=19$m=65536,p=4,t=3');
-    assert.equal(userRow(email).password_changed_at, null, 'a rehash is no password change: other sessions must live on');
+    assert.equal((await userRow(email)).password_changed_at, null, 'a rehash is no password change: other sessions must live on');
     assert.equal((await app.client().login(email, PASSWORD)).status, 303);
   });
 });

@@ -30,7 +30,7 @@ describe('passwords that are guessed first', () => {
       // Assert
       assert.equal(response.status, 422);
       assert.match(formAlert(response.html) ?? '', reason);
-      assert.equal(app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
+      assert.equal(await app.db.row('SELECT id FROM users WHERE email = ?', email), undefined);
     });
 
     test(`when an analyst changes their password to ${what}, then the form refuses it and the old password still works`, async () => {

@@ -22,28 +22,28 @@ interface Row {
   answer_id: number | null;
 }
 
-const rows = (app: TestApp, reportId: string): Row[] =>
-  app.db.rows('SELECT * FROM report_items WHERE report_id = ? ORDER BY line', reportId) as Row[];
+const rows = async (app: TestApp, reportId: string): Promise<Row[]> =>
+  (await app.db.rows('SELECT * FROM report_items WHERE report_id = ? ORDER BY line', reportId)) as Row[];
 
-function rowOf(app: TestApp, reportId: string, input: string): Row {
-  const row = rows(app, reportId).find((r) => r.input === input);
+async function rowOf(app: TestApp, reportId: string, input: string): Promise<Row> {
+  const row = (await rows(app, reportId)).find((r) => r.input === input);
   assert.ok(row, `no row for ${input}`);
   return row;
 }
 
 /** Moves rows' fetch times (and, with `cache`, their cache entries') `ms` into the past. */
-function age(app: TestApp, reportId: string, inputs: string[], ms: number, options: { cache: boolean }): void {
+async function age(app: TestApp, reportId: string, inputs: string[], ms: number, options: { cache: boolean }): Promise<void> {
   const marks = inputs.map(() => '?').join(', ');
-  app.db.run(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`, ms, reportId, ...inputs);
+  await app.db.run(`UPDATE report_items SET looked_up_at = looked_up_at - ? WHERE report_id = ? AND input IN (${marks})`, ms, reportId, ...inputs);
   if (!options.cache) return;
-  app.db.run(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`, ms, ...inputs);
+  await app.db.run(`UPDATE cache_entries SET fetched_at = fetched_at - ? WHERE key IN (SELECT entry_key FROM cache_aliases WHERE hash IN (${marks}))`, ms, ...inputs);
 }
 
-const stateOf = (app: TestApp, reportId: string) =>
-  (app.db.row('SELECT state FROM reports WHERE id = ?', reportId) as { state: string } | undefined)?.state;
+const stateOf = async (app: TestApp, reportId: string) =>
+  ((await app.db.row('SELECT state FROM reports WHERE id = ?', reportId)) as { state: string } | undefined)?.state;
 
 async function waitForCompleted(app: TestApp, reportId: string, timeoutMs = 15_000): Promise<void> {
-  await waitFor(async () => stateOf(app, reportId) === 'completed', `report ${reportId} to complete`, timeoutMs);
+  await waitFor(async () => await stateOf(app, reportId) === 'completed', `report ${reportId} to complete`, timeoutMs);
 }
 
 /** Calls the fake received since `mark` for exactly these hashes (not their aliases). */
@@ -70,9 +70,9 @@ describe('refresh, force refresh and re-run', () => {
     const id = await uploadHashes(client, inputs);
     await waitForCompleted(app, id);
     // Two answers are old everywhere; one row is old but its file was fetched again since (the cache is fresh).
-    age(app, id, [stale1.sha256, stale2.md5], 2 * HOUR_MS, { cache: true });
-    age(app, id, [refetched.sha1], 2 * HOUR_MS, { cache: false });
-    const before = Object.fromEntries(rows(app, id).map((r) => [r.input, r]));
+    await age(app, id, [stale1.sha256, stale2.md5], 2 * HOUR_MS, { cache: true });
+    await age(app, id, [refetched.sha1], 2 * HOUR_MS, { cache: false });
+    const before = Object.fromEntries((await rows(app, id)).map((r) => [r.input, r]));
     for (const f of [stale1, stale2]) app.sim.addFile({ md5: f.md5, sha1: f.sha1, sha256: f.sha256, malicious: 9 });
 
     // Act
@@ -91,15 +91,15 @@ describe('refresh, force refresh and re-run', () => {
     assert.equal(posted.headers.get('location'), `/reports/${id}`);
     assert.deepEqual(callsSince(app, mark).sort(), [stale1.sha256, stale2.md5].sort(), 'exactly the stale files were asked about');
     for (const input of [stale1.sha256, stale2.md5]) {
-      const row = rowOf(app, id, input);
+      const row = await rowOf(app, id, input);
       assert.equal(row.malicious, 9, 'the new result');
       assert.ok((row.looked_up_at ?? 0) >= askedAt, 'the new fetch time');
       assert.equal(row.from_cache, 0);
       assert.notEqual(row.answer_id, before[input]?.answer_id, 'the new whole answer');
     }
-    assert.deepEqual(rowOf(app, id, fresh.sha256), before[fresh.sha256], 'a fresh row is left alone');
-    assert.deepEqual(rowOf(app, id, 'not-a-hash'), before['not-a-hash'], 'an invalid line is never looked up');
-    const fromCache = rowOf(app, id, refetched.sha1);
+    assert.deepEqual(await rowOf(app, id, fresh.sha256), before[fresh.sha256], 'a fresh row is left alone');
+    assert.deepEqual(await rowOf(app, id, 'not-a-hash'), before['not-a-hash'], 'an invalid line is never looked up');
+    const fromCache = await rowOf(app, id, refetched.sha1);
     assert.equal(fromCache.from_cache, 1);
     assert.ok((fromCache.looked_up_at ?? 0) > (before[refetched.sha1]?.looked_up_at ?? 0) + HOUR_MS, 'the fetch time of the cached answer, not of the refresh');
   });
@@ -126,7 +126,7 @@ describe('refresh, force refresh and re-run', () => {
     app.sim.failNext(3, '500');
     const id = await uploadHashes(client, [file.sha256]);
     await waitForCompleted(app, id);
-    assert.equal(rowOf(app, id, file.sha256).status, 'error', 'the lookup gave up');
+    assert.equal((await rowOf(app, id, file.sha256)).status, 'error', 'the lookup gave up');
     const mark = app.sim.calls.length;
 
     // Act
@@ -137,7 +137,7 @@ describe('refresh, force refresh and re-run', () => {
     // Assert
     assert.match(textOf(confirm.html, 'refresh-cost') ?? '', /^1 row has an answer older than 1 hour, or failed\. The rest cost 1 VirusTotal lookup/);
     assert.deepEqual(callsSince(app, mark), [file.sha256]);
-    assert.equal(rowOf(app, id, file.sha256).status, 'found');
+    assert.equal((await rowOf(app, id, file.sha256)).status, 'found');
   });
 
   test('when a row is force-refreshed inside the TTL, then one call goes out although the cache could answer, and the old answer stays until the new one lands', async (t) => {
@@ -146,7 +146,7 @@ describe('refresh, force refresh and re-run', () => {
     const file = newFile(app.sim, { malicious: 3 });
     const id = await uploadHashes(client, [file.md5]);
     await waitForCompleted(app, id);
-    const before = rowOf(app, id, file.md5);
+    const before = await rowOf(app, id, file.md5);
     const itemPath = `/reports/${id}/items/${before.line}`;
     app.sim.addFile({ md5: file.md5, sha1: file.sha1, sha256: file.sha256, malicious: 7 });
     app.sim.setLatency(300);
@@ -157,7 +157,7 @@ describe('refresh, force refresh and re-run', () => {
     const mark = app.sim.calls.length;
     const askedAt = Date.now();
     const posted = await client.postForm(`${itemPath}/refresh`, {});
-    const waiting = rowOf(app, id, file.md5);
+    const waiting = await rowOf(app, id, file.md5);
     const page = await client.get(itemPath);
     await waitForCompleted(app, id);
 
@@ -172,7 +172,7 @@ describe('refresh, force refresh and re-run', () => {
     assert.equal(waiting.malicious, 3);
     assert.match(page.html, /Being looked up again/);
     assert.deepEqual(callsSince(app, mark), [file.md5], 'one call, not an answer from the cache');
-    const after = rowOf(app, id, file.md5);
+    const after = await rowOf(app, id, file.md5);
     assert.equal(after.malicious, 7);
     assert.equal(after.from_cache, 0);
     assert.ok((after.looked_up_at ?? 0) >= askedAt);
@@ -185,8 +185,8 @@ describe('refresh, force refresh and re-run', () => {
     const file = newFile(app.sim);
     const id = await uploadHashes(client, [file.md5, file.sha256]);
     await waitForCompleted(app, id);
-    age(app, id, [file.md5], 2 * HOUR_MS, { cache: false });
-    const forcedPath = `/reports/${id}/items/${rowOf(app, id, file.sha256).line}/refresh`;
+    await age(app, id, [file.md5], 2 * HOUR_MS, { cache: false });
+    const forcedPath = `/reports/${id}/items/${(await rowOf(app, id, file.sha256)).line}/refresh`;
     await client.get(forcedPath);
     const token = client.csrfToken();
     app.sim.setLatency(400);
@@ -197,14 +197,14 @@ describe('refresh, force refresh and re-run', () => {
     const forcedAt = Date.now();
     await client.postForm(forcedPath, { _csrf: token });
     await client.postForm(`/reports/${id}/refresh`, { _csrf: token });
-    const whileWaiting = rowOf(app, id, file.sha256);
+    const whileWaiting = await rowOf(app, id, file.sha256);
     await waitForCompleted(app, id);
 
     // Assert
-    assert.equal(rowOf(app, id, file.md5).from_cache, 1, 'the stale row took the cached answer');
+    assert.equal((await rowOf(app, id, file.md5)).from_cache, 1, 'the stale row took the cached answer');
     assert.equal(whileWaiting.status, 'pending', 'the forced row did not');
     assert.deepEqual(callsSince(app, mark), [file.sha256]);
-    const forced = rowOf(app, id, file.sha256);
+    const forced = await rowOf(app, id, file.sha256);
     assert.equal(forced.from_cache, 0);
     assert.ok((forced.looked_up_at ?? 0) >= forcedAt);
   });
@@ -217,7 +217,7 @@ describe('refresh, force refresh and re-run', () => {
     const first = await uploadHashes(a, [file.sha256]);
     await waitForCompleted(app, first);
     const second = await uploadHashes(b, [file.sha256]);
-    const paths = [a, b].map((_, i) => `/reports/${[first, second][i]}/items/${rowOf(app, [first, second][i] ?? '', file.sha256).line}/refresh`);
+    const paths = await Promise.all([a, b].map(async (_, i) => `/reports/${[first, second][i]}/items/${(await rowOf(app, [first, second][i] ?? '', file.sha256)).line}/refresh`));
     const tokens = await Promise.all([a, b].map(async (c, i) => (await c.get(paths[i] ?? ''), c.csrfToken())));
     app.sim.setLatency(300);
     t.after(() => app.sim.setLatency(0));
@@ -231,7 +231,7 @@ describe('refresh, force refresh and re-run', () => {
 
     // Assert
     assert.deepEqual(callsSince(app, mark), [file.sha256], 'single flight');
-    const [rowA, rowB] = [rowOf(app, first, file.sha256), rowOf(app, second, file.sha256)];
+    const [rowA, rowB] = [await rowOf(app, first, file.sha256), await rowOf(app, second, file.sha256)];
     assert.ok((rowA.looked_up_at ?? 0) >= askedAt);
     assert.equal(rowA.looked_up_at, rowB.looked_up_at, 'the one answer');
     assert.equal(rowA.answer_id, rowB.answer_id);
@@ -242,7 +242,7 @@ describe('refresh, force refresh and re-run', () => {
     const client = await signedIn(app);
     const id = await uploadHashes(client, [newFile(app.sim).md5, 'nonsense']);
     await waitForCompleted(app, id);
-    const invalid = rowOf(app, id, 'nonsense');
+    const invalid = await rowOf(app, id, 'nonsense');
     const path = `/reports/${id}/items/${invalid.line}/refresh`;
     const mark = app.sim.calls.length;
 
@@ -254,8 +254,8 @@ describe('refresh, force refresh and re-run', () => {
     assert.match(textOf(confirm.html, 'refresh-cost') ?? '', /is not a hash, so it is never looked up/);
     assert.ok(!confirm.html.includes(`action="${path}"`));
     assert.equal(posted.status, 303);
-    assert.deepEqual(rowOf(app, id, 'nonsense'), invalid);
-    assert.equal(stateOf(app, id), 'completed');
+    assert.deepEqual(await rowOf(app, id, 'nonsense'), invalid);
+    assert.equal(await stateOf(app, id), 'completed');
     assert.deepEqual(callsSince(app, mark), []);
   });
 
@@ -269,16 +269,16 @@ describe('refresh, force refresh and re-run', () => {
     const mark = app.sim.calls.length;
 
     // Act
-    const posted = await client.postForm(`/reports/${id}/rerun`, {}, `/reports/${id}/items/${rowOf(app, id, 'not a hash').line}`);
+    const posted = await client.postForm(`/reports/${id}/rerun`, {}, `/reports/${id}/items/${(await rowOf(app, id, 'not a hash')).line}`);
     const rerun = reportIdFrom(posted);
 
     // Assert
     assert.notEqual(rerun, id);
-    const report = app.db.row('SELECT name, state FROM reports WHERE id = ?', rerun) as { name: string; state: string };
+    const report = (await app.db.row('SELECT name, state FROM reports WHERE id = ?', rerun)) as { name: string; state: string };
     assert.deepEqual(report, { name: `${name} (re-run)`, state: 'completed' }, 'complete at once from the cache');
-    const lines = (r: string) => rows(app, r).map(({ line, input, status, verdict }) => ({ line, input, status, verdict }));
-    assert.deepEqual(lines(rerun), lines(id));
-    assert.deepEqual(rows(app, rerun).map((r) => r.from_cache), [1, null, 1]);
+    const lines = async (r: string) => (await rows(app, r)).map(({ line, input, status, verdict }) => ({ line, input, status, verdict }));
+    assert.deepEqual(await lines(rerun), await lines(id));
+    assert.deepEqual((await rows(app, rerun)).map((r) => r.from_cache), [1, null, 1]);
     assert.deepEqual(callsSince(app, mark), []);
   });
 
@@ -289,11 +289,11 @@ describe('refresh, force refresh and re-run', () => {
     const file = newFile(app.sim);
     const id = await uploadHashes(owner, [file.sha256]);
     await waitForCompleted(app, id);
-    age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
-    const item = rowOf(app, id, file.sha256);
+    await age(app, id, [file.sha256], 2 * HOUR_MS, { cache: true });
+    const item = await rowOf(app, id, file.sha256);
     const posts = [`/reports/${id}/refresh`, `/reports/${id}/items/${item.line}/refresh`, `/reports/${id}/rerun`];
-    const reportCount = () => (app.db.row('SELECT count(*) AS n FROM reports') as { n: number }).n;
-    const reportsBefore = reportCount();
+    const reportCount = async () => ((await app.db.row('SELECT count(*) AS n FROM reports')) as { n: number }).n;
+    const reportsBefore = await reportCount();
     const mark = app.sim.calls.length;
     await other.get('/reports/new');
     const othersToken = other.csrfToken();
@@ -314,8 +314,8 @@ describe('refresh, force refresh and re-run', () => {
     assert.deepEqual(foreign.map((p) => p.status), [404, 404, 404]);
     assert.deepEqual(forged.map((p) => p.status), [403, 403, 403, 403, 403, 403]);
     for (const page of [...pages, ...foreign]) assert.ok(!page.html.includes(file.sha256));
-    assert.deepEqual(rowOf(app, id, file.sha256), item);
-    assert.equal(reportCount(), reportsBefore);
+    assert.deepEqual(await rowOf(app, id, file.sha256), item);
+    assert.equal(await reportCount(), reportsBefore);
     assert.deepEqual(callsSince(app, mark), []);
   });
 });
@@ -330,7 +330,7 @@ describe('refresh within a small quota', () => {
     const hashes = Array.from({ length: 10 }, () => hex(32));
     const id = await uploadHashes(client, hashes);
     await waitForCompleted(app, id);
-    age(app, id, hashes, 2 * HOUR_MS, { cache: true });
+    await age(app, id, hashes, 2 * HOUR_MS, { cache: true });
     await sleep(1100); // the upload's calls leave the window
 
     // Act
@@ -364,13 +364,13 @@ describe('refresh and the completion email', () => {
     await waitFor(async () => mailsTo(app, email).length === 1, 'the first email', 10_000);
 
     // Act: a refresh without the box, then one with it.
-    age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
+    await age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     const confirm = await client.get(`/reports/${id}/refresh`);
     await client.postForm(`/reports/${id}/refresh`, {});
     await waitForCompleted(app, id);
     await appIdle(app);
     const afterQuiet = mailsTo(app, email).length;
-    age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
+    await age(app, id, [file.md5], 2 * HOUR_MS, { cache: true });
     await client.postForm(`/reports/${id}/refresh`, { notify: 'on' }, `/reports/${id}/refresh`);
     await waitFor(async () => mailsTo(app, email).length === 2, 'the asked-for email', 10_000);
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../helpers/test-database.js';
+import { tableNames, type TestDatabase } from '../helpers/test-database.js';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
@@ -53,7 +53,7 @@ let resources: Resource[];
 async function createToken(client: HttpClient, name: string): Promise<{ token: string; id: string }> {
   const token = await createApiToken(client, name);
   const hash = createHash('sha256').update(token).digest('hex');
-  const row = app.db.row<{ id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?', hash);
+  const row = await app.db.row<{ id: number }>('SELECT id FROM api_tokens WHERE token_sha256 = ?', hash);
   return { token, id: String(row?.id ?? '') };
 }
 
@@ -64,11 +64,11 @@ const signedInParty = async (label: string, email = uniqueEmail(label.replace(/\
 
 /** The id of a report's first row, for routes about one row. */
 /** Rows are addressed by their line in the report. */
-const firstLine = (reportId: string): string =>
-  String(app.db.row<{ line: number }>('SELECT min(line) AS line FROM report_items WHERE report_id = ?', reportId)?.line ?? '');
+const firstLine = async (reportId: string): Promise<string> =>
+  String((await app.db.row<{ line: number }>('SELECT min(line) AS line FROM report_items WHERE report_id = ?', reportId))?.line ?? '');
 
-const userId = (email: string | null): string =>
-  String(app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email ?? '')?.id ?? '');
+const userId = async (email: string | null): Promise<string> =>
+  String((await app.db.row<{ id: number }>('SELECT id FROM users WHERE email = ?', email ?? ''))?.id ?? '');
 
 const app = appSuite({}, async () => {
   routes = listRoutes(app.runtime.app);
@@ -97,13 +97,13 @@ const app = appSuite({}, async () => {
       label: 'report',
       routes: /^\/reports\/:id(\/|$)/,
       holder: owner,
-      targets: [{ id: reportId, line: firstLine(reportId) }],
-      ownTarget: { id: reportId, line: firstLine(reportId) },
+      targets: [{ id: reportId, line: await firstLine(reportId) }],
+      ownTarget: { id: reportId, line: await firstLine(reportId) },
       secrets: [name, file.md5, file.sha1, file.sha256, unknown, reportId, owner.email ?? ''],
       async spare() {
         const id = await uploadHashes(owner.client, [hex(20)], `Spare ${hex(4)}`);
         await waitForCompletion(owner.client, id); // settled, so no lookup writes behind later checks
-        return { id, line: firstLine(id) };
+        return { id, line: await firstLine(id) };
       },
     },
     {
@@ -132,10 +132,10 @@ const app = appSuite({}, async () => {
       label: 'user account (admin)',
       routes: /^\/admin\/users\/:id\//,
       holder: admin,
-      targets: [{ id: userId(admin.email) }, { id: userId(owner.email) }],
-      ownTarget: { id: userId(owner.email) },
+      targets: [{ id: await userId(admin.email) }, { id: await userId(owner.email) }],
+      ownTarget: { id: await userId(owner.email) },
       secrets: [admin.email ?? '', owner.email ?? ''],
-      spare: async () => ({ id: userId(bystander.email) }),
+      spare: async () => ({ id: await userId(bystander.email) }),
     },
   ];
 });
@@ -169,16 +169,18 @@ async function ask(party: Party, route: AppRoute, path: string): Promise<Respons
  * The database as rows, to compare before and after: every table, sessions reduced to who is signed
  * in where (their expiry rolls forward on every request), API tokens without when they were last used.
  */
-function databaseState(db: TestDatabase): Record<string, unknown[]> {
-  const tables = db.rows<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  return Object.fromEntries(
-    tables.map(({ name }) => {
-      const rows = db.rows(`SELECT * FROM "${name}"`);
-      if (name === 'api_tokens') return [name, rows.map(({ last_used_at: _used, ...rest }) => rest)];
-      if (name !== 'sessions') return [name, rows];
-      return [name, rows.map((r) => ({ sid: r.sid, userId: (JSON.parse(String(r.sess)) as { userId?: number }).userId ?? null }))];
-    }),
-  );
+async function databaseState(db: TestDatabase): Promise<Record<string, unknown[]>> {
+  const state: Record<string, unknown[]> = {};
+  for (const name of await tableNames(db)) {
+    // Sorted here: PostgreSQL returns an updated row (a session's new expiry) in a new place.
+    const rows = (await db.rows(`SELECT * FROM "${name}"`)).map((r) => {
+      if (name === 'api_tokens') return { ...r, last_used_at: undefined };
+      if (name === 'sessions') return { sid: r.sid, userId: (JSON.parse(String(r.sess)) as { userId?: number }).userId ?? null };
+      return r;
+    });
+    state[name] = rows.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return state;
 }
 
 describe('routes that take an id, enumerated from the router', () => {
@@ -194,7 +196,7 @@ describe('routes that take an id, enumerated from the router', () => {
   });
 
   test('when anyone but the holder asks for a route with an id, then 404 (a login redirect for anonymous pages, 401 on /api without a token) with none of the data, and nothing changes', async (t: TestContext) => {
-    const before = databaseState(app.db);
+    const before = await databaseState(app.db);
 
     for (const route of withParams()) {
       const resource = resourceOf(route);
@@ -222,7 +224,7 @@ describe('routes that take an id, enumerated from the router', () => {
       });
     }
 
-    assert.deepEqual(databaseState(app.db), before, 'an attempt changed the database');
+    assert.deepEqual(await databaseState(app.db), before, 'an attempt changed the database');
     for (const party of Object.values(parties).filter((p) => p.email)) {
       assert.equal((await party.client.get('/reports')).status, 200, `${party.label} is still signed in`);
     }
@@ -282,7 +284,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
       await t.test(`${routeName(route)} as ${actor.label}`, async () => {
         for (const forgery of await forgeriesAgainst(actor)) {
           // Arrange
-          const before = databaseState(app.db);
+          const before = await databaseState(app.db);
           const cookie = actor.client.cookie('hash_report.sid');
           const { fields, multipart } = validForm(route, actor);
           const form = forgery.token ? { _csrf: forgery.token, ...fields } : fields;
@@ -297,7 +299,7 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
           const where = `${route.method} ${path} with ${forgery.label}`;
           assert.equal(answer.status, 403, `${where}: ${answer.status} ${answer.headers.get('location') ?? ''}`);
           assert.match(answer.html, /<h1>Form expired<\/h1>/, where);
-          assert.deepEqual(databaseState(app.db), before, `${where} changed the database`);
+          assert.deepEqual(await databaseState(app.db), before, `${where} changed the database`);
           assert.equal(actor.client.cookie('hash_report.sid'), cookie, `${where} changed the session cookie`);
           assert.equal((await actor.client.get('/reports')).status, 200, `${where}: ${actor.label} is still signed in`);
         }
@@ -321,7 +323,7 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
       const path = fillPath(route.path, resourceOf(route)?.ownTarget ?? {});
       await t.test(routeName(route), async () => {
         // Arrange
-        const before = databaseState(app.db);
+        const before = await databaseState(app.db);
         const headers = { 'x-csrf-token': csrf };
         const body = JSON.stringify({ _csrf: csrf, value: hex(16), values: [hex(16)] });
         const init: RequestInit = route.method === 'GET' ? { headers } : { method: route.method, headers: { ...headers, 'content-type': 'application/json' }, body };
@@ -333,7 +335,7 @@ describe('/api takes bearer tokens only, enumerated from the router', () => {
         assert.equal(answer.status, 401, `${route.method} ${path}`);
         assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'missing_token');
         assert.equal(answer.headers.get('set-cookie'), null, 'the API set a cookie');
-        assert.deepEqual(databaseState(app.db), before, `${route.method} ${path} changed the database`);
+        assert.deepEqual(await databaseState(app.db), before, `${route.method} ${path} changed the database`);
       });
     }
   });

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
 import { formAlert, userIdOf } from '../helpers/page.js';
 import { appSuite } from '../helpers/app-suite.js';
+import { tableNames } from '../helpers/test-database.js';
 import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { loadSecretBox, type SecretBox } from '../../src/shared/secret-box.js';
@@ -43,8 +44,8 @@ describe('a personal VirusTotal key on /settings', () => {
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
   const app = appSuite({ tuning: { logger } });
 
-  const keyRow = (id: number) =>
-    app.db.row<KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?', id);
+  const keyRow = async (id: number) =>
+    await app.db.row<KeyRow>('SELECT * FROM user_api_keys WHERE user_id = ?', id);
 
   before(() => {
     // No SECRET_KEY in the test environment: the app generated its key into a file beside the database.
@@ -97,8 +98,11 @@ describe('a personal VirusTotal key on /settings', () => {
 
     // Act
     await saveKey(client, { key });
-    const files = [app.databasePath, `${app.databasePath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
-    const row = keyRow(userIdOf(app, email));
+    // SQLite: the file and its WAL as bytes; PostgreSQL (no file of ours): every row of every table.
+    const files = app.databaseUrl
+      ? [Buffer.from(JSON.stringify(await Promise.all((await tableNames(app.db)).map((t) => app.db.rows(`SELECT * FROM "${t}"`)))))]
+      : [app.databasePath, `${app.databasePath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
+    const row = await keyRow(await userIdOf(app, email));
     const secretMaterial = readFileSync(join(dirname(app.databasePath), 'secret.key'), 'utf8').trim();
 
     // Assert
@@ -134,7 +138,7 @@ describe('a personal VirusTotal key on /settings', () => {
     assert.equal(badLimit.status, 422);
     assert.match(badLimit.html, /<p class="field-error">Lookups per minute must be a whole number above zero\.<\/p>/);
     assert.match(inputTag(badLimit.html, 'perDay'), /value="900"/, 'the other fields keep what was typed');
-    assert.equal(keyRow(userIdOf(app, email)), undefined);
+    assert.equal(await keyRow(await userIdOf(app, email)), undefined);
   });
 
   test('when the key form is posted without the CSRF token, then it is refused and nothing is stored', async () => {
@@ -147,7 +151,7 @@ describe('a personal VirusTotal key on /settings', () => {
 
     // Assert
     assert.equal(response.status, 403);
-    assert.equal(keyRow(userIdOf(app, email)), undefined);
+    assert.equal(await keyRow(await userIdOf(app, email)), undefined);
   });
 
   test("when one user saved a key, then another user's settings page shows no key", async () => {
@@ -180,7 +184,7 @@ describe('a personal VirusTotal key on /settings', () => {
     // Assert
     assert.equal(response.status, 303);
     assert.equal(response.headers.get('location'), '/settings?removed=1');
-    assert.equal(keyRow(userIdOf(app, email)), undefined);
+    assert.equal(await keyRow(await userIdOf(app, email)), undefined);
     assert.match(page.html, /Your API key was removed\./);
     assert.ok(!page.html.includes(keyHint(key)));
   });
@@ -191,11 +195,11 @@ describe('a personal VirusTotal key on /settings', () => {
     const client = await signedIn(app, email);
     const key = newApiKey();
     await saveKey(client, { key });
-    const before = keyRow(userIdOf(app, email));
+    const before = await keyRow(await userIdOf(app, email));
 
     // Act: no useShared field, as a browser sends an unticked box
     const response = await client.postForm('/settings/api-key', { key: '', perMinute: '10', perDay: '1000', perMonth: '20000' }, '/settings');
-    const row = keyRow(userIdOf(app, email));
+    const row = await keyRow(await userIdOf(app, email));
     const page = await client.get('/settings');
 
     // Assert

@@ -20,19 +20,19 @@ const lines = (n: number) => Array.from({ length: n }, () => hex(16)).join('\n')
 
 describe('MAX_REPORT_ROWS', () => {
   const app = appSuite({ env: { MAX_REPORT_ROWS: '5' } });
-  const reportCount = () => app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports')?.n;
-  const rowCount = () => app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items')?.n;
+  const reportCount = async () => (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM reports'))?.n;
+  const rowCount = async () => (await app.db.row<{ n: number }>('SELECT count(*) AS n FROM report_items'))?.n;
 
   test('when a list on the form has more lines than the limit, then the form comes back with 422 naming the limit and the count, and nothing is stored', async () => {
     const client = await signedIn(app);
-    const before = [reportCount(), rowCount()];
+    const before = [await reportCount(), await rowCount()];
 
     const response = await client.upload({ file: { name: 'long.txt', content: `${lines(7)}\n\n  \n` } });
 
     assert.equal(response.status, 422);
     assert.ok(response.html.includes('action="/reports"'), 'the upload form is shown again');
     assert.match(alertOf(response.html), /The list has 7 lines; a report holds at most 5\./);
-    assert.deepEqual([reportCount(), rowCount()], before);
+    assert.deepEqual([await reportCount(), await rowCount()], before);
   });
 
   test('when a list has exactly the limit (blank lines not counted), then it is accepted', async () => {
@@ -43,7 +43,7 @@ describe('MAX_REPORT_ROWS', () => {
 
   test('when the API is sent more lines than the limit, as text or JSON, then 413 too_large names the limit and the count, and nothing is stored', async () => {
     const token = await createApiToken(await signedIn(app));
-    const before = [reportCount(), rowCount()];
+    const before = [await reportCount(), await rowCount()];
     const post = (type: string, body: string) => apiCall(app.url, token, '/api/v1/reports', { method: 'POST', headers: { 'content-type': type }, body });
 
     const text = await post('text/plain', lines(6));
@@ -55,7 +55,7 @@ describe('MAX_REPORT_ROWS', () => {
       assert.equal(body.error.code, 'too_large');
       assert.match(body.error.message, new RegExp(`The list has ${count} lines; a report holds at most 5\\.`));
     }
-    assert.deepEqual([reportCount(), rowCount()], before);
+    assert.deepEqual([await reportCount(), await rowCount()], before);
   });
 
   test('when the connector finds a file with more lines than the limit, then it makes no report and its error note names the limit', async () => {
@@ -70,7 +70,7 @@ describe('MAX_REPORT_ROWS', () => {
       mkdirSync(connector.folder);
       mkdirSync(connector.outputFolder);
       writeFileSync(join(connector.folder, 'long.txt'), lines(9));
-      const before = [reportCount(), rowCount()];
+      const before = [await reportCount(), await rowCount()];
 
       const pass = await runConnectorPass(
         { db: app.runtime.database.db, cacheTtlMs: 3_600_000, maxFileBytes: 1 << 20, maxReportRows: 5, mailEnabled: false, appUrl: app.url, logger: pino({ level: 'silent' }) },
@@ -78,7 +78,7 @@ describe('MAX_REPORT_ROWS', () => {
       );
 
       assert.equal(pass.errors, 1);
-      assert.deepEqual([reportCount(), rowCount()], before);
+      assert.deepEqual([await reportCount(), await rowCount()], before);
       const note = JSON.parse(readFileSync(join(connector.outputFolder, 'long.txt.error.json'), 'utf8')) as { message: string };
       assert.match(note.message, /The list has 9 lines; a report holds at most 5\./);
     } finally {
