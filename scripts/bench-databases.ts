@@ -108,10 +108,10 @@ async function measureReport(engine: Engine, location: string, dir: string, line
     const pages = Math.ceil(lines / 100);
     const random = (n: number) => 1 + Math.floor(Math.random() * n);
     const kinds: Array<[string, () => string]> = [
-      ['page, random', () => `/reports/${id}?page=${random(pages)}`],
-      ['verdict=malicious, random page', () => `/reports/${id}?verdict=malicious&page=${random(Math.ceil(pages * 0.05))}`],
-      ['prefix search (4 hex digits)', () => `/reports/${id}?q=${randomBytes(2).toString('hex')}`],
-      ['sort=detections, random page', () => `/reports/${id}?sort=detections&page=${random(pages)}`],
+      ['a random page', () => `/reports/${id}?page=${random(pages)}`],
+      ['verdict=malicious, a random page of it', () => `/reports/${id}?verdict=malicious&page=${random(Math.ceil(pages * 0.05))}`],
+      ['search by a 4-hex-digit prefix', () => `/reports/${id}?q=${randomBytes(2).toString('hex')}`],
+      ['sort=detections, a random page', () => `/reports/${id}?sort=detections&page=${random(pages)}`],
       ['status.json', () => `/reports/${id}/status.json`],
     ];
     for (const [what, path] of kinds) {

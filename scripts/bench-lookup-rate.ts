@@ -102,11 +102,14 @@ export async function measureLookupRate(options: { engine: 'sqlite' | 'postgres'
     }
     const started = performance.now();
     const ids: string[] = [];
+    const uploadSeconds: string[] = [];
     for (const [i, client] of uploaders.entries()) {
+      const begin = performance.now();
       const answer = await curlUpload(client.baseUrl, client, join(dir, `lookups-${i}.txt`));
       const id = /\/reports\/([\w-]+)$/.exec(answer.location)?.[1];
       if (answer.status !== '303' || !id) throw new Error(`${label}: upload answered ${answer.status}`);
       ids.push(id);
+      uploadSeconds.push(((performance.now() - begin) / 1000).toFixed(2));
     }
     const uploaded = performance.now();
     // Completion is read from the database, not by polling status.json, which would compete with
@@ -143,7 +146,7 @@ export async function measureLookupRate(options: { engine: 'sqlite' | 'postgres'
     console.log(
       `${label}: ${hashes.toLocaleString('en')} distinct hashes, ${result.calls} calls, ${result.rejected} quota 429s from the fake; ` +
         `steady ${Math.round(steadyPerMinute).toLocaleString('en')}/min, first to last call ${Math.round(overallPerMinute).toLocaleString('en')}/min; ` +
-        `uploads stored in ${((uploaded - started) / 1000).toFixed(1)} s of ${seconds.toFixed(1)} s to the last report completed` +
+        `uploads of ${Math.floor(hashes / 3)} lines each stored in ${uploadSeconds.join(' / ')} s (the later ones while lookups ran), ${((uploaded - started) / 1000).toFixed(1)} s of ${seconds.toFixed(1)} s to the last report completed` +
         (result.dispatchers !== null ? `; instances holding the dispatcher lock: ${result.dispatchers}` : ''),
     );
     return result;
