@@ -39,9 +39,10 @@ export interface LookupRate {
 
 /**
  * POSTs `file` to the upload form with curl, from another process on a connection of its own: the
- * bench's own 77 MB form would otherwise be built in the process that times it, and on the loaded
+ * bench's own 62 MB form would otherwise be built in the process that times it, and on the loaded
  * machine a form POSTed by fetch on a kept-alive connection was now and then reset before the app
- * logged it (seen only while lookups ran).
+ * logged it, which looks like the race at keep-alive expiry (nodejs/undici#3141): the client's
+ * timers run late while this process also answers for VirusTotal.
  */
 export function curlUpload(baseUrl: string, client: HttpClient, file: string): Promise<{ status: string; location: string }> {
   const cookie = `${SESSION_COOKIE}=${client.cookie(SESSION_COOKIE) ?? ''}`;
