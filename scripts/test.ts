@@ -11,7 +11,8 @@
  * CI checks both while a developer's `npm test -- tests/unit/x.test.ts` stays fast.
  *
  * The integration tier runs twice: on SQLite, then on PostgreSQL (every file but those listed in
- * tests/sqlite-only.ts, with the reason each is about the SQLite file). For the PostgreSQL pass this
+ * tests/sqlite-only.ts, with the reason each is about the SQLite file); the files in
+ * tests/postgres-only.ts run on the PostgreSQL pass only. For the PostgreSQL pass this
  * script starts a throwaway cluster (scripts/postgres-cluster.ts: initdb and pg_ctl, a free port,
  * fsync off, removed at the end, also when the run fails or is interrupted) and hands its URL to the
  * tests as TEST_DATABASE_URL; each test app gets a fresh database on it. TEST_DATABASES=sqlite or
@@ -26,6 +27,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { POSTGRES_ONLY } from '../tests/postgres-only.js';
 import { SQLITE_ONLY } from '../tests/sqlite-only.js';
 import { ensurePostgresBin, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 
@@ -161,8 +163,11 @@ if (needsChromium) {
 const databases = process.env.TEST_DATABASES ?? 'both';
 if (!['both', 'sqlite', 'postgres'].includes(databases)) fail(`TEST_DATABASES must be both, sqlite or postgres, not "${databases}".`);
 const rel = (file: string) => path.relative(repoRoot, file).split(path.sep).join('/');
-const sqliteFiles = databases === 'postgres' ? [] : files;
+const sqliteFiles = databases === 'postgres' ? [] : files.filter((f) => !(rel(f) in POSTGRES_ONLY));
 const postgresFiles = databases === 'sqlite' ? [] : files.filter((f) => tierOf(f) === 'integration' && !(rel(f) in SQLITE_ONLY));
+if (databases === 'sqlite') {
+  for (const f of files) if (rel(f) in POSTGRES_ONLY) console.log(`[test] PostgreSQL only, not run: ${rel(f)} (${POSTGRES_ONLY[rel(f)]})`);
+}
 if (databases === 'postgres') {
   for (const f of files) if (tierOf(f) === 'integration' && rel(f) in SQLITE_ONLY) console.log(`[test] SQLite only, not run: ${rel(f)} (${SQLITE_ONLY[rel(f)]})`);
 }

@@ -1,0 +1,9 @@
+/**
+ * Integration test files that run on the PostgreSQL pass only, each with the reason: they are about
+ * PostgreSQL itself (moving a SQLite deployment onto it, several instances on one server), which the
+ * SQLite pass has no server for. scripts/test.ts runs them with TEST_DATABASE_URL set, so they never
+ * pass vacuously. Paths are relative to the repository.
+ */
+export const POSTGRES_ONLY: Readonly<Record<string, string>> = {
+  'tests/integration/db-copy.test.ts': 'copies a SQLite file into a PostgreSQL database',
+};
