@@ -47,13 +47,18 @@ const DAY_MS = 86_400_000;
  * with, someone else's transaction.
  */
 export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog> {
-  let nextId = 1;
+  // Ids handed out here are this process's own and negative; the table's are the database's and
+  // positive. Two instances (a dispatcher, and a follower testing a user's key) write calls at once:
+  // ids chosen in process collided there, and every later save of the log failed.
+  let nextLocalId = -1;
+  /** A recorded call's id in the table, once saved, until its one restamp. */
+  const savedIds = new Map<number, number>();
   const days = new Map<string, Map<number, number>>();
   const windows = new Map<string, Call[]>();
   async function load(): Promise<void> {
     const newest = await db
       .selectFrom('vt_calls')
-      .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('at').as('at')])
+      .select((eb) => eb.fn.max('at').as('at'))
       .executeTakeFirst();
     const dayRows = await db
       .selectFrom('vt_calls')
@@ -72,7 +77,6 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
             .orderBy('id')
             .execute();
     // Replaced only once everything is read: counts asked meanwhile see the old state whole.
-    nextId = Math.max(nextId, Number(newest?.id ?? 0) + 1);
     days.clear();
     windows.clear();
     for (const row of dayRows) daysOf(row.key_id).set(Number(row.day), Number(row.n));
@@ -130,13 +134,21 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
       try {
         while (unsaved.length > 0) {
           const batch = unsaved.slice();
+          const restamped: number[] = [];
           await db.transaction().execute(async (trx) => {
-            const inserts = batch.filter((c) => c.insert).map((c) => ({ id: c.id, key_id: c.keyId, at: c.at }));
-            for (let i = 0; i < inserts.length; i += 500) await trx.insertInto('vt_calls').values(inserts.slice(i, i + 500)).execute();
+            // In order, one by one: a restamp needs the id its call's insert got (a handful per batch).
             for (const c of batch) {
-              if (!c.insert) await trx.updateTable('vt_calls').set({ at: c.at }).where('id', '=', c.id).where('at', '<', c.at).execute();
+              if (c.insert) {
+                const row = await trx.insertInto('vt_calls').values({ key_id: c.keyId, at: c.at }).returning('id').executeTakeFirstOrThrow();
+                savedIds.set(c.id, Number(row.id));
+                continue;
+              }
+              const id = savedIds.get(c.id);
+              restamped.push(c.id);
+              if (id !== undefined) await trx.updateTable('vt_calls').set({ at: c.at }).where('id', '=', id).where('at', '<', c.at).execute();
             }
           });
+          for (const id of restamped) savedIds.delete(id);
           unsaved.splice(0, batch.length);
         }
       } finally {
@@ -163,7 +175,7 @@ export async function createCallLog(db: Db, windowMs = 60_000): Promise<CallLog>
       return calls[first + n]?.at ?? null;
     },
     record(keyId, at) {
-      const id = nextId++;
+      const id = nextLocalId--;
       unsaved.push({ id, keyId, at, insert: true });
       windowOf(keyId).push({ id, at });
       addToDay(keyId, at, 1);

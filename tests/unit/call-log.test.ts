@@ -64,3 +64,29 @@ test('when the call log is saved or reloaded with nothing to write, then calls r
   assert.deepEqual(rows.map((r) => [r.key_id, Number(r.at)]), [['key-a', now], ['key-a', now + 1]]);
   assert.equal(log.countSince('key-a', now - 1), 2, 'a reload reads back what was written');
 });
+
+test('when two instances record calls into one table, then every call is saved and each restamp moves its own call', async (t) => {
+  // Arrange: the dispatcher and a follower testing a user's key both write calls
+  const dir = mkdtempSync(join(tmpdir(), 'call-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { db, close } = openDatabase(join(dir, 'test.sqlite'));
+  t.after(() => close());
+  await migrateToLatest(db);
+  const dispatcher = await createCallLog(db, 1000);
+  const follower = await createCallLog(db, 1000);
+  const t0 = Date.UTC(2026, 11, 6, 12);
+
+  // Act
+  const first = dispatcher.record('shared', t0);
+  const test = follower.record('personal', t0 + 1);
+  const second = dispatcher.record('shared', t0 + 2);
+  await Promise.all([dispatcher.saved(), follower.saved()]);
+  follower.restamp(test, t0 + 40);
+  dispatcher.restamp(first, t0 + 30);
+  dispatcher.restamp(second, t0 + 50);
+  await Promise.all([dispatcher.saved(), follower.saved()]);
+
+  // Assert
+  const rows = await db.selectFrom('vt_calls').select(['key_id', 'at']).orderBy('at').execute();
+  assert.deepEqual(rows.map((r) => [r.key_id, Number(r.at)]), [['shared', t0 + 30], ['personal', t0 + 40], ['shared', t0 + 50]]);
+});
