@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,13 +41,19 @@ test('when calls are recorded after a save that had nothing to write, then every
   ]);
 });
 
-test('when the call log is saved or reloaded with nothing to write, then calls recorded afterwards still reach the table', async (t) => {
-  // Arrange
+/** A migrated SQLite file of the test's own, removed after it. */
+async function migratedDatabase(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'call-log-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { db, close } = openDatabase(join(dir, 'test.sqlite'));
   t.after(() => close());
   await migrateToLatest(db);
+  return db;
+}
+
+test('when the call log is saved or reloaded with nothing to write, then calls recorded afterwards still reach the table', async (t) => {
+  // Arrange
+  const db = await migratedDatabase(t);
   const log = await createCallLog(db, 1000);
 
   // Act: what a dispatcher does when it takes over (reload) and before it sends (saved)
@@ -67,11 +73,7 @@ test('when the call log is saved or reloaded with nothing to write, then calls r
 
 test('when two instances record calls into one table, then every call is saved and each restamp moves its own call', async (t) => {
   // Arrange: the dispatcher and a follower testing a user's key both write calls
-  const dir = mkdtempSync(join(tmpdir(), 'call-log-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const { db, close } = openDatabase(join(dir, 'test.sqlite'));
-  t.after(() => close());
-  await migrateToLatest(db);
+  const db = await migratedDatabase(t);
   const dispatcher = await createCallLog(db, 1000);
   const follower = await createCallLog(db, 1000);
   const t0 = Date.UTC(2026, 11, 6, 12);
