@@ -3,7 +3,7 @@ import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import type { TestApp, TestAppOptions } from './test-app.js';
-import { appSuite } from './app-suite.js';
+import { appSuite, suiteStarted } from './app-suite.js';
 import type { HttpClient } from './http-client.js';
 
 /**
@@ -53,7 +53,8 @@ export function browserSuite(options: TestAppOptions = {}, ready?: (app: TestApp
   const suite = { app: appSuite(options) } as { app: TestApp; browser: Browser };
   before(async () => {
     suite.browser = await launchBrowser();
-    ready?.(suite.app);
+    // Root hooks of one file may run side by side on Node 20: the app may still be starting.
+    ready?.(await suiteStarted(suite.app));
   });
   after(async () => {
     await suite.browser?.close();
