@@ -40,12 +40,15 @@ export interface EstimateTarget {
  */
 export async function estimateReport(db: Executor, lookups: LookupStatus, target: EstimateTarget, now = Date.now()): Promise<Estimate> {
   const { reportId, userId, addedCalls = 0 } = target;
+  // Read before the keys: while this query ran a probe could come back refused, and a pause read
+  // before it beside a quota read after it gave an estimate of no keys at all (an invalid date, a 500).
+  const pending = await pendingByReport(db);
   // The keys that actually serve the owner decide: a refused own key beside working shared keys is
   // a notice, not a reason to give no estimate.
   const pause = lookups.blockedFor(userId);
   const banner = lookups.bannerFor(userId);
   const notice = banner && banner.message !== pause?.message ? banner : null;
-  const queue = withMorePending(await pendingByReport(db), { reportId, userId }, addedCalls);
+  const queue = withMorePending(pending, { reportId, userId }, addedCalls);
   const callsAhead = callsUntilDone(queue, reportId, lookups.servesOnlyOwnKey(userId), lookups.shares());
   const quota = lookups.quotaFor(userId);
   const stall = stallOf(callsAhead - addedCalls, pause, quota, now);
@@ -54,5 +57,6 @@ export async function estimateReport(db: Executor, lookups: LookupStatus, target
     pause?.reason === 'quota' && quota.dayExhausted ? new Date(quota.monthExhausted ? quota.nextSlotAt : Math.max(quota.nextSlotAt, nextUtcMidnight(now))) : null;
   if (pause && (pause.until == null || pause.reason === 'wrong_key')) return { finishAt: null, callsAhead, pause, notice, stall, waitingForQuotaUntil };
   const finishAt = estimateFinish(callsAhead, quota, now, pause?.until ?? now);
-  return { finishAt: new Date(finishAt), callsAhead, pause, notice, stall, waitingForQuotaUntil };
+  // No key left with any allowance gives no time, never an invalid date.
+  return { finishAt: Number.isFinite(finishAt) ? new Date(finishAt) : null, callsAhead, pause, notice, stall, waitingForQuotaUntil };
 }
