@@ -2,6 +2,7 @@ import type { ApiKey } from './api-key.js';
 import type { CallLog } from './call-log.repository.js';
 import { KeySlot, type BurstRule, type KeySlotState, type KeyStatus } from './key-slot.js';
 import type { Pause } from './pause.js';
+import { combinedQuota } from './combined-quota.js';
 import { idleBurst, nextUtcMidnight, type QuotaSnapshot } from './rate-limiter.js';
 import { plainVtError } from './vt-errors.js';
 
@@ -254,26 +255,7 @@ export class KeyRing {
     const snaps = this.slotsFor(userId)
       .filter((s) => s.currentPause(now)?.reason !== 'wrong_key')
       .map((s) => s.limiter.snapshot(now));
-    if (snaps.length === 0) {
-      return { usedInWindow: 0, usedToday: 0, usedThisMonth: 0, perMinute: 0, perDay: 0, perMonth: null, windowMs: this.windowMs, nextSlotAt: now, dayExhausted: true, monthExhausted: false, atOnce: 0, burst: 0 };
-    }
-    const sum = (f: (s: QuotaSnapshot) => number) => snaps.reduce((a, s) => a + f(s), 0);
-    const open = snaps.filter((s) => !s.dayExhausted);
-    return {
-      // Spent keys count neither their use nor their allowance towards today.
-      usedInWindow: open.reduce((a, s) => a + s.usedInWindow, 0),
-      usedToday: open.reduce((a, s) => a + s.usedToday, 0),
-      usedThisMonth: sum((s) => s.usedThisMonth),
-      perMinute: open.length > 0 ? open.reduce((a, s) => a + s.perMinute, 0) : sum((s) => s.perMinute),
-      perDay: open.length > 0 ? open.reduce((a, s) => a + s.perDay, 0) : sum((s) => s.perDay),
-      perMonth: snaps.some((s) => s.perMonth === null) ? null : sum((s) => s.perMonth ?? 0),
-      windowMs: this.windowMs,
-      nextSlotAt: Math.min(...snaps.map((s) => s.nextSlotAt)),
-      dayExhausted: open.length === 0,
-      monthExhausted: snaps.every((s) => s.monthExhausted),
-      atOnce: open.reduce((a, s) => a + (s.nextSlotAt <= now ? s.atOnce : 0), 0) || 1,
-      burst: open.reduce((a, s) => a + s.burst, 0) || 1,
-    };
+    return combinedQuota(snaps, this.windowMs, now);
   }
 
   /** Why nothing at all can be looked up right now, for the health check: no key, or every key blocked. */
