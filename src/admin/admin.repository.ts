@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
-import type { Db, Executor } from '../shared/database.js';
+import { sql, type RawBuilder } from 'kysely';
+import { databaseDialect, type Db, type Executor } from '../shared/database.js';
+import type { AdminSort, SortDirection } from './admin.schemas.js';
 
 // Operator-wide reads for the admin dashboard: unlike every other repository, not scoped to one user.
 
@@ -25,16 +26,54 @@ export interface ErrorRow {
   looked_up_at: number | null;
 }
 
-export async function listUsersWithReportCounts(db: Db): Promise<UserWithReportCount[]> {
+/** One page of a table in a whitelisted order; `id` breaks ties so no row shows on two pages. */
+export interface PageRequest<S extends string> {
+  sort: S;
+  dir: SortDirection;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Addresses in byte order on both databases: PostgreSQL's default collation follows the server's
+ * locale (which skips dots and dashes), SQLite's is binary; one admin, one order.
+ */
+function emailOrder(db: Executor, column: 'u.email'): RawBuilder<string> {
+  return databaseDialect(db) === 'postgres' ? sql<string>`${sql.ref(column)} collate "C"` : sql<string>`${sql.ref(column)}`;
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listUsersWithReportCounts(db: Db, page: PageRequest<AdminSort<'users'>>): Promise<UserWithReportCount[]> {
+  const order = {
+    email: emailOrder(db, 'u.email'),
+    created: sql<number>`u.created_at`,
+    reports: sql<number>`count(r.id)`,
+    // Active accounts (no date) before or after the disabled ones, the latest disabled at the far end.
+    state: sql<number>`coalesce(u.disabled_at, 0)`,
+  }[page.sort];
   const rows = await db
     .selectFrom('users as u')
     // Half-written uploads are invisible to their owner, so they are not counted here either.
     .leftJoin('reports as r', (join) => join.onRef('r.user_id', '=', 'u.id').on('r.state', '!=', 'importing'))
     .select(['u.id', 'u.email', 'u.created_at', 'u.disabled_at', (eb) => eb.fn.count<number>('r.id').as('reports')])
     .groupBy('u.id')
+    .orderBy(order, page.dir)
     .orderBy('u.id')
+    .limit(page.limit)
+    .offset(page.offset)
     .execute();
   return rows.map((r) => ({ ...r, reports: Number(r.reports) }));
+}
+
+/** The addresses of these accounts (the owners of personal keys), by id. */
+export async function findEmailsByIds(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.id, r.email]));
 }
 
 /** Sets or clears disabled_at; false when no such user exists. */
@@ -43,19 +82,34 @@ export async function updateUserDisabledAt(db: Executor, userId: number, disable
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Rows still waiting for an answer, per user, most first. */
-export async function countPendingByUser(db: Db): Promise<PendingByUser[]> {
-  const rows = await db
+/** Rows still waiting for an answer: not yet queued while importing; verdict mirrors status for pending rows and is indexed with report_id. */
+function pendingRows(db: Db) {
+  return db
     .selectFrom('report_items as i')
     .innerJoin('reports as r', 'r.id', 'i.report_id')
     .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select(['u.id as user_id', 'u.email', 'u.disabled_at', (eb) => eb.fn.countAll<number>().as('pending')])
-    // Importing reports are not queued yet; verdict mirrors status for pending rows and is indexed with report_id.
     .where('r.state', '=', 'active')
-    .where('i.verdict', '=', 'pending')
+    .where('i.verdict', '=', 'pending');
+}
+
+/** How many users have rows waiting: the queue table's length. */
+export async function countUsersWaiting(db: Db): Promise<number> {
+  const row = await pendingRows(db)
+    .select((eb) => eb.fn.count<number>('u.id').distinct().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Rows still waiting for an answer, per user, one page in the order asked. */
+export async function countPendingByUser(db: Db, page: PageRequest<AdminSort<'queue'>>): Promise<PendingByUser[]> {
+  const order = page.sort === 'user' ? emailOrder(db, 'u.email') : sql<number>`count(*)`;
+  const rows = await pendingRows(db)
+    .select(['u.id as user_id', 'u.email', 'u.disabled_at', (eb) => eb.fn.countAll<number>().as('pending')])
     .groupBy('u.id')
-    .orderBy('pending', 'desc')
+    .orderBy(order, page.dir)
     .orderBy('u.id')
+    .limit(page.limit)
+    .offset(page.offset)
     .execute();
   return rows.map((r) => ({ ...r, pending: Number(r.pending) }));
 }

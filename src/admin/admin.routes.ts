@@ -3,7 +3,8 @@ import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { currentUserId } from '../auth/require-user.js';
-import { keyIdParam, userIdParam } from './admin.schemas.js';
+import { keyIdParam, parseAdminView, userIdParam, type AdminView } from './admin.schemas.js';
+import { adminHref, adminQuery, adminTableLinks } from './admin-links.js';
 import { keepKeyTest, takeKeyTest } from './key-test-result.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
 import { requireAdmin } from './require-admin.js';
@@ -19,10 +20,12 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.use('/admin', requireAdmin);
 
   router.get('/admin', async (req, res) => {
-    const dashboard = await loadDashboard(deps.db, deps.lookups);
+    const dashboard = await loadDashboard(deps.db, deps.lookups, parseAdminView(req.query));
+    // The pages as shown: one asked past a table's end shows (and links from) its last page.
+    const view: AdminView = { keys: dashboard.keys.view, queue: dashboard.queue.view, users: dashboard.users.view };
     // Live numbers and other people's addresses: never from a cache or the browser's history.
     res.set('Cache-Control', 'no-store');
-    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req) });
+    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req), tables: adminTableLinks(view), viewQuery: adminQuery(view) });
   });
 
   // One call to VirusTotal with a shared key, counted against it; the answer shows at its row after the redirect.
@@ -37,7 +40,8 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   const toggle = (disabled: boolean) => async (req: Request, res: Response) => {
     await setUserDisabled(deps.db, deps.lookups, { adminId: currentUserId(res), userId: userId(req.params.id), disabled });
     setFlash(req, disabled ? 'Account disabled: signed out, and its reports no longer spend quota.' : 'Account enabled again.');
-    res.redirect(303, '/admin');
+    // The form's action carries the tables' order and pages: the admin comes back to the same view.
+    res.redirect(303, adminHref(parseAdminView(req.query)));
   };
   router.post('/admin/users/:id/disable', toggle(true));
   router.post('/admin/users/:id/enable', toggle(false));

@@ -1,11 +1,13 @@
 import type { Db } from '../shared/database.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
 import { endAccessOf, type CurrentUser } from '../auth/auth.service.js';
-import type { KeyStatus } from '../lookups/key-slot.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import type { LookupFailure } from '../lookups/recent-failures.js';
 import { buildActivityChart, type ActivityChart } from './activity-chart.js';
 import * as repo from './admin.repository.js';
+import type { AdminSort, AdminView } from './admin.schemas.js';
+import { pageOfKeys, type AdminKey } from './admin-keys.js';
+import { pageWindow, type TablePage } from './admin-paging.js';
 
 export type DashboardEngine = Pick<LookupEngine, 'keys' | 'inFlight' | 'recentFailures'>;
 
@@ -18,9 +20,9 @@ export interface AdminUser {
 }
 
 export interface Dashboard {
-  keys: Array<KeyStatus & { ownerEmail: string | null }>;
+  keys: TablePage<AdminKey, AdminSort<'keys'>>;
   inFlight: number;
-  queue: repo.PendingByUser[];
+  queue: TablePage<repo.PendingByUser, AdminSort<'queue'>>;
   activity: ActivityChart;
   cache: {
     entries: number;
@@ -33,7 +35,7 @@ export interface Dashboard {
   };
   failures: Array<LookupFailure & { keyHint: string }>;
   errorRows: Array<{ hash: string; reason: string; at: Date | null }>;
-  users: AdminUser[];
+  users: TablePage<AdminUser, AdminSort<'users'>>;
 }
 
 const MINUTE_MS = 60_000;
@@ -49,23 +51,22 @@ export function isAdmin(adminEmails: readonly string[], user: Pick<CurrentUser, 
   return user.adminRole || (user.emailConfirmed && adminEmails.includes(user.email));
 }
 
-/** Everything the dashboard shows, read at `now`. */
-export async function loadDashboard(db: Db, engine: DashboardEngine, now = Date.now()): Promise<Dashboard> {
+/** Everything the dashboard shows, read at `now`, each growing table in the order and page of `view`. */
+export async function loadDashboard(db: Db, engine: DashboardEngine, view: AdminView, now = Date.now()): Promise<Dashboard> {
   const since = now - DAY_MS;
-  const [users, queue, activity, cacheSize, answered, callsToday, errorRows] = await Promise.all([
-    repo.listUsersWithReportCounts(db),
-    repo.countPendingByUser(db),
+  const [keys, users, queue, activity, cacheSize, answered, callsToday, errorRows] = await Promise.all([
+    loadKeys(db, engine, view),
+    loadUsers(db, view),
+    loadQueue(db, view),
     loadActivity(db, now),
     repo.countCache(db),
     repo.countAnsweredSince(db, since),
     repo.countCallsSince(db, since),
     repo.listRecentErrorRows(db, RECENT_ERROR_ROWS),
   ]);
-  const emails = new Map(users.map((u) => [u.id, u.email]));
-  const keys = engine.keys();
-  const hints = new Map(keys.map((k) => [k.id, k.hint]));
+  const hints = new Map(engine.keys().map((k) => [k.id, k.hint]));
   return {
-    keys: keys.map((k) => ({ ...k, ownerEmail: k.ownerId === null ? null : (emails.get(k.ownerId) ?? null) })),
+    keys,
     inFlight: engine.inFlight(),
     queue,
     activity,
@@ -81,7 +82,24 @@ export async function loadDashboard(db: Db, engine: DashboardEngine, now = Date.
       .map((f) => ({ ...f, keyHint: hints.get(f.keyId) ?? f.keyId }))
       .sort((a, b) => b.at - a.at),
     errorRows: errorRows.map((r) => ({ hash: r.hash ?? '', reason: r.error ?? '', at: r.looked_up_at == null ? null : new Date(r.looked_up_at) })),
-    users: users.map((u) => ({
+    users,
+  };
+}
+
+async function loadKeys(db: Db, engine: DashboardEngine, view: AdminView): Promise<Dashboard['keys']> {
+  const keys = engine.keys();
+  const owners = await repo.findEmailsByIds(db, [...new Set(keys.flatMap((k) => (k.ownerId === null ? [] : [k.ownerId])))]);
+  return pageOfKeys(keys.map((k) => ({ ...k, ownerEmail: k.ownerId === null ? null : (owners.get(k.ownerId) ?? null) })), view.keys);
+}
+
+async function loadUsers(db: Db, view: AdminView): Promise<Dashboard['users']> {
+  const total = await repo.countUsers(db);
+  const { limit, offset, ...page } = pageWindow(view.users, total);
+  const rows = await repo.listUsersWithReportCounts(db, { sort: page.view.sort, dir: page.view.dir, limit, offset });
+  return {
+    ...page,
+    total,
+    rows: rows.map((u) => ({
       id: u.id,
       email: u.email,
       createdAt: new Date(u.created_at),
@@ -89,6 +107,12 @@ export async function loadDashboard(db: Db, engine: DashboardEngine, now = Date.
       reports: u.reports,
     })),
   };
+}
+
+async function loadQueue(db: Db, view: AdminView): Promise<Dashboard['queue']> {
+  const total = await repo.countUsersWaiting(db);
+  const { limit, offset, ...page } = pageWindow(view.queue, total);
+  return { ...page, total, rows: await repo.countPendingByUser(db, { sort: page.view.sort, dir: page.view.dir, limit, offset }) };
 }
 
 /** The last 1,440 whole minutes up to and including the current one, zero-filled. */
