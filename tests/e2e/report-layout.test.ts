@@ -31,6 +31,13 @@ const arrange = () => (arranged ??= (async () => {
   const lines = [...files.map((f, i) => [f.md5, f.sha1, f.sha256][i % 3] ?? f.sha256), 'hxxp://tawuhoju[.]com/invoice.zip', '1.1.1[.]1', 'this line is not a hash', hex(32)];
   reportId = await uploadHashes(admin, lines, 'Layout check — a report with a fairly long name to fit on a phone');
   await waitForCompletion(admin, reportId);
+  // Enough accounts for /admin's users table to page (50 a page) and offer its page sizes; written
+  // straight to the table, as registering each would spend the test's time hashing passwords.
+  const tag = hex(6);
+  await suite.app.runtime.database.db
+    .insertInto('users')
+    .values(Array.from({ length: 55 }, (_, i) => ({ email: `analyst-${String(i).padStart(2, '0')}-${tag}@an-unusually-long-department-name.example.test`, password_hash: 'not-a-hash', created_at: Date.now() - i * 60_000 })))
+    .execute();
 })());
 
 const MAIN_PAGES = () => [
@@ -45,6 +52,8 @@ const MAIN_PAGES = () => [
   { name: 'domain row', path: `/reports/${reportId}/items/57`, signedIn: true },
   { name: 'settings', path: '/settings', signedIn: true },
   { name: 'admin', path: '/admin', signedIn: true },
+  // Sorted by a clicked column, on its second page: the headers, both pagers and the page sizes drawn.
+  { name: 'admin sorted and paged', path: '/admin?users_sort=email&users_dir=desc&users_page=2&keys_sort=today', signedIn: true },
 ];
 
 async function pageAt(browser: Browser, viewport: typeof LAPTOP, signedIn: boolean): Promise<Page> {
@@ -129,6 +138,42 @@ test('when a report opens on a laptop, then its first row shows without scrollin
   assert.equal(countAt50, 50);
   assert.deepEqual(pagers.map((p) => p.replace(/\s+/g, ' ').trim()), ['Page 1 of 2 Next →', 'Page 1 of 2 Next →']);
   assert.deepEqual(await lineNumbers(), Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
+test('when the admin sorts the users table on a phone, then a click on a header sorts it, a second reverses it, and a page size applies', async () => {
+  // Arrange
+  await arrange();
+  const page = await pageAt(suite.browser, PHONE, true);
+  const problems = watchConsole(page);
+  const users = page.locator('#admin-users tbody tr td:first-child');
+  await page.goto(`${suite.app.url}/admin`);
+
+  // Act: Email, then Email again.
+  await page.locator('#admin-users').getByRole('link', { name: 'Email (sort: A to Z)' }).click();
+  await page.waitForURL(`${suite.app.url}/admin?users_sort=email#admin-users`);
+  const ascending = await users.allInnerTexts();
+  await page.locator('#admin-users').getByRole('link', { name: 'Email (sorted: A to Z; select for Z to A)' }).click();
+  await page.waitForURL(`${suite.app.url}/admin?users_sort=email&users_dir=desc#admin-users`);
+  const descending = await users.allInnerTexts();
+  const sort = await page.locator('#admin-users th[aria-sort]').getAttribute('aria-sort');
+
+  // Act: 100 a page.
+  await page.locator('#admin-users').getByRole('link', { name: '100', exact: true }).click();
+  await page.waitForURL(`${suite.app.url}/admin?users_sort=email&users_dir=desc&users_per=100#admin-users`);
+  const all = await users.allInnerTexts();
+
+  // Assert
+  assert.equal(ascending.length, 50);
+  assert.deepEqual(ascending, [...ascending].sort());
+  assert.deepEqual(descending, [...descending].sort().reverse());
+  assert.equal(sort, 'descending');
+  assert.ok(all.length > 55, `${all.length} users on one page`);
+  assert.deepEqual(all.slice(0, 50), descending);
+  assert.deepEqual(await page.getByRole('navigation', { name: /^Users pages/ }).count(), 0, 'one page: no pager');
+  const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scrollWidth <= innerWidth, `${scrollWidth} px wide at ${innerWidth}`);
   assert.deepEqual(problems, []);
   await page.context().close();
 });
