@@ -3,7 +3,7 @@ import type { Db } from '../shared/database.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { currentUserId } from '../auth/require-user.js';
-import { keyIdParam, parseAdminView, userIdParam, type AdminView } from './admin.schemas.js';
+import { ADMIN_PAGE_SIZES, keyIdParam, parseAdminView, userIdParam, type AdminView } from './admin.schemas.js';
 import { adminHref, adminQuery, adminTableLinks } from './admin-links.js';
 import { keepKeyTest, takeKeyTest } from './key-test-result.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
@@ -25,7 +25,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const view: AdminView = { keys: dashboard.keys.view, queue: dashboard.queue.view, users: dashboard.users.view };
     // Live numbers and other people's addresses: never from a cache or the browser's history.
     res.set('Cache-Control', 'no-store');
-    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req), tables: adminTableLinks(view), viewQuery: adminQuery(view) });
+    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req), tables: adminTableLinks(view), viewQuery: adminQuery(view), pageSizes: ADMIN_PAGE_SIZES });
   });
 
   // One call to VirusTotal with a shared key, counted against it; the answer shows at its row after the redirect.
