@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { WATCH_SETTINGS, watchConfigOf, type WatchConfig } from '../watch/watch.config.js';
+import { WATCH_SETTINGS, watchConfigOf, type WithWatchConfig } from '../watch/watch.config.js';
 
 /**
  * Every setting the app reads, parsed once at start. No other module reads process.env:
@@ -109,7 +109,7 @@ const schema = z.object({
   ...WATCH_SETTINGS,
 });
 
-export interface Config {
+export interface Config extends WithWatchConfig {
   port: number;
   host: string;
   databasePath: string;
@@ -149,7 +149,6 @@ export interface Config {
   connectorsFile: string | undefined;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
-  watch: Readonly<WatchConfig>;
 }
 
 export interface VerdictThresholds {

@@ -18,6 +18,11 @@ export interface WatchConfig {
   detectionsUp: number;
 }
 
+/** The part of Config these settings make (`config.watch`). */
+export interface WithWatchConfig {
+  watch: Readonly<WatchConfig>;
+}
+
 export function watchConfigOf(e: { WATCH_RECHECK_HOURS: number; WATCH_LOOKUPS_PER_DAY: number; WATCH_DETECTIONS_UP: number }): Readonly<WatchConfig> {
   return Object.freeze({ recheckMs: Math.round(e.WATCH_RECHECK_HOURS * 3_600_000), lookupsPerDay: e.WATCH_LOOKUPS_PER_DAY, detectionsUp: e.WATCH_DETECTIONS_UP });
 }
