@@ -51,6 +51,8 @@ export async function startDueRechecks(db: Db, options: RecheckOptions, now: num
 async function startRecheck(db: Db, watch: ReportWatchRow, options: RecheckOptions, now: number) {
   const { report_id: reportId, user_id: userId } = watch;
   const outcome = await db.transaction().execute(async (trx) => {
+    // Watching may have stopped since the due list was read.
+    if (!(await watches.findWatch(trx, reportId))) return { rows: 0, calls: 0, deferred: 0, running: false };
     const spent = await lookupsSpentToday(trx, userId, now);
     const requeued = await snapshotAndRequeue(trx, reportId, now - options.cacheTtlMs, Math.max(0, options.watch.lookupsPerDay - spent));
     // Values the budget left out are looked at again once the budget renews (00:00 UTC).
