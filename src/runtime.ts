@@ -148,19 +148,19 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     onReportsCompleted: wakeEmails,
     wakeLeader: (topic) => leadership.wakeLeader(topic),
   });
+  const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
+  const authLimits = tuning.authLimits ?? AUTH_LIMITS;
+  const reads = createReadPool(config.databasePath, db);
   const watch = new WatchDuty({
     db,
     logger: logger.child({ feature: 'watch' }),
     mailer,
-    options: { cacheTtlMs: config.cacheTtlMs, watch: config.watch, appUrl: config.appUrl },
+    options: { cacheTtlMs: config.cacheTtlMs, watch: config.watch, appUrl: config.appUrl, reads },
     queued: (completed) => lookups.queued(completed),
     emailMaxAttempts: tuning.emailMaxAttempts ?? 5,
     emailRetryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
     ...(tuning.watchPollMs !== undefined ? { pollMs: tuning.watchPollMs } : {}),
   });
-  const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
-  const authLimits = tuning.authLimits ?? AUTH_LIMITS;
-  const reads = createReadPool(config.databasePath, db);
   const { app, sessionStore } = createApp({
     config,
     db,

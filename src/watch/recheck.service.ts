@@ -4,7 +4,8 @@ import { nextUtcMidnight } from '../lookups/rate-limiter.js';
 import type { Db } from '../shared/database.js';
 import { updateReport } from '../reports/report.repository.js';
 import { completeFinishedReports } from '../reports/report.service.js';
-import { deleteBaseline, listDifferences, snapshotAndRequeue } from './recheck.repository.js';
+import type { QueryRunner } from '../shared/read-pool.js';
+import { deleteBaseline, findRecheckRows, listDifferences, snapshotAndRequeue } from './recheck.repository.js';
 import { changeKinds } from './row-changes.js';
 import type { WatchConfig } from './watch.config.js';
 import * as watches from './watch.repository.js';
@@ -20,6 +21,8 @@ import type { ReportWatchRow } from './watch.table.js';
 export interface RecheckOptions {
   cacheTtlMs: number;
   watch: Readonly<WatchConfig>;
+  /** Where the scans of a report run: worker threads on SQLite (shared/read-pool.ts). */
+  reads: QueryRunner;
 }
 
 /** Re-checks one due watch is allowed to start per pass; the rest wait for the next pass. */
@@ -50,26 +53,28 @@ export async function startDueRechecks(db: Db, options: RecheckOptions, now: num
 
 async function startRecheck(db: Db, watch: ReportWatchRow, options: RecheckOptions, now: number) {
   const { report_id: reportId, user_id: userId } = watch;
+  const spent = await lookupsSpentToday(db, userId, now);
+  // Read off the main thread; the writes below go by primary key.
+  const rows = await findRecheckRows(db, options.reads, reportId, now - options.cacheTtlMs, Math.max(0, options.watch.lookupsPerDay - spent));
+  // Values the budget left out are looked at again once the budget renews (00:00 UTC).
+  const next = rows.deferred ? Math.min(now + options.watch.recheckMs, nextUtcMidnight(now)) : now + options.watch.recheckMs;
   const outcome = await db.transaction().execute(async (trx) => {
     // Watching may have stopped since the due list was read.
-    if (!(await watches.findWatch(trx, reportId))) return { rows: 0, calls: 0, deferred: 0, running: false };
-    const spent = await lookupsSpentToday(trx, userId, now);
-    const requeued = await snapshotAndRequeue(trx, reportId, now - options.cacheTtlMs, Math.max(0, options.watch.lookupsPerDay - spent));
-    // Values the budget left out are looked at again once the budget renews (00:00 UTC).
-    const next = requeued.deferred > 0 ? Math.min(now + options.watch.recheckMs, nextUtcMidnight(now)) : now + options.watch.recheckMs;
-    if (requeued.rows === 0) {
+    if (!(await watches.findWatch(trx, reportId))) return { calls: 0, running: false };
+    const taken = await snapshotAndRequeue(trx, reportId, rows.ids);
+    if (taken === 0) {
       await watches.updateWatch(trx, reportId, { checkingSince: null, nextCheckAt: next, lastCheckAt: now });
-      return { ...requeued, running: false };
+      return { calls: 0, running: false };
     }
     await queueReportRows(trx, reportId, options.cacheTtlMs, now);
     // Running again, without a second "report ready" email (the report was complete, see listDueWatches).
     await updateReport(trx, reportId, { state: 'active', completed_at: null, notify_email: 0 });
     await watches.updateWatch(trx, reportId, { checkingSince: now, nextCheckAt: next });
-    if (requeued.calls > 0) {
+    if (rows.calls > 0) {
       const key = budgetKey(userId, now);
-      await throttles.saveThrottle(trx, { key, failures: spent + requeued.calls, first_at: now, next_allowed_at: 0, locked_until: nextUtcMidnight(now) });
+      await throttles.saveThrottle(trx, { key, failures: spent + rows.calls, first_at: now, next_allowed_at: 0, locked_until: nextUtcMidnight(now) });
     }
-    return { ...requeued, running: true };
+    return { calls: rows.calls, running: true };
   });
   const completed = outcome.running && (await completeFinishedReports(db, [reportId], now)).length > 0;
   return { calls: outcome.calls, completed };

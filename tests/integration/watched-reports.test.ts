@@ -141,6 +141,29 @@ describe('watched reports', () => {
     assert.deepEqual(body.checks[0]?.changes.map((c) => [c.line, c.kinds, c.before.verdict, c.after.verdict]), [[1, ['found'], 'not_found', 'malicious']]);
   });
 
+  test('when the cache holds a newer answer than a watched row (another analyst asked since), then the re-check takes it without a call and reports the change', async () => {
+    // Arrange
+    const { client, email } = await user();
+    const file = newFile(app.sim, { malicious: 0 });
+    const id = await completedReport(client, [file.md5]);
+    await watch(client, id);
+    await age(id);
+    app.sim.addFile({ ...file, malicious: 8 });
+    const colleague = await user();
+    await completedReport(colleague.client, [file.sha256]);
+    const before = app.sim.callsFor(file.md5);
+
+    // Act
+    await app.runtime.watch.tick();
+    await app.runtime.scheduler.whenIdle();
+    await app.runtime.watch.tick();
+
+    // Assert
+    assert.equal(app.sim.callsFor(file.md5), before, 'no call: the cache answered');
+    assert.equal(changeEmails(email).length, 1);
+    assert.match(changeEmails(email)[0]?.text ?? '', /clean, 0 detections -> malicious, 8 detections/);
+  });
+
   test('when an interactive report has rows waiting, then no re-check call is sent before them', async () => {
     // Arrange
     const watcher = await user();
