@@ -9,6 +9,7 @@ import { deleteExpiredConfirmations } from './auth/email-confirmation.repository
 import type { ConnectorConfig } from './connector/connector.config.js';
 import type { ConnectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
+import type { WatchDuty } from './watch/watch-duty.js';
 
 export interface LeaderDutiesDeps {
   db: Db;
@@ -21,11 +22,13 @@ export interface LeaderDutiesDeps {
   connectorDeps: () => ConnectorDeps;
   authLimits: AuthLimits;
   housekeepingEveryMs: number;
+  /** Watched reports' re-checks and their change emails. */
+  watch: WatchDuty;
 }
 
 /**
  * The work done once per deployment, by the instance that leads (see shared/leadership.ts): the
- * lookup dispatcher, the completion emails, the connector's passes, and housekeeping (cache
+ * lookup dispatcher, the completion emails, the connector's passes, watched reports' re-checks, and housekeeping (cache
  * eviction, call-log pruning, throttles, confirmation links, expired sessions). `begin` when this
  * instance becomes the leader, `end` when it stops leading; each term starts from the database.
  */
@@ -65,6 +68,7 @@ export class LeaderDuties {
     this.timer = setInterval(() => void this.housekeeping(), deps.housekeepingEveryMs).unref();
     deps.sessionStore.startPruning();
     this.connectorLoop = deps.connectors.length > 0 ? startConnectorLoop(deps.connectorDeps(), deps.connectors) : null;
+    deps.watch.start();
   }
 
   private async finish(): Promise<void> {
@@ -74,6 +78,7 @@ export class LeaderDuties {
     this.deps.sessionStore.close();
     await this.connectorLoop?.stop();
     this.connectorLoop = null;
+    await this.deps.watch.stop();
     await this.deps.lookups.stepDown();
     // After the lookups: those that land in the grace period may still complete a report and mail it.
     await this.notifier.stop();

@@ -26,6 +26,7 @@ import { Downloads } from './reports/downloads.js';
 import { soleLeadership, type Leadership, type WakeTopic } from './shared/leadership.js';
 import { advisoryLeadership } from './shared/advisory-leadership.js';
 import { LeaderDuties } from './leader-duties.js';
+import { WatchDuty } from './watch/watch-duty.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
 export interface RuntimeTuning extends LookupTuning {
@@ -47,6 +48,8 @@ export interface RuntimeTuning extends LookupTuning {
   leadershipRetryMs?: number;
   /** PostgreSQL: how often a follower re-reads the dispatcher's state for banners and the dashboard. */
   followerRefreshMs?: number;
+  /** Watched reports: how often the leader looks for due re-checks it was not woken for. */
+  watchPollMs?: number;
 }
 
 export interface Runtime {
@@ -63,6 +66,8 @@ export interface Runtime {
   leadership: Leadership;
   /** Each user's downloads in flight, and how the last ones ended. */
   downloads: Downloads;
+  /** Watched reports' re-checks (runs while this instance leads). */
+  watch: WatchDuty;
   /** The watched folders of CONNECTORS_FILE; null when it is unset or another instance leads. */
   readonly connectors: ConnectorLoop | null;
   logger: Logger;
@@ -134,7 +139,11 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     secretBox,
     tuning,
     onReportsTouched: async (ids) => {
-      if ((await completeFinishedReports(db, ids)).length > 0) wakeEmails();
+      if ((await completeFinishedReports(db, ids)).length > 0) {
+        wakeEmails();
+        // A watched report's re-check may be over.
+        if (duties?.isLeading()) watch.wake();
+      }
     },
     onReportsCompleted: wakeEmails,
     wakeLeader: (topic) => leadership.wakeLeader(topic),
@@ -142,6 +151,16 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   const sessionSecret = await resolveSessionSecret(db, config.sessionSecret);
   const authLimits = tuning.authLimits ?? AUTH_LIMITS;
   const reads = createReadPool(config.databasePath, db);
+  const watch = new WatchDuty({
+    db,
+    logger: logger.child({ feature: 'watch' }),
+    mailer,
+    options: { cacheTtlMs: config.cacheTtlMs, watch: config.watch, appUrl: config.appUrl, reads },
+    queued: (completed) => lookups.queued(completed),
+    emailMaxAttempts: tuning.emailMaxAttempts ?? 5,
+    emailRetryBaseMs: tuning.emailRetryBaseMs ?? 60_000,
+    ...(tuning.watchPollMs !== undefined ? { pollMs: tuning.watchPollMs } : {}),
+  });
   const { app, sessionStore } = createApp({
     config,
     db,
@@ -181,6 +200,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     connectorDeps: () => connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => lookups.queued(completed)),
     authLimits,
     housekeepingEveryMs: tuning.evictEveryMs ?? HOUR_MS,
+    watch,
   });
   duties = leaderDuties;
   leadership.onWake((topic) => void heardWake(topic));
@@ -228,6 +248,7 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     },
     leadership,
     downloads,
+    watch,
     get connectors() {
       return leaderDuties.connectorLoop;
     },

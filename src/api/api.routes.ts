@@ -18,9 +18,10 @@ import { apiCaller, bearerAuth } from './bearer-auth.js';
 import { lookupsReportId, lookupValue, refreshValue, type DetectedValue, type LookupResult } from './lookup-request.service.js';
 import { openApiDocument } from './openapi.js';
 import { apiReportPath, itemsJson, pageOf, reportJson } from './report-json.js';
+import { watchApiRoutes } from '../watch/watch-api.routes.js';
 
 export interface ApiRouteDeps {
-  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'maxReportRows' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl' | 'forcedRefreshesPerDay'>;
+  config: Pick<Config, 'appUrl' | 'maxUploadBytes' | 'maxReportRows' | 'cacheTtlMs' | 'apiRequestsPerMinute' | 'smtpUrl' | 'forcedRefreshesPerDay' | 'watch'>;
   db: Db;
   lookups: Pick<LookupEngine, 'queued' | 'servesOnlyOwnKey'>;
   logger: Logger;
@@ -44,6 +45,7 @@ const POLL_AFTER_SECONDS = 5;
  *   GET  /api/v1/reports          the caller's reports, paginated
  *   POST /api/v1/reports          a new report from JSON values or a text/plain list → 201
  *   GET  /api/v1/reports/:id      one report with a page of its rows
+ *   …/reports/:id/watch and /changes: watched reports (src/watch/watch-api.routes.ts)
  * Anything else under /api is a JSON 404, and every error is JSON.
  */
 export function apiRoutes(deps: ApiRouteDeps): Router {
@@ -129,6 +131,7 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     });
   });
 
+  router.use(watchApiRoutes({ db, config, lookups: deps.lookups }, guard));
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -2,6 +2,7 @@ import { REPORT_STATUSES, VERDICTS } from '../reports/report.schemas.js';
 import { LOOKUP_TYPES, MAX_NAME_CHARS, MAX_REPORT_VALUES, MAX_VALUE_CHARS } from './api.schemas.js';
 import { components } from './openapi-components.js';
 import { json, ref, response, type OpenApiDocument, type Parameter } from './openapi.types.js';
+import { watchPaths, watchSchemas } from '../watch/watch-openapi.js';
 
 export type { JsonSchema, OpenApiDocument } from './openapi.types.js';
 
@@ -157,6 +158,7 @@ export const openApiDocument: OpenApiDocument = {
         responses: { '200': { description: 'The OpenAPI 3.1 document of this API.', content: json({ type: 'object' }) } },
       },
     },
+    ...watchPaths,
   },
-  components,
+  components: { ...components, schemas: { ...components.schemas, ...watchSchemas } },
 };

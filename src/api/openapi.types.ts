@@ -63,7 +63,7 @@ export interface Operation {
   responses: Record<string, ResponseOrRef>;
 }
 
-export type HttpMethod = 'get' | 'post';
+export type HttpMethod = 'get' | 'post' | 'delete';
 
 export interface OpenApiDocument {
   openapi: '3.1.0';

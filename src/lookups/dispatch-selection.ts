@@ -6,6 +6,13 @@ import type { KeyRing } from './key-ring.js';
 import type { LookupType } from './lookup.types.js';
 import type { LookupJobRow } from './lookup.table.js';
 
+/** What one pass has learnt so far: users whose keys are full, the earliest retry, and whether an interactive lookup waits. */
+interface Turn {
+  retryAt: number;
+  blocked: Set<number>;
+  waiting: boolean;
+}
+
 /** What may happen next: the cache answered a job (look again), a call to make, or nothing until `retryAt` (Infinity: until woken). */
 export type Selection =
   | { kind: 'answered' }
@@ -42,43 +49,61 @@ export class DispatchSelection {
     return this.fair.shares();
   }
 
-  /** `allowance`: calls the breaker lets fly at once; `flightType`: the type of those in flight, if any. */
+  /**
+   * `allowance`: calls the breaker lets fly at once; `flightType`: the type of those in flight, if any.
+   * Watched reports' re-checks take the lowest turn: one is looked at only when no interactive report
+   * has a lookup that could go now (its owner's keys being full does not hold them back, as a call
+   * the owner cannot make takes nothing from them).
+   */
   async next(now: number, allowance: number, flightType: LookupType | undefined): Promise<Selection> {
-    const { db, keys } = this;
-    let retryAt = Infinity;
-    const blocked = new Set<number>();
-    const block = (userId: number, at: number | null) => {
-      blocked.add(userId);
-      if (at != null) retryAt = Math.min(retryAt, at);
-    };
-    for (const report of this.fair.order(await jobs.listRunnableReports(db))) {
-      if (blocked.has(report.userId)) continue;
-      const can = keys.canServe(report.userId);
-      if (!can.ok) {
-        block(report.userId, can.retryAt);
-        continue;
-      }
-      let job = await jobs.nextDueJobOfReport(db, report.reportId, now);
-      if (!job) continue;
-      if (await this.answerFromCache(job)) return { kind: 'answered' };
-      if (flightType !== undefined && job.hash_type !== flightType) {
-        // Another type is in flight. While its batch lasts, take this report's next row of that
-        // type, if any; once it is over, wait for the flight to land (its end wakes the pump).
-        if (this.batchLeft <= 0) return { kind: 'none', retryAt: Infinity };
-        job = await jobs.nextDueJobOfReportOfType(db, report.reportId, now, flightType);
-        if (!job) continue;
-        if (await this.answerFromCache(job)) return { kind: 'answered' };
-      }
-      if (flightType === undefined) this.batchLeft = allowance;
-      const grant = keys.acquireFor(report.userId);
-      if (!grant.ok) {
-        block(report.userId, grant.retryAt);
-        continue;
-      }
-      return { kind: 'call', report, job, key: grant.key, callId: grant.callId };
+    const runnable = await jobs.listRunnableReports(this.db);
+    const turn: Turn = { retryAt: Infinity, blocked: new Set<number>(), waiting: false };
+    for (const report of this.fair.order(runnable.filter((r) => !r.recheck))) {
+      const picked = await this.tryReport(report, now, allowance, flightType, turn);
+      if (picked) return picked;
     }
-    const backoff = await jobs.findEarliestBackoff(db, now);
-    return { kind: 'none', retryAt: Math.min(retryAt, backoff ?? Infinity) };
+    if (!turn.waiting) {
+      for (const { reportId, userId } of runnable.filter((r) => r.recheck)) {
+        const picked = await this.tryReport({ reportId, userId }, now, allowance, flightType, turn);
+        if (picked) return picked;
+      }
+    }
+    const backoff = await jobs.findEarliestBackoff(this.db, now);
+    return { kind: 'none', retryAt: Math.min(turn.retryAt, backoff ?? Infinity) };
+  }
+
+  /** The report's next call, the cache's answer, or a wait; null to go on to the next report. */
+  private async tryReport(report: Runnable, now: number, allowance: number, flightType: LookupType | undefined, turn: Turn): Promise<Selection | null> {
+    const { db, keys } = this;
+    const block = (userId: number, at: number | null) => {
+      turn.blocked.add(userId);
+      if (at != null) turn.retryAt = Math.min(turn.retryAt, at);
+    };
+    if (turn.blocked.has(report.userId)) return null;
+    const can = keys.canServe(report.userId);
+    if (!can.ok) {
+      block(report.userId, can.retryAt);
+      return null;
+    }
+    let job = await jobs.nextDueJobOfReport(db, report.reportId, now);
+    if (!job) return null;
+    turn.waiting = true;
+    if (await this.answerFromCache(job)) return { kind: 'answered' };
+    if (flightType !== undefined && job.hash_type !== flightType) {
+      // Another type is in flight. While its batch lasts, take this report's next row of that
+      // type, if any; once it is over, wait for the flight to land (its end wakes the pump).
+      if (this.batchLeft <= 0) return { kind: 'none', retryAt: Infinity };
+      job = await jobs.nextDueJobOfReportOfType(db, report.reportId, now, flightType);
+      if (!job) return null;
+      if (await this.answerFromCache(job)) return { kind: 'answered' };
+    }
+    if (flightType === undefined) this.batchLeft = allowance;
+    const grant = keys.acquireFor(report.userId);
+    if (!grant.ok) {
+      block(report.userId, grant.retryAt);
+      return null;
+    }
+    return { kind: 'call', report, job, key: grant.key, callId: grant.callId };
   }
 
   /** The selected call was leased and goes out: it counts in the batch and in the turns. */

@@ -37,16 +37,21 @@ export async function findJobFreshAfter(db: Executor, id: number): Promise<numbe
   return row?.fresh_after ?? null;
 }
 
-/** Reports with rows waiting for VirusTotal, whose owners may still spend quota (not disabled). */
-export async function listRunnableReports(db: Executor): Promise<Array<{ reportId: string; userId: number }>> {
-  return db
+/**
+ * Reports with rows waiting for VirusTotal, whose owners may still spend quota (not disabled).
+ * `recheck`: a watched report's scheduled re-check (watch/), which takes the lowest turn.
+ */
+export async function listRunnableReports(db: Executor): Promise<Array<{ reportId: string; userId: number; recheck: boolean }>> {
+  const rows = await db
     .selectFrom('reports')
     .innerJoin('users', 'users.id', 'reports.user_id')
-    .select(['reports.id as reportId', 'reports.user_id as userId'])
+    .leftJoin('report_watches', 'report_watches.report_id', 'reports.id')
+    .select(['reports.id as reportId', 'reports.user_id as userId', 'report_watches.checking_since as checkingSince'])
     .where('reports.state', '=', 'active')
     .where('users.disabled_at', 'is', null)
     .orderBy('reports.created_at')
     .execute();
+  return rows.map(({ checkingSince, ...r }) => ({ ...r, recheck: checkingSince != null }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { WATCH_SETTINGS, watchConfigOf, type WithWatchConfig } from '../watch/watch.config.js';
 
 /**
  * Every setting the app reads, parsed once at start. No other module reads process.env:
@@ -105,9 +106,10 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Log level for pino. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...WATCH_SETTINGS,
 });
 
-export interface Config {
+export interface Config extends WithWatchConfig {
   port: number;
   host: string;
   databasePath: string;
@@ -281,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    watch: watchConfigOf(e),
   });
 }
 

@@ -7,6 +7,7 @@ import type { ApiTokenTable } from '../api/api-token.table.js';
 import type { UserRateWindowTable } from './user-rate-window.table.js';
 import type { DownloadSlotTable } from '../reports/download-slot.table.js';
 import type { DispatcherStateTable } from '../lookups/dispatcher-state.table.js';
+import type { ReportWatchTable, WatchBaselineTable, WatchChangeTable, WatchCheckTable } from '../watch/watch.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -28,4 +29,8 @@ export interface Database {
   user_rate_windows: UserRateWindowTable;
   download_slots: DownloadSlotTable;
   dispatcher_state: DispatcherStateTable;
+  report_watches: ReportWatchTable;
+  watch_baseline: WatchBaselineTable;
+  watch_checks: WatchCheckTable;
+  watch_changes: WatchChangeTable;
 }

@@ -5,6 +5,7 @@ import { refreshRoutes } from '../reports/refresh.routes.js';
 import { ACCOUNT_DELETED_NOTICE, settingsRoutes } from '../settings/settings.routes.js';
 import { adminRoutes } from '../admin/admin.routes.js';
 import { searchRoutes } from '../search/search.routes.js';
+import { watchRoutes } from '../watch/watch.routes.js';
 import type { Config } from '../shared/config.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
@@ -37,6 +38,8 @@ export function routes(deps: WebDeps): Router {
     res.render('home/index', { notice: req.query.account === 'deleted' ? ACCOUNT_DELETED_NOTICE : null });
   });
   router.use(authRoutes(deps));
+  // Before the report routes: it adds the watch's state to the report page.
+  router.use(watchRoutes(deps));
   router.use(reportRoutes(deps));
   router.use(refreshRoutes(deps));
   router.use(searchRoutes(deps));
