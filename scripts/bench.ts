@@ -40,6 +40,7 @@ import { HttpClient } from '../tests/helpers/http-client.js';
 import { seededList } from './bench-seed.js';
 import { benchAbortPdf } from './bench-abort-pdf.js';
 import { benchDatabases } from './bench-databases.js';
+import { benchRequests } from './bench-requests.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { seedLargeReport } from '../tests/helpers/event-loop.js';
 
@@ -76,6 +77,7 @@ const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 console.log(`node ${process.version}, ${process.arch}`);
 if (process.argv[2] === 'abort-pdf') await benchAbortPdf(process.argv.slice(3));
+else if (process.argv[2] === 'requests') await benchRequests(process.argv.slice(3));
 else if (process.argv[2] === 'databases') await benchDatabases(process.argv.slice(3).filter((a) => !a.startsWith('--')));
 else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
 else if (mode === 'stalls') await benchStalls(sizes[0] ?? 1_000_000);
