@@ -18,11 +18,11 @@ async function* rows(list: ReportItemRow[]): AsyncGenerator<ReportItemRow> {
   yield* list;
 }
 
-async function render(header: PdfHeader, list: ReportItemRow[]): Promise<Buffer> {
+async function render(header: Omit<PdfHeader, 'rowCount'>, list: ReportItemRow[]): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await writeReportPdf(out, header, rows(list));
+  await writeReportPdf(out, { ...header, rowCount: list.length }, rows(list));
   return Buffer.concat(chunks);
 }
 
