@@ -81,6 +81,8 @@ else if (process.argv[2] === 'requests') await benchRequests(process.argv.slice(
 else if (process.argv[2] === 'databases') await benchDatabases(process.argv.slice(3).filter((a) => !a.startsWith('--')));
 else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
 else if (mode === 'stalls') await benchStalls(sizes[0] ?? 1_000_000);
+// With no arguments, every figure of issue 14 (scripts/bench-databases.ts); a number runs the import alone.
+else if (process.argv[2] === undefined) await benchDatabases([]);
 else await benchImport(sizes.length > 0 ? sizes : [100_000, 1_000_000]);
 clearInterval(sampler);
 
