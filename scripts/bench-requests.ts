@@ -63,6 +63,7 @@ export function runWrk(what: string, url: string, seconds: number, pid: number, 
 /**
  * wrk on the report page `reportPath` as the signed-in `client`, then on `/login` with no cookie.
  * The page is fetched once first so that a wrong path fails loudly rather than measuring a redirect.
+ * Then the report's status.json with the same session: the fixed cost of a signed-in request.
  */
 export async function measureRequests(baseUrl: string, pid: number, client: HttpClient, reportPath: string, seconds: number): Promise<WrkFigures[]> {
   const page = await client.request(reportPath);
@@ -71,7 +72,9 @@ export async function measureRequests(baseUrl: string, pid: number, client: Http
   const cookie = `${SESSION_COOKIE}=${client.cookie(SESSION_COOKIE) ?? ''}`;
   const report = await runWrk('signed-in 100-row report page', new URL(reportPath, baseUrl).href, seconds, pid, cookie);
   const login = await runWrk('anonymous /login', new URL('/login', baseUrl).href, seconds, pid);
-  return [report, login];
+  // The same session on the report's smallest answer: what every signed-in request costs before its page.
+  const status = await runWrk('signed-in status.json of that report', new URL(`${reportPath}/status.json`, baseUrl).href, seconds, pid, cookie);
+  return [report, login, status];
 }
 
 /** Uploads `content` (a list the cache answers) as `client` through curl; the report's path. */
