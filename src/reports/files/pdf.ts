@@ -5,6 +5,7 @@ import type { Counts, ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from '../report-links.js';
 import { drainedOrClosed } from './text-stream.js';
+import { fit, fitMono, Pen, printable } from './pdf-pen.js';
 
 /** What the PDF says about the report besides its rows. */
 export interface PdfHeader {
@@ -52,30 +53,6 @@ const VERDICT_COLUMN = 3;
 const VERDICT_COLOURS: Record<string, string> = {
   malicious: '#b3261e', suspicious: '#a15c00', clean: '#1e7a3c', not_suspicious: '#1e7a3c', not_found: '#6b7280', invalid: '#6b7280', error: '#6b7280', pending: '#9aa3b2',
 };
-
-/**
- * The built-in PDF fonts only cover Windows-1252: anything else would print as garbage, so it
- * becomes "?" (the CSV and JSON exports carry the exact text). Its punctuation beyond Latin-1 (dashes,
- * quotes, the ellipsis) stays: empty cells print as "—".
- */
-function printable(text: string): string {
-  return text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026]/g, '?');
-}
-
-function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
-  const clean = printable(text);
-  if (doc.widthOfString(clean) <= width) return clean;
-  let cut = clean;
-  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-/** Courier's every glyph is 600/1000 of the size wide: the input column is cut by counting, not measuring. */
-function fitMono(text: string, width: number, size: number): string {
-  const clean = printable(text);
-  const room = Math.floor(width / (0.6 * size));
-  return clean.length <= room ? clean : `${clean.slice(0, Math.max(1, room - 1))}…`;
-}
 
 /** The filter in words, for the PDF's header: "verdict malicious, suspicious; search \"abc\"". */
 export function describeFilter(filter: ItemFilter): string | null {
@@ -210,54 +187,6 @@ function titleAndSummary(doc: PDFKit.PDFDocument, header: PdfHeader, notice: str
     y += ROW_HEIGHT;
   }
   return y + ROW_HEIGHT;
-}
-
-/** Font, size and colour set only when they change: setting them for each of a million cells was a good share of the work. */
-class Pen {
-  private current = '';
-  constructor(private readonly doc: PDFKit.PDFDocument) {}
-  set(font: string, size: number, colour: string): void {
-    const key = `${font}/${size}/${colour}`;
-    if (key === this.current) return;
-    this.current = key;
-    this.doc.font(font).fontSize(size).fillColor(colour);
-    rememberEncodings(this.doc);
-  }
-}
-
-type Encoder = { name?: string; font?: { encodeText(text: string): string[] }; encode(text: string, features?: unknown): unknown };
-
-/** Courier: every glyph 600 units wide and no kerning, so its advances need no lookup (every input cell is new text). */
-function courierEncoding(font: Encoder, text: string): unknown {
-  const encoded = font.font?.encodeText(text) ?? [];
-  return [encoded, encoded.map(() => ({ xAdvance: 600, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: 600 }))];
-}
-const remembering = new WeakSet<Encoder>();
-
-/**
- * pdfkit turns each string into glyph codes and kerned advances (a lookup per pair of letters) every
- * time it is drawn; a table repeats the same few hundred strings (types, verdicts, dates, names) a
- * hundred thousand times. The document's font objects keep the answers for the strings they have
- * seen (pdfkit only reads them). `_font` is pdfkit's own field: the one place this file reaches in.
- */
-function rememberEncodings(doc: PDFKit.PDFDocument): void {
-  const font = (doc as unknown as { _font?: Encoder })._font;
-  if (!font || remembering.has(font)) return;
-  remembering.add(font);
-  if (font.name === MONO && font.font) {
-    font.encode = (text: string) => courierEncoding(font, text);
-    return;
-  }
-  const encode = font.encode.bind(font);
-  const seen = new Map<string, unknown>();
-  font.encode = (text: string, features?: unknown) => {
-    let encoded = seen.get(text);
-    if (encoded === undefined) {
-      encoded = encode(text, features);
-      if (seen.size < 2_000) seen.set(text, encoded);
-    }
-    return encoded;
-  };
 }
 
 /** Cells that repeat (types, verdicts, dates, names) are fitted to their column once. */
