@@ -74,7 +74,7 @@ describe('writeReportPdf', () => {
 
     // Assert
     assert.ok(pages.length > 50, `${pages.length} pages`);
-    pages.forEach((text, i) => assert.ok(text.includes(`page ${i + 1} of ${pages.length}`), `page ${i + 1} is numbered "page ${i + 1} of ${pages.length}"`));
+    for (const [i, text] of pages.entries()) assert.ok(text.includes(`page ${i + 1} of ${pages.length}`), `page ${i + 1} is numbered "page ${i + 1} of ${pages.length}"`);
     assert.ok(pages[0]!.includes('all 3000'));
     const inputs = pages.join(' ').match(/f{56}\d{8}/g) ?? [];
     assert.equal(inputs.length, 3000, 'every row printed');
