@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ReportItemRow } from '../report.table.js';
-import { EXPORT_COLUMNS, type ExportItem, toExportItem } from './export-row.js';
+import { EXPORT_COLUMNS, EXPORT_VALUES } from './export-row.js';
 import { CHUNK_CHARS, streamText } from './text-stream.js';
 
 /**
@@ -32,7 +32,7 @@ export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, si
 async function* csvText(items: AsyncIterable<ReportItemRow>, notice: string | null): AsyncGenerator<string> {
   let chunk = `${notice ? `${csvCell(notice)}\r\n` : ''}${EXPORT_COLUMNS.join(',')}\r\n`;
   for await (const row of items) {
-    chunk += csvLine(toExportItem(row));
+    chunk += csvLine(row);
     if (chunk.length < CHUNK_CHARS) continue;
     yield chunk;
     chunk = '';
@@ -40,8 +40,9 @@ async function* csvText(items: AsyncIterable<ReportItemRow>, notice: string | nu
   yield chunk;
 }
 
-function csvLine(item: ExportItem): string {
-  let line = csvCell(item[EXPORT_COLUMNS[0] as keyof ExportItem]);
-  for (let i = 1; i < EXPORT_COLUMNS.length; i++) line += `,${csvCell(item[EXPORT_COLUMNS[i] as keyof ExportItem])}`;
+/** A row's line, read cell by cell (EXPORT_VALUES) without building its export object first. */
+function csvLine(row: ReportItemRow): string {
+  let line = csvCell((EXPORT_VALUES[0] as (row: ReportItemRow) => unknown)(row));
+  for (let i = 1; i < EXPORT_VALUES.length; i++) line += `,${csvCell((EXPORT_VALUES[i] as (row: ReportItemRow) => unknown)(row))}`;
   return `${line}\r\n`;
 }
