@@ -5,7 +5,7 @@ import type { Counts, ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from '../report-links.js';
 import { drainedOrClosed } from './text-stream.js';
-import { fit, fitMono, Pen, printable } from './pdf-pen.js';
+import { fit, fitMono, Pen, placeText, printable } from './pdf-pen.js';
 
 /** What the PDF says about the report besides its rows. */
 export interface PdfHeader {
@@ -209,8 +209,8 @@ function fittedCell(doc: PDFKit.PDFDocument, column: number, text: string): { te
 }
 
 /**
- * One table row at `y`. Text is placed at a point, without a width: with a width pdfkit builds a line
- * wrapper for every call, which cost more than the drawing. Right-aligned cells are placed by their width.
+ * One table row at `y`, its cells placed as bare PDF text (pdf-pen.ts placeText): pdfkit's text layout
+ * for each cell cost more than everything else in the file. Right-aligned cells are placed by their width.
  */
 function drawRow(doc: PDFKit.PDFDocument, pen: Pen, row: ReportItemRow, y: number): void {
   const cells = [
@@ -229,8 +229,7 @@ function drawRow(doc: PDFKit.PDFDocument, pen: Pen, row: ReportItemRow, y: numbe
     pen.set(c.font ?? FONT, c.font ? 7.5 : 7, i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
     const cell = fittedCell(doc, i, cells[i] ?? '');
     const left = c.align === 'right' ? x + c.width - 6 - cell.width : x;
-    // The width given saves pdfkit measuring the text again; the word count, splitting it.
-    doc.text(cell.text, left, y, { lineBreak: false, textWidth: cell.width, wordCount: 1 } as PDFKit.Mixins.TextOptions);
+    placeText(doc, cell.text, left, y);
     x += c.width;
   }
 }
