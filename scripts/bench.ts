@@ -1,6 +1,9 @@
 /**
- * `npm run bench`: measures the upload path on a real SQLite file: parsing and storing a list of
- * N lines (default 100,000 and 1,000,000; `npm run bench -- 250000` for others), with a share of
+ * `npm run bench` with no arguments: every figure of issue 14, SQLite and PostgreSQL side by side
+ * (scripts/bench-databases.ts). `npm run bench -- requests [seconds]`: wrk alone (scripts/bench-requests.ts).
+ *
+ * `npm run bench -- 100000 1000000`: measures the upload path on a real SQLite file: parsing and storing a list of
+ * N lines (`npm run bench -- 250000` for others), with a share of
  * duplicates, invalid lines and cache hits. Prints wall time, rows per second and peak RSS.
  * Lookups are not involved: the quota, not the CPU, paces them.
  *
