@@ -1,6 +1,9 @@
 /**
- * `npm run bench`: measures the upload path on a real SQLite file: parsing and storing a list of
- * N lines (default 100,000 and 1,000,000; `npm run bench -- 250000` for others), with a share of
+ * `npm run bench` with no arguments: every figure of issue 14, SQLite and PostgreSQL side by side
+ * (scripts/bench-databases.ts). `npm run bench -- requests [seconds]`: wrk alone (scripts/bench-requests.ts).
+ *
+ * `npm run bench -- 100000 1000000`: measures the upload path on a real SQLite file: parsing and storing a list of
+ * N lines (`npm run bench -- 250000` for others), with a share of
  * duplicates, invalid lines and cache hits. Prints wall time, rows per second and peak RSS.
  * Lookups are not involved: the quota, not the CPU, paces them.
  *
@@ -42,6 +45,7 @@ import { seededList } from './bench-seed.js';
 import { benchAbortPdf } from './bench-abort-pdf.js';
 import { benchWatch } from './bench-watch.js';
 import { benchDatabases } from './bench-databases.js';
+import { benchRequests } from './bench-requests.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { seedLargeReport } from '../tests/helpers/event-loop.js';
 
@@ -79,9 +83,12 @@ const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 console.log(`node ${process.version}, ${process.arch}`);
 if (process.argv[2] === 'abort-pdf') await benchAbortPdf(process.argv.slice(3));
 else if (process.argv[2] === 'watch') await benchWatch(process.argv.slice(3));
+else if (process.argv[2] === 'requests') await benchRequests(process.argv.slice(3));
 else if (process.argv[2] === 'databases') await benchDatabases(process.argv.slice(3).filter((a) => !a.startsWith('--')));
 else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
 else if (mode === 'stalls') await benchStalls(sizes[0] ?? 1_000_000);
+// With no arguments, every figure of issue 14 (scripts/bench-databases.ts); a number runs the import alone.
+else if (process.argv[2] === undefined) await benchDatabases([]);
 else await benchImport(sizes.length > 0 ? sizes : [100_000, 1_000_000]);
 clearInterval(sampler);
 

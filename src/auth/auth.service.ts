@@ -128,8 +128,13 @@ export async function findCurrentUser(db: Db, id: number): Promise<CurrentUser |
   return row && row.disabled_at == null ? rowToCurrentUser(row) : null;
 }
 
-/** False when the password changed after this sign-in: such a session is over, wherever it is. */
-export async function isSignInCurrent(db: Db, userId: number, signedInAt: number): Promise<boolean> {
+/**
+ * The user of a session begun at `signedInAt`, from one read of their row: 'ended' when the account
+ * is gone or its password changed after this sign-in (such a session is over, wherever it is), null
+ * when the account is disabled.
+ */
+export async function findSessionUser(db: Db, userId: number, signedInAt: number): Promise<CurrentUser | null | 'ended'> {
   const row = await users.findUserById(db, userId);
-  return row !== undefined && (row.password_changed_at ?? 0) <= signedInAt;
+  if (row === undefined || (row.password_changed_at ?? 0) > signedInAt) return 'ended';
+  return row.disabled_at == null ? rowToCurrentUser(row) : null;
 }

@@ -7,7 +7,7 @@ import * as service from './report.service.js';
 import type { DownloadRecord, Downloads } from './downloads.js';
 import { streamCsv } from './files/csv.js';
 import { streamJson } from './files/json.js';
-import { isOverPdfCap, writePdf } from './files/pdf-export.js';
+import { countPdfRows, writePdf } from './files/pdf-export.js';
 import { streamLines } from './files/text-stream.js';
 import { STIX_CONTENT_TYPE, streamStix } from './files/stix.js';
 
@@ -53,15 +53,16 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
   router.get('/reports/:id/export.pdf', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
-    if (await isOverPdfCap(db, report.id, filter, deps.pdfMaxRows)) {
+    const count = await countPdfRows(db, report.id, filter, deps.pdfMaxRows);
+    if (count === null) {
       const query = new URLSearchParams([...filter.verdict.map((v) => ['verdict', v]), ...(filter.q ? [['q', filter.q]] : [])]).toString();
       res.status(422).render('reports/pdf-too-large', { report, maxRows: deps.pdfMaxRows, filtered: isFiltered(filter), query: query ? `?${query}` : '' });
       return;
     }
     const ownerEmail = (res.locals.currentUser as { email: string }).email;
-    const record = await downloads.run(res, currentUserId(res), 'pdf', async ({ signal, count }) => {
+    const record = await downloads.run(res, currentUserId(res), 'pdf', async ({ signal, count: counted }) => {
       startDownload(res, 'application/pdf', `${downloadName(report.name, filter, req)}.pdf`);
-      await writePdf(res, report, ownerEmail, filter, count(service.exportItems(db, report.id, filter, signal)), signal, noticeOf(req));
+      await writePdf(res, report, ownerEmail, filter, { count, items: counted(service.exportItems(db, report.id, filter, signal)) }, signal, noticeOf(req));
     });
     logStopped(req, report.id, record);
   });

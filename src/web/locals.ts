@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../shared/database.js';
-import { findCurrentUser } from '../auth/auth.service.js';
+import type { CurrentUser } from '../auth/auth.service.js';
 import { isAdmin } from '../admin/admin.service.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { lazyCsrfToken } from './security.js';
@@ -8,9 +8,10 @@ import { takeFlash } from './flash.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
 export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const userId = req.session.userId;
-    const user = userId === undefined ? null : await findCurrentUser(options.db, userId);
+    // Read by web/session.ts for this request; null for a disabled account.
+    const user = userId === undefined ? null : ((res.locals.sessionUser as CurrentUser | null | undefined) ?? null);
     if (userId !== undefined && !user) delete req.session.userId;
     res.locals.currentUser = user;
     res.locals.isAdmin = user ? isAdmin(options.adminEmails, user) : false;

@@ -3,16 +3,17 @@ import type { Executor } from '../shared/database.js';
 // The express-session rows. Through Kysely like every other query, so a session write waits for an
 // open transaction to end instead of joining it.
 
-export async function findLiveSession(db: Executor, sid: string, now: number): Promise<string | undefined> {
-  const row = await db.selectFrom('sessions').select('sess').where('sid', '=', sid).where('expires', '>', now).executeTakeFirst();
-  return row?.sess;
+export async function findLiveSession(db: Executor, sid: string, now: number): Promise<{ sess: string; expires: number } | undefined> {
+  const row = await db.selectFrom('sessions').select(['sess', 'expires']).where('sid', '=', sid).where('expires', '>', now).executeTakeFirst();
+  return row && { sess: row.sess, expires: Number(row.expires) };
 }
 
-export async function upsertSession(db: Executor, sid: string, sess: string, expires: number): Promise<void> {
+/** Several sessions in one statement (one commit, one fsync); each sid at most once. */
+export async function upsertSessions(db: Executor, rows: ReadonlyArray<{ sid: string; sess: string; expires: number }>): Promise<void> {
   await db
     .insertInto('sessions')
-    .values({ sid, sess, expires })
-    .onConflict((oc) => oc.column('sid').doUpdateSet({ sess, expires }))
+    .values(rows.map(({ sid, sess, expires }) => ({ sid, sess, expires })))
+    .onConflict((oc) => oc.column('sid').doUpdateSet((eb) => ({ sess: eb.ref('excluded.sess'), expires: eb.ref('excluded.expires') })))
     .execute();
 }
 

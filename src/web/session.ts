@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Db } from '../shared/database.js';
 import { insertSettingOnce } from '../auth/user.repository.js';
-import { isSignInCurrent } from '../auth/auth.service.js';
+import { findSessionUser } from '../auth/auth.service.js';
 import { DatabaseSessionStore } from './session-store.js';
 
 declare module 'express-session' {
@@ -26,6 +26,8 @@ export interface SessionOptions {
   idleMs: number;
   /** A signed-in session ends this long after sign-in, however active. */
   maxMs: number;
+  /** web/session-store.ts SESSION_CACHE_MS unless given (tests shorten it). */
+  cacheMs?: number;
 }
 
 /** SESSION_SECRET when set; otherwise one generated on first start and kept, so sessions survive restarts. */
@@ -35,7 +37,10 @@ export async function resolveSessionSecret(db: Db, configured: string | undefine
 }
 
 export function createSessionMiddleware(options: SessionOptions): { middleware: RequestHandler[]; store: DatabaseSessionStore } {
-  const store = new DatabaseSessionStore(options.db, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs });
+  // The row's expiry and lastSeenAt move on at most once a minute (finer under a short idle limit, as
+  // in the tests): a page view that changes nothing else writes nothing.
+  const touchEveryMs = Math.min(60_000, options.idleMs / 10);
+  const store = new DatabaseSessionStore(options.db, { ttlMs: options.idleMs, keepSignedInMs: options.maxMs, cacheMs: options.cacheMs, touchEveryMs });
   const middleware = session({
     name: SESSION_COOKIE,
     store,
@@ -46,22 +51,34 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.idleMs },
   });
-  return { middleware: [middleware, endExpiredSessions(options)], store };
+  // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
+  const readingThroughForPosts: RequestHandler = (req, res, next) => {
+    store.readThrough = req.method !== 'GET' && req.method !== 'HEAD';
+    try {
+      middleware(req, res, next);
+    } finally {
+      store.readThrough = false;
+    }
+  };
+  return { middleware: [readingThroughForPosts, endExpiredSessions(options, touchEveryMs)], store };
 }
 
 /**
  * Ends a signed-in session past the idle or the absolute limit, or one older than the user's last
  * password change. The request goes on with a fresh anonymous session; `res.locals.sessionExpired`
- * lets the login redirect say why.
+ * lets the login redirect say why. The user row read here is the request's one read of it:
+ * `res.locals.sessionUser` hands it to web/locals.ts.
  */
-function endExpiredSessions(options: SessionOptions): RequestHandler {
+function endExpiredSessions(options: SessionOptions, touchEveryMs: number): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const { userId, createdAt = 0, lastSeenAt = 0 } = req.session;
     if (userId === undefined) return next();
     const now = Date.now();
     const inTime = now - lastSeenAt < options.idleMs && now - createdAt < options.maxMs;
-    if (inTime && (await isSignInCurrent(options.db, userId, createdAt))) {
-      req.session.lastSeenAt = now;
+    const user = inTime ? await findSessionUser(options.db, userId, createdAt) : 'ended';
+    if (user !== 'ended') {
+      res.locals.sessionUser = user;
+      if (now - lastSeenAt >= touchEveryMs) req.session.lastSeenAt = now;
       return next();
     }
     res.locals.sessionExpired = true;

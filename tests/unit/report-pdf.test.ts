@@ -18,11 +18,11 @@ async function* rows(list: ReportItemRow[]): AsyncGenerator<ReportItemRow> {
   yield* list;
 }
 
-async function render(header: PdfHeader, list: ReportItemRow[]): Promise<Buffer> {
+async function render(header: Omit<PdfHeader, 'rowCount'>, list: ReportItemRow[]): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await writeReportPdf(out, header, rows(list));
+  await writeReportPdf(out, { ...header, rowCount: list.length }, rows(list));
   return Buffer.concat(chunks);
 }
 
@@ -63,6 +63,23 @@ describe('writeReportPdf', () => {
     assert.ok(pages[0]!.includes('those matching verdict malicious'));
     const inputs = pages.join(' ').match(/f{56}\d{8}/g) ?? [];
     assert.equal(new Set(inputs).size, 200, 'every row once');
+  });
+
+  test('when a report has thousands of rows, then its pages, numbered as they are sent, all give the right total, and every row is printed once', async () => {
+    // Arrange: pages now go out as they are drawn, so "of M" comes from the row count given beforehand
+    const list = Array.from({ length: 3000 }, (_, i) => row(i + 1, i % 3 === 0 ? { verdict: 'clean', malicious: 0, fortinet: null } : {}));
+
+    // Act
+    const pages = await pdfPages(await render({ report: summary(3000), ownerEmail: 'ana@example.com', filter: null, generatedAt: new Date() }, list));
+
+    // Assert
+    assert.ok(pages.length > 50, `${pages.length} pages`);
+    for (const [i, text] of pages.entries()) assert.ok(text.includes(`page ${i + 1} of ${pages.length}`), `page ${i + 1} is numbered "page ${i + 1} of ${pages.length}"`);
+    assert.ok(pages[0]!.includes('all 3000'));
+    const inputs = pages.join(' ').match(/f{56}\d{8}/g) ?? [];
+    assert.equal(inputs.length, 3000, 'every row printed');
+    assert.equal(new Set(inputs).size, 3000, 'every row once');
+    assert.ok(pages.at(-1)!.includes(`${'f'.repeat(56)}00003000`), 'the last row on the last page');
   });
 
   test('when a report holds domains and IPs, then each row prints its type, the value looked up and its verdict, and the summary counts "Not suspicious"', async () => {

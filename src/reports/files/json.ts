@@ -3,7 +3,7 @@ import type { ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import type { ReportItemRow } from '../report.table.js';
 import { toExportItem } from './export-row.js';
-import { streamText } from './text-stream.js';
+import { CHUNK_CHARS, streamText } from './text-stream.js';
 
 /**
  * `filter` says which rows the file holds; null for every row. The counts stay the whole report's.
@@ -27,11 +27,14 @@ async function* jsonText(report: ReportSummary, items: AsyncIterable<ReportItemR
     sameFile: report.sameFile,
     filter,
   };
-  yield `${JSON.stringify(head).slice(0, -1)},"items":[`;
-  let first = true;
+  let chunk = `${JSON.stringify(head).slice(0, -1)},"items":[`;
+  let separator = '\n';
   for await (const row of items) {
-    yield `${first ? '' : ','}\n${JSON.stringify(toExportItem(row))}`;
-    first = false;
+    chunk += `${separator}${JSON.stringify(toExportItem(row))}`;
+    separator = ',\n';
+    if (chunk.length < CHUNK_CHARS) continue;
+    yield chunk;
+    chunk = '';
   }
-  yield '\n]}\n';
+  yield `${chunk}\n]}\n`;
 }

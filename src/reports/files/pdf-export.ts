@@ -14,18 +14,19 @@ import { describeFilter, writeReportPdf } from './pdf.js';
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
 
-/** True when more than `maxRows` rows pass the filter: too many for a PDF. Counts no further than that. */
-export async function isOverPdfCap(db: Db, reportId: string, filter: ItemFilter, maxRows: number): Promise<boolean> {
-  return (await repo.countItemsUpTo(db, reportId, filter, maxRows + 1)) > maxRows;
+/** How many rows pass the filter, or null when more than `maxRows` do: too many for a PDF. Counts no further than that. */
+export async function countPdfRows(db: Db, reportId: string, filter: ItemFilter, maxRows: number): Promise<number | null> {
+  const rows = await repo.countItemsUpTo(db, reportId, filter, maxRows + 1);
+  return rows > maxRows ? null : rows;
 }
 
 /**
- * Writes the report's PDF (the rows `rows` gives, read with `signal`) to `out`; false when `signal`
- * aborted or `out` closed first, and the rest was not drawn.
+ * Writes the report's PDF (the `rowCount` rows `rows` gives, read with `signal`) to `out`; false when
+ * `signal` aborted or `out` closed first, and the rest was not drawn.
  */
-export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal, notice: string | null = null): Promise<boolean> {
-  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date(), notice };
-  return writeReportPdf(out, header, rows, signal);
+export function writePdf(out: Writable, report: ReportSummary, ownerEmail: string, filter: ItemFilter, rows: { count: number; items: AsyncIterable<ReportItemRow> }, signal?: AbortSignal, notice: string | null = null): Promise<boolean> {
+  const header = { report, ownerEmail, filter: describeFilter(filter), generatedAt: new Date(), notice, rowCount: rows.count };
+  return writeReportPdf(out, header, rows.items, signal);
 }
 
 /** Why the completion email carries no PDF of a report: more rows than PDF_MAX_ROWS. */
@@ -43,12 +44,13 @@ export class TooManyRowsForPdf extends Error {
 export async function renderReportPdf(db: Db, reportId: string, maxRows: number, signal?: AbortSignal): Promise<Buffer> {
   const row = await repo.findReportWithOwner(db, reportId);
   if (!row) throw new NotFoundError('Report not found.');
-  if (await isOverPdfCap(db, reportId, EVERY_ROW, maxRows)) throw new TooManyRowsForPdf(maxRows);
+  const count = await countPdfRows(db, reportId, EVERY_ROW, maxRows);
+  if (count === null) throw new TooManyRowsForPdf(maxRows);
   const report = summariseCounted(row, await repo.countVerdicts(db, [row.id]), await countSameFileRows(db, [row.id]));
   const chunks: Buffer[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writePdf(sink, report, row.owner_email, EVERY_ROW, repo.iterateItems(db, report.id, EVERY_ROW, signal), signal);
+  await writePdf(sink, report, row.owner_email, EVERY_ROW, { count, items: repo.iterateItems(db, report.id, EVERY_ROW, signal) }, signal);
   signal?.throwIfAborted();
   return Buffer.concat(chunks);
 }

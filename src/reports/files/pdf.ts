@@ -4,6 +4,8 @@ import type { ReportItemRow } from '../report.table.js';
 import type { Counts, ReportSummary } from '../report-summary.js';
 import type { ItemFilter } from '../report.schemas.js';
 import { isNetworkType, TYPE_LABELS, VERDICT_LABELS } from '../report-links.js';
+import { drainedOrClosed } from './text-stream.js';
+import { fit, fitMono, Pen, placeText, printable } from './pdf-pen.js';
 
 /** What the PDF says about the report besides its rows. */
 export interface PdfHeader {
@@ -14,6 +16,12 @@ export interface PdfHeader {
   generatedAt: Date;
   /** Printed in red under the title and in every footer (the demo: its results are simulated). */
   notice?: string | null;
+  /**
+   * How many rows `rows` will give, counted just before: the footer's "page N of M" is drawn as each
+   * page is finished, so no page is kept in memory. (A report whose rows change verdict while its
+   * filtered PDF is drawn can end a page early or late; a page past M then says "of N".)
+   */
+  rowCount: number;
 }
 
 const MARGIN = 40;
@@ -45,23 +53,6 @@ const VERDICT_COLUMN = 3;
 const VERDICT_COLOURS: Record<string, string> = {
   malicious: '#b3261e', suspicious: '#a15c00', clean: '#1e7a3c', not_suspicious: '#1e7a3c', not_found: '#6b7280', invalid: '#6b7280', error: '#6b7280', pending: '#9aa3b2',
 };
-
-/**
- * The built-in PDF fonts only cover Windows-1252: anything else would print as garbage, so it
- * becomes "?" (the CSV and JSON exports carry the exact text). Its punctuation beyond Latin-1 (dashes,
- * quotes, the ellipsis) stays: empty cells print as "—".
- */
-function printable(text: string): string {
-  return text.replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2026]/g, '?');
-}
-
-function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
-  const clean = printable(text);
-  if (doc.widthOfString(clean) <= width) return clean;
-  let cut = clean;
-  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
 
 /** The filter in words, for the PDF's header: "verdict malicious, suspicious; search \"abc\"". */
 export function describeFilter(filter: ItemFilter): string | null {
@@ -96,54 +87,31 @@ function inputCell(row: ReportItemRow): string {
 /**
  * Writes a readable, paginated PDF of a report to `out`: title, owner, dates, summary counts with a
  * bar chart, then the rows (type, verdict, detections, Fortinet's result, file name, threat label, last
- * analysis), each page numbered "page N of M". Rows are drawn as they arrive from `rows` and never held;
- * the drawn pages are, until the last one tells M. Once `signal` aborts or `out`
- * is destroyed (the client left) it draws nothing more, closes `rows` and resolves false; the
- * unfinished document is dropped. True when the whole file was written.
+ * analysis), each page numbered "page N of M". Rows are drawn as they arrive from `rows` and never
+ * held, and each page goes out once the next begins (memory stays flat however long the report).
+ * Once `signal` aborts or `out` is destroyed (the client left) it draws nothing more, closes `rows`
+ * and resolves false; the unfinished document is dropped. True when the whole file was written.
  */
 export async function writeReportPdf(out: Writable, header: PdfHeader, rows: AsyncIterable<ReportItemRow>, signal?: AbortSignal): Promise<boolean> {
-  // Pages stay in memory until the end, when the total for "page N of M" is known; PDF_MAX_ROWS bounds them (about 400 pages).
-  const doc = new PDFDocument({ bufferPages: true, size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
+  const doc = new PDFDocument({ size: [PAGE.width, PAGE.height], margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN }, info: { Title: printable(header.report.name), Creator: 'Hash Report' } });
   doc.pipe(out);
   // A client that leaves after the last row never lets `out` finish: its close ends the wait too.
   const done = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve).once('close', resolve).once('error', reject);
   });
   const notice = header.notice ? printable(header.notice) : null;
-  const footers = () => {
-    const { start, count } = doc.bufferedPageRange();
-    for (let i = start; i < start + count; i++) {
-      doc.switchToPage(i);
-      doc.font(FONT).fontSize(8).fillColor('#6b7280');
-      const text = `${notice ? `${notice} · ` : ''}${printable(header.report.name)} · page ${i - start + 1} of ${count}`;
-      doc.text(text, MARGIN, PAGE.height - MARGIN + 8, { width: PAGE.width - 2 * MARGIN, align: 'right', lineBreak: false });
-    }
+  const pen = new Pen(doc);
+  let page = 1;
+  let pages = 1;
+  const footer = () => {
+    pen.set(FONT, 8, '#6b7280');
+    const text = `${notice ? `${notice} · ` : ''}${printable(header.report.name)} · page ${page} of ${Math.max(page, pages)}`;
+    doc.text(text, MARGIN, PAGE.height - MARGIN + 8, { width: PAGE.width - 2 * MARGIN, align: 'right', lineBreak: false });
   };
 
-  // Title block.
-  doc.font(BOLD).fontSize(18).fillColor('#1d2430').text(printable(header.report.name), MARGIN, MARGIN, { width: PAGE.width - 2 * MARGIN });
-  if (notice) doc.font(BOLD).fontSize(11).fillColor('#b3261e').text(notice, { width: PAGE.width - 2 * MARGIN });
-  doc.font(FONT).fontSize(10).fillColor('#1d2430').moveDown(0.3);
-  doc.text(`Owner: ${printable(header.ownerEmail)}`);
-  doc.text(`Created: ${day(header.report.createdAt)}   Completed: ${day(header.report.completedAt)}   Status: ${header.report.status}`);
-  doc.text(`Rows: ${header.filter ? `those matching ${printable(header.filter)}` : `all ${header.report.counts.total}`}   Generated: ${day(header.generatedAt)}`);
-  if (header.report.sameFile > 0) doc.text(sameFileNote(header.report.sameFile));
-  doc.moveDown(0.8);
-
-  // Summary: counts and a bar per verdict, scaled to the largest.
-  const summary = summaryRows(header.report.counts);
-  const largest = Math.max(1, ...summary.map(([, n]) => n));
-  let y = doc.y;
-  for (const [label, n, verdict] of summary) {
-    doc.font(FONT).fontSize(10).fillColor('#1d2430').text(label, MARGIN, y, { width: 80, lineBreak: false });
-    doc.text(String(n), MARGIN + 80, y, { width: 50, align: 'right', lineBreak: false });
-    doc.rect(MARGIN + 140, y + 1, Math.max(n > 0 ? 1 : 0, (300 * n) / largest), 9).fill(VERDICT_COLOURS[verdict] ?? '#6b7280');
-    y += ROW_HEIGHT;
-  }
-  y += ROW_HEIGHT;
-
+  let y = titleAndSummary(doc, header, notice);
   const tableHeader = () => {
-    doc.font(BOLD).fontSize(8).fillColor('#1d2430');
+    pen.set(BOLD, 8, '#1d2430');
     let x = MARGIN;
     for (const c of COLUMNS) {
       doc.text(c.label, x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
@@ -153,36 +121,27 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
     doc.moveTo(MARGIN, y - 3).lineTo(PAGE.width - MARGIN, y - 3).lineWidth(0.5).strokeColor('#dde1e7').stroke();
   };
   tableHeader();
+  pages = pageCount(y, header.rowCount);
 
   let drawn = 0;
   const gone = () => signal?.aborted === true || out.destroyed;
   for await (const row of rows) {
     if (gone()) break;
     if (y + ROW_HEIGHT > TABLE_BOTTOM) {
+      footer();
       doc.addPage();
+      page++;
       y = MARGIN;
       tableHeader();
     }
-    const cells = [
-      String(row.line),
-      inputCell(row),
-      row.hash_type ? TYPE_LABELS[row.hash_type] : '—',
-      VERDICT_LABELS[row.verdict] ?? row.verdict,
-      row.engines != null ? `${row.malicious ?? 0} / ${row.engines}` : '—',
-      row.fortinet ?? (row.error ? `error: ${row.error}` : '—'),
-      row.meaningful_name ?? '—',
-      row.threat_label ?? '—',
-      row.last_analysis_date ? day(row.last_analysis_date) : '—',
-    ];
-    let x = MARGIN;
-    for (const [i, c] of COLUMNS.entries()) {
-      doc.font(c.font ?? FONT).fontSize(c.font ? 7.5 : 7).fillColor(i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
-      doc.text(fit(doc, cells[i] ?? '', c.width - 6), x, y, { width: c.width - 6, align: c.align ?? 'left', lineBreak: false });
-      x += c.width;
-    }
+    drawRow(doc, pen, row, y);
     y += ROW_HEIGHT;
-    // Let the event loop breathe (and the response drain) on long reports.
-    if (++drawn % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Let the event loop breathe, and wait while the client is behind: the finished pages go to the
+    // socket rather than pile up here.
+    if (++drawn % 500 === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (doc.readableLength > 1 << 20 && !gone()) await drainedOrClosed(out);
+    }
   }
   if (gone()) {
     doc.unpipe(out);
@@ -190,8 +149,87 @@ export async function writeReportPdf(out: Writable, header: PdfHeader, rows: Asy
     done.catch(() => undefined);
     return false;
   }
-  footers();
+  footer();
   doc.end();
   await done;
   return true;
+}
+
+/** The pages a table of `rows` rows takes when the first page's table starts at `firstY`: the loop's own arithmetic. */
+function pageCount(firstY: number, rows: number): number {
+  const fits = (from: number) => {
+    let n = 0;
+    for (let yy = from; yy + ROW_HEIGHT <= TABLE_BOTTOM; yy += ROW_HEIGHT) n++;
+    return n;
+  };
+  const first = fits(firstY);
+  const rest = fits(MARGIN + ROW_HEIGHT);
+  return rows <= first ? 1 : 1 + Math.ceil((rows - first) / rest);
+}
+
+/** The title block and the summary (counts, a bar per verdict scaled to the largest); the y the table starts at. */
+function titleAndSummary(doc: PDFKit.PDFDocument, header: PdfHeader, notice: string | null): number {
+  doc.font(BOLD).fontSize(18).fillColor('#1d2430').text(printable(header.report.name), MARGIN, MARGIN, { width: PAGE.width - 2 * MARGIN });
+  if (notice) doc.font(BOLD).fontSize(11).fillColor('#b3261e').text(notice, { width: PAGE.width - 2 * MARGIN });
+  doc.font(FONT).fontSize(10).fillColor('#1d2430').moveDown(0.3);
+  doc.text(`Owner: ${printable(header.ownerEmail)}`);
+  doc.text(`Created: ${day(header.report.createdAt)}   Completed: ${day(header.report.completedAt)}   Status: ${header.report.status}`);
+  doc.text(`Rows: ${header.filter ? `those matching ${printable(header.filter)}` : `all ${header.report.counts.total}`}   Generated: ${day(header.generatedAt)}`);
+  if (header.report.sameFile > 0) doc.text(sameFileNote(header.report.sameFile));
+  doc.moveDown(0.8);
+  const summary = summaryRows(header.report.counts);
+  const largest = Math.max(1, ...summary.map(([, n]) => n));
+  let y = doc.y;
+  for (const [label, n, verdict] of summary) {
+    doc.font(FONT).fontSize(10).fillColor('#1d2430').text(label, MARGIN, y, { width: 80, lineBreak: false });
+    doc.text(String(n), MARGIN + 80, y, { width: 50, align: 'right', lineBreak: false });
+    doc.rect(MARGIN + 140, y + 1, Math.max(n > 0 ? 1 : 0, (300 * n) / largest), 9).fill(VERDICT_COLOURS[verdict] ?? '#6b7280');
+    y += ROW_HEIGHT;
+  }
+  return y + ROW_HEIGHT;
+}
+
+/** Cells that repeat (types, verdicts, dates, names) are fitted to their column once. */
+const fitted = new Map<string, { text: string; width: number }>();
+
+function fittedCell(doc: PDFKit.PDFDocument, column: number, text: string): { text: string; width: number } {
+  const key = `${column}\u0000${text}`;
+  let cell = fitted.get(key);
+  if (!cell) {
+    const c = COLUMNS[column] as (typeof COLUMNS)[number];
+    const fittedText = c.font === MONO ? fitMono(text, c.width - 6, 7.5) : fit(doc, text, c.width - 6);
+    cell = { text: fittedText, width: c.font === MONO ? fittedText.length * 0.6 * 7.5 : doc.widthOfString(fittedText) };
+    // Unique text (a row's input, its line) would only fill the map.
+    if (column > 1) {
+      if (fitted.size > 2_000) fitted.clear();
+      fitted.set(key, cell);
+    }
+  }
+  return cell;
+}
+
+/**
+ * One table row at `y`, its cells placed as bare PDF text (pdf-pen.ts placeText): pdfkit's text layout
+ * for each cell cost more than everything else in the file. Right-aligned cells are placed by their width.
+ */
+function drawRow(doc: PDFKit.PDFDocument, pen: Pen, row: ReportItemRow, y: number): void {
+  const cells = [
+    String(row.line),
+    inputCell(row),
+    row.hash_type ? TYPE_LABELS[row.hash_type] : '—',
+    VERDICT_LABELS[row.verdict] ?? row.verdict,
+    row.engines != null ? `${row.malicious ?? 0} / ${row.engines}` : '—',
+    row.fortinet ?? (row.error ? `error: ${row.error}` : '—'),
+    row.meaningful_name ?? '—',
+    row.threat_label ?? '—',
+    row.last_analysis_date ? day(row.last_analysis_date) : '—',
+  ];
+  let x = MARGIN;
+  for (const [i, c] of COLUMNS.entries()) {
+    pen.set(c.font ?? FONT, c.font ? 7.5 : 7, i === VERDICT_COLUMN ? (VERDICT_COLOURS[row.verdict] ?? '#1d2430') : '#1d2430');
+    const cell = fittedCell(doc, i, cells[i] ?? '');
+    const left = c.align === 'right' ? x + c.width - 6 - cell.width : x;
+    placeText(doc, cell.text, left, y);
+    x += c.width;
+  }
 }

@@ -13,7 +13,7 @@ async function* linesText(lines: AsyncIterable<string>): AsyncGenerator<string> 
 }
 
 /** About 64 KB a write: one socket write per row cost more than turning the row into text. */
-const CHUNK_CHARS = 64 * 1024;
+export const CHUNK_CHARS = 64 * 1024;
 
 /**
  * Sends the text as it is made, waiting whenever the socket is full, so a 100,000-row export never
@@ -40,7 +40,7 @@ async function write(out: Writable, chunk: string): Promise<boolean> {
 }
 
 /** A cancelled download never drains; the listener that lost the race goes with it. */
-async function drainedOrClosed(out: Writable): Promise<void> {
+export async function drainedOrClosed(out: Writable): Promise<void> {
   const stop = new AbortController();
   try {
     await Promise.race([once(out, 'drain', { signal: stop.signal }), once(out, 'close', { signal: stop.signal })]);
