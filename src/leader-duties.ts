@@ -9,6 +9,7 @@ import { deleteExpiredConfirmations } from './auth/email-confirmation.repository
 import type { ConnectorConfig } from './connector/connector.config.js';
 import type { ConnectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
+import type { FeedRunner } from './feeds/feed-runner.js';
 
 export interface LeaderDutiesDeps {
   db: Db;
@@ -21,17 +22,20 @@ export interface LeaderDutiesDeps {
   connectorDeps: () => ConnectorDeps;
   authLimits: AuthLimits;
   housekeepingEveryMs: number;
+  /** A fresh reader of the VirusTotal feeds for each term; null when VT_FEEDS is unset. */
+  makeFeedRunner: () => FeedRunner | null;
 }
 
 /**
  * The work done once per deployment, by the instance that leads (see shared/leadership.ts): the
- * lookup dispatcher, the completion emails, the connector's passes, and housekeeping (cache
+ * lookup dispatcher, the completion emails, the connector's passes, the feeds' ingestion, and housekeeping (cache
  * eviction, call-log pruning, throttles, confirmation links, expired sessions). `begin` when this
  * instance becomes the leader, `end` when it stops leading; each term starts from the database.
  */
 export class LeaderDuties {
   notifier: ReportNotifier;
   connectorLoop: ConnectorLoop | null = null;
+  feeds: FeedRunner | null = null;
   private timer: NodeJS.Timeout | null = null;
   private leading = false;
   /** begin and end run one at a time, in the order asked. */
@@ -65,6 +69,8 @@ export class LeaderDuties {
     this.timer = setInterval(() => void this.housekeeping(), deps.housekeepingEveryMs).unref();
     deps.sessionStore.startPruning();
     this.connectorLoop = deps.connectors.length > 0 ? startConnectorLoop(deps.connectorDeps(), deps.connectors) : null;
+    this.feeds = deps.makeFeedRunner();
+    this.feeds?.start();
   }
 
   private async finish(): Promise<void> {
@@ -74,6 +80,8 @@ export class LeaderDuties {
     this.deps.sessionStore.close();
     await this.connectorLoop?.stop();
     this.connectorLoop = null;
+    await this.feeds?.stop();
+    this.feeds = null;
     await this.deps.lookups.stepDown();
     // After the lookups: those that land in the grace period may still complete a report and mail it.
     await this.notifier.stop();

@@ -26,9 +26,10 @@ import { Downloads } from './reports/downloads.js';
 import { soleLeadership, type Leadership, type WakeTopic } from './shared/leadership.js';
 import { advisoryLeadership } from './shared/advisory-leadership.js';
 import { LeaderDuties } from './leader-duties.js';
+import { FeedRunner, type FeedTuning } from './feeds/feed-runner.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
-export interface RuntimeTuning extends LookupTuning {
+export interface RuntimeTuning extends LookupTuning, FeedTuning {
   logger?: Logger;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
@@ -127,15 +128,16 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   // Filled in below; the engine's callbacks only run once it has started.
   let duties: LeaderDuties | null = null;
   const wakeEmails = () => (duties?.isLeading() ? duties.notifier.wake() : leadership.wakeLeader('email'));
+  const onReportsTouched = async (ids: string[]) => {
+    if ((await completeFinishedReports(db, ids)).length > 0) wakeEmails();
+  };
   const lookups = await createLookupEngine({
     config,
     db,
     logger,
     secretBox,
     tuning,
-    onReportsTouched: async (ids) => {
-      if ((await completeFinishedReports(db, ids)).length > 0) wakeEmails();
-    },
+    onReportsTouched,
     onReportsCompleted: wakeEmails,
     wakeLeader: (topic) => leadership.wakeLeader(topic),
   });
@@ -181,6 +183,10 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     connectorDeps: () => connectorDeps(config, database, logger.child({ feature: 'connector' }), (completed) => lookups.queued(completed)),
     authLimits,
     housekeepingEveryMs: tuning.evictEveryMs ?? HOUR_MS,
+    makeFeedRunner: () =>
+      config.feeds.types.length === 0
+        ? null
+        : new FeedRunner({ db, logger: logger.child({ feature: 'feeds' }), apiUrl: config.vt.apiUrl, settings: config.feeds, thresholds: config.verdict, cacheTtlMs: config.cacheTtlMs, onReportsTouched, tuning }),
   });
   duties = leaderDuties;
   leadership.onWake((topic) => void heardWake(topic));

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { FEED_SETTINGS, feedSettingsOf, type FeedSettings } from './feed-settings.js';
 
 /**
  * Every setting the app reads, parsed once at start. No other module reads process.env:
@@ -99,6 +100,7 @@ const schema = z.object({
   PDF_MAX_ROWS: positiveInt(20_000),
   /** Downloads (export.pdf/.csv/.json, hashes.txt) one user may have in flight at once; one more gets 429. */
   DOWNLOADS_PER_USER: positiveInt(2),
+  ...FEED_SETTINGS,
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
   /** `auto`: one readable line per event when stdout is a terminal, JSON lines otherwise (a service, a pipe, a file). */
@@ -144,6 +146,7 @@ export interface Config {
   forcedRefreshesPerDay: number;
   pdfMaxRows: number;
   downloadsPerUser: number;
+  /** VirusTotal feed ingestion (feeds/); `types` empty: off. */ feeds: FeedSettings;
   connectorsFile: string | undefined;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -278,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     forcedRefreshesPerDay: e.FORCED_REFRESHES_PER_DAY,
     pdfMaxRows: e.PDF_MAX_ROWS,
     downloadsPerUser: e.DOWNLOADS_PER_USER,
+    feeds: feedSettingsOf(e, keys[0]?.secret ?? null),
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

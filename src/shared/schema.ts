@@ -7,6 +7,7 @@ import type { ApiTokenTable } from '../api/api-token.table.js';
 import type { UserRateWindowTable } from './user-rate-window.table.js';
 import type { DownloadSlotTable } from '../reports/download-slot.table.js';
 import type { DispatcherStateTable } from '../lookups/dispatcher-state.table.js';
+import type { FeedFailedBatchTable, FeedStateTable, FeedUrlTable } from '../feeds/feed.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -28,4 +29,7 @@ export interface Database {
   user_rate_windows: UserRateWindowTable;
   download_slots: DownloadSlotTable;
   dispatcher_state: DispatcherStateTable;
+  feed_state: FeedStateTable;
+  feed_failed_batches: FeedFailedBatchTable;
+  feed_urls: FeedUrlTable;
 }
