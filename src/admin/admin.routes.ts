@@ -8,6 +8,7 @@ import { keepKeyTest, takeKeyTest } from './key-test-result.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
 import { requireAdmin } from './require-admin.js';
 import { setFlash } from '../web/flash.js';
+import { loadFeedStatus } from '../feeds/feed-status.js';
 
 export interface AdminRouteDeps {
   db: Db;
@@ -19,10 +20,10 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.use('/admin', requireAdmin);
 
   router.get('/admin', async (req, res) => {
-    const dashboard = await loadDashboard(deps.db, deps.lookups);
+    const [dashboard, feeds] = await Promise.all([loadDashboard(deps.db, deps.lookups), loadFeedStatus(deps.db)]);
     // Live numbers and other people's addresses: never from a cache or the browser's history.
     res.set('Cache-Control', 'no-store');
-    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req) });
+    res.render('admin/index', { dashboard, feeds, keyTest: takeKeyTest(req) });
   });
 
   // One call to VirusTotal with a shared key, counted against it; the answer shows at its row after the redirect.
