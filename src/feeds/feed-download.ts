@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import unbzip2 from 'unbzip2-stream';
 import type { FeedType } from './feed.table.js';
@@ -64,20 +64,19 @@ async function download(url: string, signal: AbortSignal | undefined): Promise<F
 }
 
 /**
- * The body through the bzip2 decoder. The decoder is an old-style stream: `wrap` gives it a modern
- * reader that pauses it (and so the socket) while the reader is behind, and that carries its errors.
+ * The body through the bzip2 decoder. The decoder is an old-style stream: its `pipe` pauses it (and
+ * so the socket) while the reader is behind. (Readable.wrap would not do: the decoder closes right
+ * after it ends, and wrap then destroys the reader before its last lines are read.)
  */
 function decompress(response: Response): Readable {
   if (!response.body) return Readable.from([]);
   const compressed = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   const decoder = unbzip2();
-  const reader = new Readable({ highWaterMark: 1 << 20 });
-  // Before wrap's own listener: the reader fails with the decoder's error marked as a garbled batch.
+  const reader = new PassThrough({ highWaterMark: 1 << 20 });
   decoder.on('error', (err: Error) => reader.destroy(new GarbledBatchError(`bzip2: ${err.message}`)));
-  reader.wrap(decoder);
   compressed.on('error', (err) => reader.destroy(err));
   reader.on('close', () => compressed.destroy());
-  compressed.pipe(decoder);
+  compressed.pipe(decoder).pipe(reader);
   return reader;
 }
 
