@@ -1,0 +1,98 @@
+/**
+ * `npm run bench -- feeds [MB]`: one feed batch of MB megabytes decompressed (default 200) of file
+ * objects shaped like VirusTotal's (70 engines each), compressed by the real bzip2 program into a
+ * temp file, served by the simulator's feed route (302 then the download), and ingested by the
+ * app's own code (ingestBatch) into a temp SQLite file, or the PostgreSQL database of DATABASE_URL.
+ * Prints objects per second, peak RSS over the RSS before the batch, and the event loop's longest delay.
+ */
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { migrateToLatest, openDatabase } from '../src/shared/database.js';
+import { ingestBatch } from '../src/feeds/feed-batch.js';
+import { minuteName } from '../src/feeds/feed-minute.js';
+import { startVtSimulator } from './vt-simulator/simulator.js';
+import { feedObject } from './vt-simulator/feed-objects.js';
+
+const KEY = 'bench-feed-key';
+const ENGINES = Array.from({ length: 70 }, (_, i) => `Engine${i}`);
+const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+
+/** NDJSON lines of distinct file objects until `bytes` are out: VirusTotal-sized (about 6 KB each). */
+function* batchLines(bytes: number, analysedAt: number): Generator<string> {
+  let written = 0;
+  for (let k = 0; written < bytes; k++) {
+    const object = feedObject('files', k, analysedAt);
+    object.attributes['last_analysis_results'] = Object.fromEntries(
+      ENGINES.map((engine) => [engine, { category: 'undetected', engine_name: engine, engine_version: '1.0.0.1', engine_update: '20261206', method: 'blacklist', result: null }]),
+    );
+    const line = `${JSON.stringify(object)}\n`;
+    written += line.length;
+    yield line;
+  }
+}
+
+export async function benchFeeds(args: string[]): Promise<void> {
+  const megabytes = Number(args[0] ?? 200) || 200;
+  const dir = mkdtempSync(join(tmpdir(), 'hash-report-bench-feeds-'));
+  try {
+    const at = Date.now();
+    const minute = minuteName(at - 61 * 60_000);
+    const file = join(dir, 'batch.bz2');
+    let started = Date.now();
+    const bzip2 = spawn('bzip2', ['-c', '-9'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const written = pipeline(bzip2.stdout, createWriteStream(file));
+    await pipeline(Readable.from(batchLines(megabytes * 1048576, Math.floor(at / 1000) - 3700)), bzip2.stdin);
+    await written;
+    await once(bzip2, 'close').catch(() => undefined);
+    console.log(`batch: ${megabytes} MB decompressed, ${mb(statSync(file).size)} MB bzip2, made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const sim = await startVtSimulator({ keys: { [KEY]: { perMinute: 1000, perDay: 100_000 } }, now: () => at });
+    sim.feeds.useFile('files', minute, file);
+    const location = process.env.DATABASE_URL ?? join(dir, 'bench.sqlite');
+    const { db, close } = openDatabase(location);
+    await migrateToLatest(db);
+    global.gc?.();
+    const baseRss = process.memoryUsage().rss;
+    let peakRss = baseRss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    started = Date.now();
+    const result = await ingestBatch(
+      {
+        db,
+        apiUrl: sim.url,
+        apiKey: KEY,
+        thresholds: { suspiciousBelow: -10, notSuspiciousAbove: 20, maliciousEngines: 1, suspiciousShare: 0.05 },
+        cacheTtlMs: 86_400_000,
+        groupLines: 500,
+        groupBytes: 8 << 20,
+        now: Date.now,
+        onReportsTouched: async () => undefined,
+      },
+      'files',
+      minute,
+      0,
+      async () => undefined,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    clearInterval(sampler);
+    delay.disable();
+    if (result.kind !== 'done') throw new Error(`the batch did not ingest: ${JSON.stringify(result)}`);
+    console.log(
+      `${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}: ${result.objects} objects in ${seconds.toFixed(1)} s = ${Math.round(result.objects / seconds)} objects/s, ` +
+        `${(megabytes / seconds).toFixed(1)} MB/s decompressed; peak RSS ${mb(peakRss)} MB (+${mb(peakRss - baseRss)} MB over the ${mb(baseRss)} MB before the batch); ` +
+        `event loop's longest delay ${(delay.max / 1e6).toFixed(0)} ms`,
+    );
+    await close();
+    await sim.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
