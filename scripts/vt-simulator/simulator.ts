@@ -179,7 +179,10 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     const call: SimCall = { at: now(), path, key, status: 0, ...(hash !== undefined ? { hash } : {}) };
     calls.push(call);
     // Feeds need a licence, not lookup quota: they are neither counted nor faulted like lookups.
-    if (feeds.handles(path)) return void (call.status = feeds.answer(path, req, res, key, key !== null && quota.isKnown(key)));
+    if (feeds.handles(path)) {
+      call.status = feeds.answer(path, req, res, key, key !== null && quota.isKnown(key));
+      return;
+    }
 
     const fault = faults.next();
     if (fault) return injectFault(fault, req, res, call);

@@ -14,7 +14,13 @@ export interface FeedSim {
 export async function startFeedSim(at: number, feeds: { objectsPerMinute?: number; poolSize?: number } = {}): Promise<FeedSim> {
   let now = at;
   const sim = await startVtSimulator({ keys: { [TEST_KEY]: { perMinute: 1000, perDay: 100_000 } }, now: () => now, feeds });
-  return { sim, setNow: (ms) => void (now = ms), now: () => now };
+  return {
+    sim,
+    setNow(ms) {
+      now = ms;
+    },
+    now: () => now,
+  };
 }
 
 /** The minute `minutes` minutes before `at`. */
