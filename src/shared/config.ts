@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { FEED_SETTINGS, feedSettingsOf, type FeedSettings } from './feed-settings.js';
 
 /**
- * Every setting the app reads, parsed once at start. No other module reads process.env:
- * a wrong value stops the app here with one message listing every problem.
+ * Every setting the app reads, parsed once at start. No other module reads process.env: a wrong value stops the app here with one message listing every problem.
  */
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
