@@ -48,6 +48,8 @@ export interface FeedLine {
   id: string;
   /** The line as VirusTotal's lookup answer would wrap it: `{ "data": <object> }`. */
   answer: { data: Record<string, unknown> };
+  /** The same answer as text, made from the line as it came (not serialised again). */
+  answerText: string;
 }
 
 /** One line of a `feed` batch read into its object; throws GarbledBatchError naming the line when it is not one. */
@@ -65,5 +67,5 @@ export function parseFeedLine(feed: FeedType, text: string, lineNumber: number):
   const type = object['type'];
   if (type !== undefined && type !== OBJECT_TYPE[feed]) throw new GarbledBatchError(`line ${lineNumber}: a "${String(type)}" object in the ${feed} feed`);
   if (typeof object['attributes'] !== 'object' || object['attributes'] === null) throw new GarbledBatchError(`line ${lineNumber}: no "attributes"`);
-  return { id: feed === 'files' ? id.toLowerCase() : id, answer: { data: object } };
+  return { id: feed === 'files' ? id.toLowerCase() : id, answer: { data: object }, answerText: `{"data":${text}}` };
 }

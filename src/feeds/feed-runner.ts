@@ -36,6 +36,8 @@ const KEPT_MS = 7 * 24 * 60 * MINUTE_MS - 10 * MINUTE_MS;
 const MISSING_IN_A_ROW_PAUSES = 5;
 const TRANSIENT_WAIT_MS = 30_000;
 const HOUR_MS = 3_600_000;
+/** About this many characters of lines per transaction: with their parsed objects, what one write holds in memory. */
+export const GROUP_BYTES = 2 << 20;
 
 /**
  * Reads every enabled feed, a minute after the other, into the shared cache: a leader duty (one
@@ -77,7 +79,7 @@ export class FeedRunner {
       thresholds: this.deps.thresholds,
       cacheTtlMs: this.deps.cacheTtlMs,
       groupLines: this.tuning.feedGroupLines,
-      groupBytes: 8 << 20,
+      groupBytes: GROUP_BYTES,
       now: this.now,
       onReportsTouched: this.deps.onReportsTouched,
       signal: this.abort.signal,

@@ -31,7 +31,7 @@ export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLi
   if (fresher.length === 0) return [];
   const answers = await db
     .insertInto('vt_answers')
-    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: gzipSync(JSON.stringify(c.line.answer), { level: 4 }) })))
+    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: gzipSync(c.line.answerText, { level: 4 }) })))
     .returning(['id', 'sha256'])
     .execute();
   const answerOf = new Map(answers.map((a) => [a.sha256, a.id]));
@@ -112,7 +112,7 @@ async function storeUrls(db: Executor, lines: FeedLine[], now: number): Promise<
         url: typeof line.answer.data['attributes'] === 'object' ? String((line.answer.data['attributes'] as Record<string, unknown>)['url'] ?? '') || null : null,
         last_analysis_date: date,
         fetched_at: now,
-        body_gzip: gzipSync(JSON.stringify(line.answer), { level: 4 }),
+        body_gzip: gzipSync(line.answerText, { level: 4 }),
       })),
     )
     .onConflict((oc) =>
