@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../shared/database.js';
 import { aliasesOf } from '../lookups/cache.repository.js';
 import { deleteQueuedJobsFor } from '../lookups/job.repository.js';
@@ -19,7 +20,8 @@ export async function answerPendingRows(db: Executor, entryKeys: string[], cache
       .innerJoin('report_items as r', 'r.hash', 'a.hash')
       .select('a.entry_key')
       .distinct()
-      .where('r.status', '=', 'pending')
+      // A literal, not a parameter: SQLite uses the partial index on pending rows' hashes only for a literal.
+      .where('r.status', '=', sql.lit('pending'))
       .where('a.entry_key', 'in', entryKeys.slice(i, i + CHUNK))
       .execute();
     for (const { entry_key: entryKey } of waited) {
