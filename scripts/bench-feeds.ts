@@ -19,22 +19,38 @@ import { minuteName } from '../src/feeds/feed-minute.js';
 import { GROUP_BYTES } from '../src/feeds/feed-runner.js';
 import { startVtSimulator } from './vt-simulator/simulator.js';
 import { feedObject } from './vt-simulator/feed-objects.js';
+import { mulberry32 } from './vt-simulator/prng.js';
 
 const KEY = 'bench-feed-key';
 const ENGINES = Array.from({ length: 70 }, (_, i) => `Engine${i}`);
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
-/** NDJSON lines of distinct file objects until `bytes` are out: VirusTotal-sized (about 6 KB each). */
+/**
+ * NDJSON lines of distinct file objects until `bytes` are out, VirusTotal-sized (70 engines, about
+ * 11 KB each) and about as compressible as real ones: per-file hashes, versions, dates and names
+ * vary, as they do in VirusTotal's objects (identical lines would compress 80:1, nothing real does).
+ */
 function* batchLines(bytes: number, analysedAt: number): Generator<string> {
-  // The engines' part is the same text on every line: made once, spliced in (generating is then bzip2's time).
-  const results = JSON.stringify(
-    Object.fromEntries(ENGINES.map((engine) => [engine, { category: 'undetected', engine_name: engine, engine_version: '1.0.0.1', engine_update: '20261206', method: 'blacklist', result: null }])),
-  );
   let written = 0;
   for (let k = 0; written < bytes; k++) {
+    const r = mulberry32(k + 1);
+    const word = () => Math.floor(r() * 0xffffffff).toString(36);
     const object = feedObject('files', k, analysedAt);
-    delete object.attributes['last_analysis_results'];
-    const line = `${JSON.stringify(object).slice(0, -2)},"last_analysis_results":${results}}}\n`;
+    Object.assign(object.attributes, {
+      last_analysis_results: Object.fromEntries(
+        ENGINES.map((engine) => {
+          const bad = r() < 0.05;
+          const result = { category: bad ? 'malicious' : 'undetected', engine_name: engine, engine_version: `${Math.floor(r() * 30)}.${Math.floor(r() * 99)}.${word()}`, engine_update: `202612${String(1 + Math.floor(r() * 6)).padStart(2, '0')}`, method: 'blacklist', result: bad ? `Trojan.${word()}` : null };
+          return [engine, result];
+        }),
+      ),
+      names: Array.from({ length: 1 + Math.floor(r() * 6) }, () => `${word()}${word()}.exe`),
+      ssdeep: `${Math.floor(r() * 49152)}:${word()}${word()}${word()}${word()}:${word()}${word()}`,
+      tlsh: `T1${word()}${word()}${word()}${word()}${word()}${word()}${word()}`.toUpperCase(),
+      vhash: `${word()}${word()}${word()}`,
+      tags: ['peexe', r() < 0.5 ? 'overlay' : 'signed', r() < 0.3 ? 'detect-debug-environment' : 'long-sleeps'],
+    });
+    const line = `${JSON.stringify(object)}\n`;
     written += line.length;
     yield line;
   }

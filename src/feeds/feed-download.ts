@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import unbzip2 from 'unbzip2-stream';
 import type { FeedType } from './feed.table.js';
@@ -76,8 +76,25 @@ function decompress(response: Response): Readable {
   decoder.on('error', (err: Error) => reader.destroy(new GarbledBatchError(`bzip2: ${err.message}`)));
   compressed.on('error', (err) => reader.destroy(err));
   reader.on('close', () => compressed.destroy());
-  compressed.pipe(decoder).pipe(reader);
+  compressed.pipe(slices()).pipe(decoder).pipe(reader);
   return reader;
+}
+
+/** Compressed bytes fed to the decoder at most this many at a time (see slices). */
+const SLICE_BYTES = 16 * 1024;
+
+/**
+ * The decoder decompresses all it is given in one go, whatever its reader's backpressure: a large
+ * network chunk of highly compressible JSON (80:1 is common) would become hundreds of megabytes in
+ * one synchronous call. Small slices keep each call to a block or two and let backpressure bite.
+ */
+function slices(): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (let at = 0; at < chunk.length; at += SLICE_BYTES) this.push(chunk.subarray(at, at + SLICE_BYTES));
+      done();
+    },
+  });
 }
 
 async function errorCode(response: Response): Promise<string | null> {
