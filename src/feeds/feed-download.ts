@@ -1,8 +1,8 @@
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import unbzip2 from 'unbzip2-stream';
 import type { FeedType } from './feed.table.js';
-import { GarbledBatchError } from './feed-lines.js';
+import { bunzip } from './bunzip.js';
+import { decodeInWorker } from './feed-decoder.js';
 
 // GET /feeds/{type}/{minute}: a 302 to the batch's download, bzip2-compressed NDJSON (virustotal-api.md §8).
 
@@ -42,8 +42,9 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
     await response.body?.cancel();
     const location = response.headers.get('location');
     if (!location) return { kind: 'transient', reason: `${response.status} without a Location` };
-    return download(new URL(location, response.url || req.apiUrl).href, req.signal);
+    return download(new URL(location, response.url || req.apiUrl).href);
   }
+  // Served directly, without the redirect (not what VirusTotal does): decoded here, on the main thread.
   if (response.ok) return { kind: 'batch', body: decompress(response) };
   const code = await errorCode(response);
   if (response.status === 404) return { kind: 'missing' };
@@ -52,49 +53,14 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
   return { kind: 'transient', reason: `${response.status} ${code ?? ''}`.trim() };
 }
 
-async function download(url: string, signal: AbortSignal | undefined): Promise<FeedAnswer> {
-  try {
-    const response = await fetch(url, signal ? { signal } : {});
-    if (response.ok) return { kind: 'batch', body: decompress(response) };
-    await response.body?.cancel();
-    return { kind: 'transient', reason: `the batch's download answered ${response.status}` };
-  } catch (err) {
-    return { kind: 'transient', reason: `could not download the batch: ${(err as Error).message}` };
-  }
+/** The batch behind the redirect, decoded in a worker thread (feed-decoder.ts): no key goes with it. */
+function download(url: string): FeedAnswer {
+  return { kind: 'batch', body: decodeInWorker(url) };
 }
 
-/**
- * The body through the bzip2 decoder. The decoder is an old-style stream: its `pipe` pauses it (and
- * so the socket) while the reader is behind. (Readable.wrap would not do: the decoder closes right
- * after it ends, and wrap then destroys the reader before its last lines are read.)
- */
 function decompress(response: Response): Readable {
   if (!response.body) return Readable.from([]);
-  const compressed = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-  const decoder = unbzip2();
-  const reader = new PassThrough({ highWaterMark: 1 << 20 });
-  decoder.on('error', (err: Error) => reader.destroy(new GarbledBatchError(`bzip2: ${err.message}`)));
-  compressed.on('error', (err) => reader.destroy(err));
-  reader.on('close', () => compressed.destroy());
-  compressed.pipe(slices()).pipe(decoder).pipe(reader);
-  return reader;
-}
-
-/** Compressed bytes fed to the decoder at most this many at a time (see slices). */
-const SLICE_BYTES = 16 * 1024;
-
-/**
- * The decoder decompresses all it is given in one go, whatever its reader's backpressure: a large
- * network chunk of highly compressible JSON (80:1 is common) would become hundreds of megabytes in
- * one synchronous call. Small slices keep each call to a block or two and let backpressure bite.
- */
-function slices(): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      for (let at = 0; at < chunk.length; at += SLICE_BYTES) this.push(chunk.subarray(at, at + SLICE_BYTES));
-      done();
-    },
-  });
+  return bunzip(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
 }
 
 async function errorCode(response: Response): Promise<string | null> {

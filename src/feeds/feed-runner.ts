@@ -49,6 +49,8 @@ export class FeedRunner {
   private loops: Promise<void>[] = [];
   private readonly now: () => number;
   private readonly tuning: Required<FeedTuning>;
+  /** Feeds whose last step was a retry: the next reads a new minute. */
+  private readonly retriedLast = new Set<FeedType>();
 
   constructor(private readonly deps: FeedRunnerDeps) {
     this.now = deps.now ?? Date.now;
@@ -108,14 +110,19 @@ export class FeedRunner {
       await state.setFeedPause(db, feed, null, now);
       logger.info({ feed }, 'feed resumes after its pause');
     }
-    const retry = await state.nextDueFailedBatch(db, feed, now);
-    if (retry) return this.retryFailed(feed, batch, retry);
     let minute = current.minute;
     if (minuteStart(minute) < now - KEPT_MS) {
       minute = minuteName(now - KEPT_MS);
       logger.warn({ feed, from: current.minute, to: minute }, 'feed cursor is older than VirusTotal keeps batches; jumping ahead');
       await state.advanceCursor(db, feed, { minute, line: 0 }, 0, now);
     }
+    // Retries take turns with new minutes, so batches that keep failing never hold the feed back.
+    const retry = await state.nextDueFailedBatch(db, feed, now);
+    if (retry && (!isPublished(minute, now) || !this.retriedLast.has(feed))) {
+      this.retriedLast.add(feed);
+      return this.retryFailed(feed, batch, retry);
+    }
+    this.retriedLast.delete(feed);
     if (!isPublished(minute, now)) return Math.min(this.tuning.feedPollMs, minuteStart(minute) + FEED_LAG_MS - now + 1000);
     const line = minute === current.minute ? current.line : 0;
     const result = await ingestBatch(batch, feed, minute, line, (trx, at, objects) => state.advanceCursor(trx, feed, { minute, line: at }, objects, this.now()));

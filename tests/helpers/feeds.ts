@@ -40,7 +40,7 @@ export async function feedState(db: TestDatabase, feed: string): Promise<FeedSta
 }
 
 /** Waits until the feed has read every minute the fake publishes at `simNow` and waits for the next. */
-export async function waitCaughtUp(db: TestDatabase, feed: string, simNow: number, timeoutMs = 20_000): Promise<FeedStateRow> {
+export async function waitCaughtUp(db: TestDatabase, feed: string, simNow: number, timeoutMs = 90_000): Promise<FeedStateRow> {
   const next = minuteName(simNow - 60 * MINUTE_MS + MINUTE_MS);
   return waitFor(async () => {
     const state = await feedState(db, feed);

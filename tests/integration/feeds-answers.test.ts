@@ -26,7 +26,7 @@ test('when a batch is garbled (bzip2 or JSON), then it is marked failed with the
   // Act: VirusTotal serves them whole again; the retries store them.
   fake.sim.feeds.garble('domains', badBzip, null);
   fake.sim.feeds.garble('domains', badJson, null);
-  await waitFor(async () => (await app.db.rows('SELECT minute FROM feed_failed_batches')).length === 0, 'the failed batches to be stored');
+  await waitFor(async () => (await app.db.rows('SELECT minute FROM feed_failed_batches')).length === 0, 'the failed batches to be stored', 60_000);
   const keys = new Set((await app.db.rows<{ key: string }>('SELECT key FROM cache_entries')).map((r) => r.key));
   for (const minute of [badBzip, badJson]) {
     for (const line of app.sim.feeds.lines('domains', minute)) assert.ok(keys.has((JSON.parse(line) as { id: string }).id), `an object of ${minute} is stored`);
