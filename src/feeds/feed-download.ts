@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FeedType } from './feed.table.js';
 import { bunzip } from './bunzip.js';
-import { decodeInWorker } from './feed-decoder.js';
 
 // GET /feeds/{type}/{minute}: a 302 to the batch's download, bzip2-compressed NDJSON (virustotal-api.md §8).
 
@@ -42,9 +41,8 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
     await response.body?.cancel();
     const location = response.headers.get('location');
     if (!location) return { kind: 'transient', reason: `${response.status} without a Location` };
-    return download(new URL(location, response.url || req.apiUrl).href);
+    return download(new URL(location, response.url || req.apiUrl).href, req.signal);
   }
-  // Served directly, without the redirect (not what VirusTotal does): decoded here, on the main thread.
   if (response.ok) return { kind: 'batch', body: decompress(response) };
   const code = await errorCode(response);
   if (response.status === 404) return { kind: 'missing' };
@@ -53,11 +51,19 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
   return { kind: 'transient', reason: `${response.status} ${code ?? ''}`.trim() };
 }
 
-/** The batch behind the redirect, decoded in a worker thread (feed-decoder.ts): no key goes with it. */
-function download(url: string): FeedAnswer {
-  return { kind: 'batch', body: decodeInWorker(url) };
+/** The batch behind the redirect: no key goes with it. */
+async function download(url: string, signal: AbortSignal | undefined): Promise<FeedAnswer> {
+  try {
+    const response = await fetch(url, signal ? { signal } : {});
+    if (response.ok) return { kind: 'batch', body: decompress(response) };
+    await response.body?.cancel();
+    return { kind: 'transient', reason: `the batch's download answered ${response.status}` };
+  } catch (err) {
+    return { kind: 'transient', reason: `could not download the batch: ${(err as Error).message}` };
+  }
 }
 
+/** The body, decompressed as it arrives (bunzip.ts). */
 function decompress(response: Response): Readable {
   if (!response.body) return Readable.from([]);
   return bunzip(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
