@@ -3,7 +3,8 @@
  * dashboard) on DATABASE_PATH, from the server's shell. The account must exist (register first).
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, databaseLabel, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { ConfigError, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { databaseLabel } from '../src/shared/database-label.js';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { AppError } from '../src/shared/errors.js';
 import { listAdminStandings, setAdminRole, type AdminStanding } from '../src/admin/admin-role.service.js';

@@ -20,6 +20,8 @@
  * `npm run bench -- databases [lines]`: import, report page, exports and lookups per minute, side by
  * side for SQLite and a throwaway PostgreSQL cluster, through app processes (scripts/bench-databases.ts).
  * `npm run bench -- watch [rows]`: a watched report's re-check, started and ended (scripts/bench-watch.ts).
+ * `npm run bench -- feeds [MB]`: objects per second and peak RSS ingesting one feed batch of MB decompressed
+ * (default 200) through the simulator's feed route (scripts/bench-feeds.ts).
  * `npm run bench -- stalls [rows]`: how long another user waits while one user's worst case runs.
  * The app runs as in production (startRuntime on a temp SQLite file); `/healthz` is asked every
  * 50 ms throughout, and the longest answer (and the event loop's longest delay) is printed for:
@@ -46,6 +48,7 @@ import { benchAbortPdf } from './bench-abort-pdf.js';
 import { benchWatch } from './bench-watch.js';
 import { benchDatabases } from './bench-databases.js';
 import { benchRequests } from './bench-requests.js';
+import { benchFeeds } from './bench-feeds.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { seedLargeReport } from '../tests/helpers/event-loop.js';
 
@@ -84,6 +87,7 @@ console.log(`node ${process.version}, ${process.arch}`);
 if (process.argv[2] === 'abort-pdf') await benchAbortPdf(process.argv.slice(3));
 else if (process.argv[2] === 'watch') await benchWatch(process.argv.slice(3));
 else if (process.argv[2] === 'requests') await benchRequests(process.argv.slice(3));
+else if (process.argv[2] === 'feeds') await benchFeeds(process.argv.slice(3));
 else if (process.argv[2] === 'databases') await benchDatabases(process.argv.slice(3).filter((a) => !a.startsWith('--')));
 else if (mode === 'export') await benchExport(sizes[0] ?? 100_000);
 else if (mode === 'stalls') await benchStalls(sizes[0] ?? 1_000_000);

@@ -3,7 +3,8 @@
  * cache on DATABASE_PATH, the same job the app runs every hour. Reports keep their own copies.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, databaseLabel, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { ConfigError, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { databaseLabel } from '../src/shared/database-label.js';
 import { migrateToLatest, openDatabase } from '../src/shared/database.js';
 import { evictExpiredCache } from '../src/lookups/cache-eviction.js';
 

@@ -2,7 +2,8 @@
  * DATABASE_URL (PostgreSQL) or DATABASE_PATH (SQLite). The app also applies pending migrations itself at start.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, databaseLabel, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { ConfigError, databaseLocation, loadConfig } from '../src/shared/config.js';
+import { databaseLabel } from '../src/shared/database-label.js';
 import { createMigrator, openDatabase } from '../src/shared/database.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');

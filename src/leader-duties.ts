@@ -10,6 +10,7 @@ import type { ConnectorConfig } from './connector/connector.config.js';
 import type { ConnectorDeps } from './connector/connector-deps.js';
 import { startConnectorLoop, type ConnectorLoop } from './connector/connector-loop.js';
 import type { WatchDuty } from './watch/watch-duty.js';
+import type { FeedRunner } from './feeds/feed-runner.js';
 
 export interface LeaderDutiesDeps {
   db: Db;
@@ -24,17 +25,20 @@ export interface LeaderDutiesDeps {
   housekeepingEveryMs: number;
   /** Watched reports' re-checks and their change emails. */
   watch: WatchDuty;
+  /** A fresh reader of the VirusTotal feeds for each term; null when VT_FEEDS is unset. */
+  makeFeedRunner: () => FeedRunner | null;
 }
 
 /**
  * The work done once per deployment, by the instance that leads (see shared/leadership.ts): the
- * lookup dispatcher, the completion emails, the connector's passes, watched reports' re-checks, and housekeeping (cache
+ * lookup dispatcher, the completion emails, the connector's passes, watched reports' re-checks, the feeds' ingestion, and housekeeping (cache
  * eviction, call-log pruning, throttles, confirmation links, expired sessions). `begin` when this
  * instance becomes the leader, `end` when it stops leading; each term starts from the database.
  */
 export class LeaderDuties {
   notifier: ReportNotifier;
   connectorLoop: ConnectorLoop | null = null;
+  feeds: FeedRunner | null = null;
   private timer: NodeJS.Timeout | null = null;
   private leading = false;
   /** begin and end run one at a time, in the order asked. */
@@ -69,6 +73,8 @@ export class LeaderDuties {
     deps.sessionStore.startPruning();
     this.connectorLoop = deps.connectors.length > 0 ? startConnectorLoop(deps.connectorDeps(), deps.connectors) : null;
     deps.watch.start();
+    this.feeds = deps.makeFeedRunner();
+    this.feeds?.start();
   }
 
   private async finish(): Promise<void> {
@@ -79,6 +85,8 @@ export class LeaderDuties {
     await this.connectorLoop?.stop();
     this.connectorLoop = null;
     await this.deps.watch.stop();
+    await this.feeds?.stop();
+    this.feeds = null;
     await this.deps.lookups.stepDown();
     // After the lookups: those that land in the grace period may still complete a report and mail it.
     await this.notifier.stop();

@@ -27,9 +27,10 @@ import { soleLeadership, type Leadership, type WakeTopic } from './shared/leader
 import { advisoryLeadership } from './shared/advisory-leadership.js';
 import { LeaderDuties } from './leader-duties.js';
 import { WatchDuty } from './watch/watch-duty.js';
+import { FeedRunner, type FeedTuning } from './feeds/feed-runner.js';
 
 /** Knobs that are not user settings: tests and benchmarks turn them to run fast. */
-export interface RuntimeTuning extends LookupTuning {
+export interface RuntimeTuning extends LookupTuning, FeedTuning {
   logger?: Logger;
   emailMaxAttempts?: number;
   emailRetryBaseMs?: number;
@@ -132,19 +133,20 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
   // Filled in below; the engine's callbacks only run once it has started.
   let duties: LeaderDuties | null = null;
   const wakeEmails = () => (duties?.isLeading() ? duties.notifier.wake() : leadership.wakeLeader('email'));
+  // Lookups and feeds both answer rows: either may complete a report, or end a watched report's re-check.
+  const onReportsTouched = async (ids: string[]) => {
+    if ((await completeFinishedReports(db, ids)).length > 0) {
+      wakeEmails();
+      if (duties?.isLeading()) watch.wake();
+    }
+  };
   const lookups = await createLookupEngine({
     config,
     db,
     logger,
     secretBox,
     tuning,
-    onReportsTouched: async (ids) => {
-      if ((await completeFinishedReports(db, ids)).length > 0) {
-        wakeEmails();
-        // A watched report's re-check may be over.
-        if (duties?.isLeading()) watch.wake();
-      }
-    },
+    onReportsTouched,
     onReportsCompleted: wakeEmails,
     wakeLeader: (topic) => leadership.wakeLeader(topic),
   });
@@ -201,6 +203,10 @@ export async function startRuntime(config: Readonly<Config>, tuning: RuntimeTuni
     authLimits,
     housekeepingEveryMs: tuning.evictEveryMs ?? HOUR_MS,
     watch,
+    makeFeedRunner: () =>
+      config.feeds.types.length === 0
+        ? null
+        : new FeedRunner({ db, logger: logger.child({ feature: 'feeds' }), apiUrl: config.vt.apiUrl, settings: config.feeds, thresholds: config.verdict, cacheTtlMs: config.cacheTtlMs, onReportsTouched, tuning }),
   });
   duties = leaderDuties;
   leadership.onWake((topic) => void heardWake(topic));

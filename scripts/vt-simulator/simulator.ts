@@ -5,10 +5,12 @@ import { FaultPlan, type FaultKind } from './faults.js';
 import { FileCatalogue } from './file-catalogue.js';
 import type { FileObject, SimFileSpec } from './file-generator.js';
 import { QuotaBook, type KeyLimits } from './quota.js';
+import { FeedBook, type FeedOptions } from './feed-book.js';
 
 export { PUBLIC_API_LIMITS, type KeyLimits } from './quota.js';
 export { DEFAULT_FAULT_SEED, FAULT_KINDS, type FaultKind } from './faults.js';
 export type { FileObject, SimFileSpec } from './file-generator.js';
+export type { FeedBook, GarbleKind } from './feed-book.js';
 
 export interface SimCall {
   /** Arrival time, from the `now` option. */
@@ -35,6 +37,8 @@ export interface VtSimulatorOptions {
   now?: () => number;
   port?: number;
   host?: string;
+  /** The per-minute feeds (feed-book.ts). */
+  feeds?: FeedOptions;
 }
 
 export interface VtSimulator {
@@ -71,6 +75,8 @@ export interface VtSimulator {
   quotaRejections(): number;
   /** 'timeout' requests whose connection is still open: each must go when its client gives up. */
   hungRequests(): number;
+  /** The simulated feeds: missing minutes, garbled batches, objects added to a minute (feed-book.ts). */
+  readonly feeds: FeedBook;
   reset(): void;
   close(): Promise<void>;
 }
@@ -90,6 +96,7 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
   const sockets = new Set<Socket>();
   const hung = new Set<ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
+  const feeds = new FeedBook(now, options.feeds);
   let latencyMs = 0;
   /** Answers waiting for release(); null while not holding. */
   let held: Array<() => void> | null = null;
@@ -171,6 +178,11 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     const hash = fileMatch ? decodeURIComponent(fileMatch[1]!).toLowerCase() : undefined;
     const call: SimCall = { at: now(), path, key, status: 0, ...(hash !== undefined ? { hash } : {}) };
     calls.push(call);
+    // Feeds need a licence, not lookup quota: they are neither counted nor faulted like lookups.
+    if (feeds.handles(path)) {
+      call.status = feeds.answer(path, req, res, key, key !== null && quota.isKnown(key));
+      return;
+    }
 
     const fault = faults.next();
     if (fault) return injectFault(fault, req, res, call);
@@ -260,6 +272,7 @@ export async function startVtSimulator(options: VtSimulatorOptions): Promise<VtS
     revokeKey: (key) => quota.remove(key),
     quotaRejections: () => calls.filter((c) => c.quotaRejected).length,
     hungRequests: () => hung.size,
+    feeds,
     reset() {
       calls.length = 0;
       faults.reset();

@@ -9,6 +9,7 @@ import { keepKeyTest, takeKeyTest } from './key-test-result.js';
 import { loadDashboard, setUserDisabled } from './admin.service.js';
 import { requireAdmin } from './require-admin.js';
 import { setFlash } from '../web/flash.js';
+import { loadFeedStatus } from '../feeds/feed-status.js';
 
 export interface AdminRouteDeps {
   db: Db;
@@ -20,12 +21,12 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.use('/admin', requireAdmin);
 
   router.get('/admin', async (req, res) => {
-    const dashboard = await loadDashboard(deps.db, deps.lookups, parseAdminView(req.query));
+    const [dashboard, feeds] = await Promise.all([loadDashboard(deps.db, deps.lookups, parseAdminView(req.query)), loadFeedStatus(deps.db)]);
     // The pages as shown: one asked past a table's end shows (and links from) its last page.
     const view: AdminView = { keys: dashboard.keys.view, queue: dashboard.queue.view, users: dashboard.users.view };
     // Live numbers and other people's addresses: never from a cache or the browser's history.
     res.set('Cache-Control', 'no-store');
-    res.render('admin/index', { dashboard, keyTest: takeKeyTest(req), tables: adminTableLinks(view), viewQuery: adminQuery(view), pageSizes: ADMIN_PAGE_SIZES });
+    res.render('admin/index', { dashboard, feeds, keyTest: takeKeyTest(req), tables: adminTableLinks(view), viewQuery: adminQuery(view), pageSizes: ADMIN_PAGE_SIZES });
   });
 
   // One call to VirusTotal with a shared key, counted against it; the answer shows at its row after the redirect.

@@ -26,6 +26,7 @@ export async function upsertFoundEntry(
     type_description: object.typeDescription,
     size: object.size,
     fetched_at: now,
+    from_feed: 0,
   };
   await db.insertInto('cache_entries').values(row).onConflict((oc) => oc.column('key').doUpdateSet(row)).execute();
   const aliases = [...new Set([object.id, object.sha1, object.md5, queried].filter((h): h is string => !!h))];
@@ -41,7 +42,7 @@ const NOT_FOUND_CLEARS = clearedColumns(['verdict', 'meaningful_name']);
 
 /** Remembers that VirusTotal does not know `hash` (or domain, or IP); not-found answers are cached like any other. */
 export async function upsertNotFoundEntry(db: Executor, hash: string, now: number): Promise<string> {
-  const row = { key: hash, verdict: 'not_found' as const, fetched_at: now };
+  const row = { key: hash, verdict: 'not_found' as const, fetched_at: now, from_feed: 0 };
   await db
     .insertInto('cache_entries')
     .values(row)

@@ -13,6 +13,8 @@ export interface CacheEntryTable extends VtResultColumns<CachedVerdict> {
   type_description: string | null;
   size: number | null;
   fetched_at: number;
+  /** 1: the answer came from a VirusTotal feed (feeds/), not from a lookup. */
+  from_feed: Generated<number>;
 }
 
 /** VirusTotal's whole answer for one fetch of a file, domain or IP, gzipped JSON, as it came. */

@@ -34,7 +34,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
     UPDATE report_items SET
       status = CASE e.verdict WHEN 'not_found' THEN 'not_found' ELSE 'found' END,
       ${COPY_ANSWER},
-      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, error = NULL,
+      looked_up_at = e.fetched_at, from_cache = ${scope.fromCache ? 1 : 0}, from_feed = e.from_feed, error = NULL,
       refresh_after = NULL
     FROM cache_aliases a JOIN cache_entries e ON e.key = a.entry_key
     WHERE report_items.status = 'pending'
@@ -54,7 +54,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
 /** Marks every pending row for `hash`, in any report, as an error; returns the reports touched. */
 export async function failPendingRows(db: Executor, hash: string, reason: string, now: number): Promise<string[]> {
   const rows = await sql<{ report_id: string }>`
-    UPDATE report_items SET status = 'error', verdict = 'error', error = ${reason}, looked_up_at = ${now}, from_cache = 0, refresh_after = NULL
+    UPDATE report_items SET status = 'error', verdict = 'error', error = ${reason}, looked_up_at = ${now}, from_cache = 0, from_feed = 0, refresh_after = NULL
     WHERE status = 'pending' AND hash = ${hash}
     RETURNING report_id
   `.execute(db);

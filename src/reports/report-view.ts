@@ -28,6 +28,8 @@ export interface ReportItemView extends VtResult<Verdict> {
   lookedUpAt: number | null;
   /** The answer came from the shared cache, not from a lookup made for this row. */
   fromCache: boolean;
+  /** The answer came from a VirusTotal feed (feeds/), not from a lookup. */
+  fromFeed: boolean;
   error: string | null;
   virusTotalUrl: string | null;
   /** "12 malicious · 3 suspicious of 71 engines" (engines that gave a verdict); "—" without an answer. */
@@ -60,6 +62,7 @@ export function toItemView(row: ReportItemRow, thresholds: Thresholds, sameFileA
     categoryList: result.categories ?? [],
     lookedUpAt: row.looked_up_at,
     fromCache: Boolean(row.from_cache),
+    fromFeed: row.from_feed === 1,
     error: row.error,
     virusTotalUrl: virusTotalUrl(row),
     detectionsLabel: facts ? detectionsLabel(facts) : '—',

@@ -40,6 +40,8 @@ export interface ReportItemTable extends VtResultColumns<Verdict> {
   status: ItemStatus;
   looked_up_at: number | null;
   from_cache: number | null;
+  /** 1: the answer came from a VirusTotal feed (copied from the cache entry with it). */
+  from_feed: Generated<number>;
   error: string | null;
   /** While pending after a forced refresh: only an answer fetched at or after this may fill the row. */
   refresh_after: number | null;

@@ -2,10 +2,10 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { WATCH_SETTINGS, watchConfigOf, type WithWatchConfig } from '../watch/watch.config.js';
+import { FEED_SETTINGS, feedSettingsOf, type FeedSettings } from './feed-settings.js';
 
 /**
- * Every setting the app reads, parsed once at start. No other module reads process.env:
- * a wrong value stops the app here with one message listing every problem.
+ * Every setting the app reads, parsed once at start. No other module reads process.env: a wrong value stops the app here with one message listing every problem.
  */
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
@@ -100,6 +100,7 @@ const schema = z.object({
   PDF_MAX_ROWS: positiveInt(20_000),
   /** Downloads (export.pdf/.csv/.json, hashes.txt) one user may have in flight at once; one more gets 429. */
   DOWNLOADS_PER_USER: positiveInt(2),
+  ...FEED_SETTINGS,
   /** Path of connectors.json, the watched folders; unset runs no connector. */
   CONNECTORS_FILE: optionalString,
   /** `auto`: one readable line per event when stdout is a terminal, JSON lines otherwise (a service, a pipe, a file). */
@@ -146,6 +147,7 @@ export interface Config extends WithWatchConfig {
   forcedRefreshesPerDay: number;
   pdfMaxRows: number;
   downloadsPerUser: number;
+  /** VirusTotal feed ingestion (feeds/); `types` empty: off. */ feeds: FeedSettings;
   connectorsFile: string | undefined;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
@@ -280,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     forcedRefreshesPerDay: e.FORCED_REFRESHES_PER_DAY,
     pdfMaxRows: e.PDF_MAX_ROWS,
     downloadsPerUser: e.DOWNLOADS_PER_USER,
+    feeds: feedSettingsOf(e, keys[0]?.secret ?? null),
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -289,11 +292,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** What openDatabase opens: DATABASE_URL when set, else the SQLite file. */
 export const databaseLocation = (config: Pick<Config, 'databaseUrl' | 'databasePath'>): string => config.databaseUrl ?? config.databasePath;
-
-/** The database named for a person (logs, CLI output): the URL without its password. */
-export function databaseLabel(config: Pick<Config, 'databaseUrl' | 'databasePath'>): string {
-  if (!config.databaseUrl) return config.databasePath;
-  const url = new URL(config.databaseUrl);
-  url.password = '';
-  return url.toString();
-}

@@ -8,6 +8,7 @@ import type { UserRateWindowTable } from './user-rate-window.table.js';
 import type { DownloadSlotTable } from '../reports/download-slot.table.js';
 import type { DispatcherStateTable } from '../lookups/dispatcher-state.table.js';
 import type { ReportWatchTable, WatchBaselineTable, WatchChangeTable, WatchCheckTable } from '../watch/watch.table.js';
+import type { FeedFailedBatchTable, FeedStateTable, FeedUrlTable } from '../feeds/feed.table.js';
 
 /** The whole database as Kysely sees it, assembled from each feature's table file. */
 export interface Database {
@@ -33,4 +34,7 @@ export interface Database {
   watch_baseline: WatchBaselineTable;
   watch_checks: WatchCheckTable;
   watch_changes: WatchChangeTable;
+  feed_state: FeedStateTable;
+  feed_failed_batches: FeedFailedBatchTable;
+  feed_urls: FeedUrlTable;
 }

@@ -7,7 +7,7 @@ import type { ReportItemRow } from '../../src/reports/report.table.js';
 const NO_ANSWER = {
   verdict: 'pending', sha256: null, sha1: null, md5: null, malicious: null, suspicious: null, undetected: null, harmless: null, engines: null,
   fortinet: null, reputation: null, categories: null, as_owner: null, country: null, last_analysis_date: null, meaningful_name: null,
-  threat_label: null, answer_id: null, looked_up_at: null, from_cache: null, error: null, refresh_after: null,
+  threat_label: null, answer_id: null, looked_up_at: null, from_cache: null, from_feed: 0, error: null, refresh_after: null,
 } as const;
 
 const SHA = (i: number) => i.toString(16).padStart(64, 'a');

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, databaseLabel, loadConfig } from '../../src/shared/config.js';
+import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { databaseLabel } from '../../src/shared/database-label.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {

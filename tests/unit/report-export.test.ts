@@ -36,7 +36,7 @@ function row(over: Partial<ReportItemRow>): ReportItemRow {
   return {
     id: 1, report_id: 'r', line: 1, input: '', hash: null, hash_type: null, status: 'found', verdict: 'not_suspicious',
     sha256: null, sha1: null, md5: null, malicious: 0, suspicious: 0, undetected: 9, harmless: 84, engines: 93, fortinet: 'clean',
-    last_analysis_date: null, looked_up_at: Date.UTC(2026, 10, 21, 12), from_cache: 0, error: null, answer_id: 7, meaningful_name: null, threat_label: null,
+    last_analysis_date: null, looked_up_at: Date.UTC(2026, 10, 21, 12), from_cache: 0, from_feed: 0, error: null, answer_id: 7, meaningful_name: null, threat_label: null,
     refresh_after: null, reputation: null, categories: null, as_owner: null, country: null, ...over,
   };
 }

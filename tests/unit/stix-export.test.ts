@@ -11,7 +11,7 @@ function row(line: number, over: Partial<ReportItemRow>): ReportItemRow {
   return {
     id: line, report_id: 'r', line, input: '', hash: null, hash_type: null, status: 'found', verdict: 'clean',
     sha256: null, sha1: null, md5: null, malicious: 0, suspicious: 0, undetected: 60, harmless: 0, engines: 60, fortinet: null,
-    last_analysis_date: null, looked_up_at: Date.UTC(2026, 11, 6, 12), from_cache: 0, error: null, answer_id: null, meaningful_name: null,
+    last_analysis_date: null, looked_up_at: Date.UTC(2026, 11, 6, 12), from_cache: 0, from_feed: 0, error: null, answer_id: null, meaningful_name: null,
     threat_label: null, refresh_after: null, reputation: null, categories: null, as_owner: null, country: null, ...over,
   };
 }
