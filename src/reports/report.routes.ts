@@ -13,8 +13,9 @@ import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
-import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
+import { filterQueryOf, pagerLinks, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { readRowsPage } from './report-page.js';
 import { setFlash } from '../web/flash.js';
 import { previewExtraction } from './extract-preview.js';
 import { limitUploads } from './upload-limit.js';
@@ -102,10 +103,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/:id', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), deps.reads);
     const query = reportPageQuery.parse(req.query);
-    const [{ items, matching }, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, query, query.per, deps.reads),
-      reportEstimate(report, currentUserId(res)),
-    ]);
+    const [rows, estimate] = await Promise.all([readRowsPage(db, report.id, report.counts, query, deps.reads), reportEstimate(report, currentUserId(res))]);
+    const { items, matching } = rows;
     const sameFile = await service.sameFileLines(db, report.id, items);
     noStore(res);
     res.render('reports/show', {
@@ -114,11 +113,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       estimate,
       query,
       matching,
+      moreThan: rows.moreThan,
       chart: verdictBars(report.counts, query),
       filterQuery: filterQueryOf(query),
       pagerQuery: pagerQueryOf(query),
-      page: query.page,
+      page: rows.page,
       pages: pageCount(matching, query.per),
+      ...pagerLinks(pagerQueryOf(query), rows),
       viewHref: (change: Parameters<typeof viewHref>[1]) => viewHref(query, change),
       now: Date.now(),
     });

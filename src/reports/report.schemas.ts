@@ -60,7 +60,11 @@ const pageSize = z.coerce
   .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
   .catch(DEFAULT_PAGE_SIZE);
 
-export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber });
+/** A page's cursor: the line of the row it reads after (next) or before (previous). */
+const cursorLine = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined);
+
+/** `page` alone jumps to page N; with `after` or `before` it is only the number to show, and the cursor decides the rows. */
+export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber, after: cursorLine, before: cursorLine });
 export type ReportPageQuery = z.infer<typeof reportPageQuery>;
 
 /** What the copy button lists: one kind of file hash, or `value`, the domains and IPs looked up (they have no file hashes). */

@@ -16,19 +16,49 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
     repo.countReportsForUser(db, userId, filter),
   ]);
   const ids = rows.map((r) => r.id);
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), countSameFileRows(db, ids)]);
+  const counts = await repo.countVerdicts(db, ids);
+  const sameFile = await sameFileRowsOf(db, counts);
   return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
 /**
  * The report if `userId` owns it; anyone else gets the same 404 as for a report that never existed.
- * Its counts read every row's index entry: `reads` may run that off the main thread.
+ * Its counts are one kept row; the rows naming one file are counted over an index (`reads` may run
+ * that off the main thread), and only again once the counts have moved.
  */
 export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), countSameFileRows(db, [row.id], reads)]);
-  return summariseCounted(row, counts, sameFile);
+  const counts = await repo.countVerdicts(db, [row.id]);
+  return summariseCounted(row, counts, await sameFileRowsOf(db, counts, reads));
+}
+
+/**
+ * Rows naming a file an earlier row names, per report: a distinct count over the (report_id, sha256)
+ * index, a million entries for a big report, so it is kept per report until the report's counts
+ * revision moves (every change of a row's verdict moves it; a row's file only changes with its answer).
+ */
+const sameFileKept = new Map<string, { revision: number; rows: number }>();
+const SAME_FILE_KEPT = 500;
+
+async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & { revision?: number }>, reads?: QueryRunner): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  const stale: string[] = [];
+  for (const [id, c] of counts) {
+    const kept = sameFileKept.get(id);
+    if (kept && c.revision !== undefined && kept.revision === c.revision) result.set(id, kept.rows);
+    else stale.push(id);
+  }
+  for (const [id, rows] of await countSameFileRows(db, stale, reads)) {
+    result.set(id, rows);
+    const revision = counts.get(id)?.revision;
+    if (revision === undefined) continue;
+    // Oldest first out: a Map iterates in insertion order.
+    sameFileKept.delete(id);
+    sameFileKept.set(id, { revision, rows });
+    if (sameFileKept.size > SAME_FILE_KEPT) sameFileKept.delete(sameFileKept.keys().next().value!);
+  }
+  return result;
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
