@@ -5,15 +5,13 @@ import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
 import { searchTerms } from './search-terms.js';
 import { countRowsWithVerdicts, hasPendingRows, readVerdictCounts, type VerdictCounts } from './report-counts.repository.js';
-import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
+import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
 
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
 /** The columns that hold a value as stored: lower-case hashes, refanged domains and IPs. */
 const VALUE_COLUMNS = ['hash', 'sha256', 'sha1', 'md5'] as const;
 
-/** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
-const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'error'];
 
 /** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
@@ -99,9 +97,13 @@ function listedFor(db: Executor, eb: ExpressionBuilder<Database, 'reports'>, use
   if (filter.q !== '') conditions.push(likeOn(db)('name', `%${likeLiteral(filter.q)}%`));
   if (filter.status === 'completed') conditions.push(eb('state', '=', 'completed'));
   else if (filter.status) {
-    // IN, not NOT IN: one seek per verdict in the (report_id, verdict) index, stopping at the first row.
+    // Running once any row has an answer: from the kept counts, one row a report.
     const answered = eb.exists(
-      eb.selectFrom('report_items').select('report_items.id').whereRef('report_items.report_id', '=', 'reports.id').where('report_items.verdict', 'in', ANSWERED),
+      eb
+        .selectFrom('report_counts as c')
+        .select('c.report_id')
+        .whereRef('c.report_id', '=', 'reports.id')
+        .where(sql<SqlBool>`c.total - c.invalid - c.pending > 0`),
     );
     conditions.push(eb('state', '=', 'active'), filter.status === 'running' ? answered : eb.not(answered));
   }

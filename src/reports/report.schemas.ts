@@ -79,14 +79,22 @@ export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
 export const REPORT_LIST_SORTS = ['created', 'name'] as const;
 export type ReportListSort = (typeof REPORT_LIST_SORTS)[number];
 
+/** Reports the list shows a page; 20 unless the analyst picks another. */
+export const REPORT_LIST_SIZES = [20, 50, 100, 500] as const;
+export const DEFAULT_REPORT_LIST_SIZE = 20;
+
 /** The report list: name search and status, any status when the value is missing or unknown. */
 export const reportListQuery = z.object({
   q: searchText,
   status: z.enum(REPORT_STATUSES).optional().catch(undefined),
   sort: z.enum(REPORT_LIST_SORTS).catch('created'),
   page: pageNumber,
+  per: z.coerce
+    .number()
+    .refine((n) => (REPORT_LIST_SIZES as readonly number[]).includes(n))
+    .catch(DEFAULT_REPORT_LIST_SIZE),
 });
-export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort'> & { sort?: ReportListSort };
+export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort' | 'per'> & { sort?: ReportListSort };
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 

@@ -7,8 +7,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
-import { shownLines } from '../helpers/page.js';
-import type { HttpClient } from '../helpers/http-client.js';
+import { shownLines, userIdOf } from '../helpers/page.js';
+import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
 
 interface Row {
@@ -90,4 +90,28 @@ describe('paging a report by cursor', () => {
       });
     }
   }
+
+  test('when the report list is asked for 50 a page, then it shows up to 50 reports with their kept counts, and its links keep the size', async () => {
+    // Arrange: 24 reports of one analyst, written straight into the table (the upload limit would take minutes).
+    const email = uniqueEmail('lister');
+    const lister = await signedIn(app, email);
+    const userId = await userIdOf(app, email);
+    const now = Date.now();
+    await app.db.insertRows('reports', ['id', 'user_id', 'name', 'state', 'created_at'], Array.from({ length: 24 }, (_, i) => [`list-report-${hex(8)}`, userId, `Report ${i}`, 'completed', now - i * 1000] as const));
+
+    // Act
+    const byDefault = await lister.get('/reports');
+    const fifty = await lister.get('/reports?per=50');
+    const unknownSize = await lister.get('/reports?per=7');
+
+    // Assert
+    const listed = (html: string) => [...html.matchAll(/<td><a href="\/reports\/list-report-/g)].length;
+    assert.equal(listed(byDefault.html), 20, '20 a page by default');
+    assert.match(byDefault.html, /<a href="\?page=2" rel="next">/);
+    assert.equal(listed(fifty.html), 24, 'all 24 on one page');
+    assert.doesNotMatch(fifty.html, /rel="next"/);
+    assert.match(fifty.html, /<a aria-current="true" href="\?per=50">50<\/a>/, 'the chosen size is marked');
+    assert.match(fifty.html, /<a class="sort" href="\?sort=name&amp;per=50">/, 'a new order keeps the size');
+    assert.equal(listed(unknownSize.html), 20, 'a size not offered is the default');
+  });
 });
