@@ -134,7 +134,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), undefined, { sameFile: false });
     const estimate = await reportEstimate(report, currentUserId(res));
     const stall = estimate?.stall;
     noStore(res);

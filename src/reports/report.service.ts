@@ -26,11 +26,12 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
  * Its counts are one kept row; the rows naming one file are counted over an index (`reads` may run
  * that off the main thread), and only again once the counts have moved.
  */
-export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
+export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner, options: { sameFile?: boolean } = {}): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
   const counts = await repo.countVerdicts(db, [row.id]);
-  return summariseCounted(row, counts, await sameFileRowsOf(db, counts, reads));
+  // Pages that never show it (a poll, a row's page) skip it: while answers arrive it would be counted on every poll.
+  return summariseCounted(row, counts, options.sameFile === false ? new Map() : await sameFileRowsOf(db, counts, reads));
 }
 
 /**
@@ -63,7 +64,7 @@ async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & {
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
 export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine: number | null }> {
-  const report = await getReportForUser(db, reportId, userId);
+  const report = await getReportForUser(db, reportId, userId, undefined, { sameFile: false });
   const row = await repo.findItemByLine(db, report.id, line);
   if (!row) throw new NotFoundError('Row not found.');
   const sameFile = await sameFileLines(db, report.id, [row]);
