@@ -106,11 +106,15 @@ export async function readPage(db: Executor, reads: QueryRunner, request: PageRe
   const backward = options.backward ?? false;
   let streams = streamsOf(request);
   if (backward) streams = streams.reverse();
-  const start = from?.verdict && request.sort === 'verdict' ? streams.findIndex((s) => s.verdicts[0] === from.verdict) : 0;
+  // The verdict sort starts at the position's verdict; a row whose verdict has left the filter since
+  // (it was answered) starts at the next verdict in the order, from its first row.
+  const rank = (v: Verdict | null) => SEVERITY.indexOf(v ?? 'malicious') * (backward ? -1 : 1);
+  const byVerdict = from?.verdict != null && request.sort === 'verdict';
   const rows: ReportItemRow[] = [];
-  for (const [i, stream] of streams.entries()) {
-    if (i < start || rows.length >= request.limit) continue;
-    const at = i === start ? from : null;
+  for (const stream of streams) {
+    const verdict = stream.verdicts[0] ?? null;
+    if ((byVerdict && rank(verdict) < rank(from.verdict)) || rows.length >= request.limit) continue;
+    const at = !byVerdict || verdict === from.verdict ? from : null;
     rows.push(...(await readStream(db, reads, stream, at, options.inclusive ?? false, backward, request.limit - rows.length)));
   }
   return backward ? rows.reverse() : rows;
@@ -145,6 +149,15 @@ export async function positionAt(db: Executor, reads: QueryRunner, request: Page
     return { verdict, values: stream.keys.map((_, i) => (row as Record<string, number | string>)[`k${i}`]!) };
   }
   return null;
+}
+
+/**
+ * Rows `first`…`last` of the line order, when lines are 1…n: a closed range, which every planner
+ * reads through (report_id, line) however stale its statistics (an open one after a fresh import of
+ * a million rows was planned on PostgreSQL as a scan of the report and a sort).
+ */
+export async function readLines(db: Executor, reads: QueryRunner, reportId: string, first: number, last: number): Promise<ReportItemRow[]> {
+  return reads.all(db.selectFrom('report_items').selectAll().where('report_id', '=', reportId).where('line', '>=', first).where('line', '<=', last).orderBy('line').compile());
 }
 
 /** The highest line of the report: when it equals the row count, lines are 1…n and page N of the line order starts at a known line. */

@@ -1,6 +1,6 @@
 import type { Db } from '../shared/database.js';
 import { onConnection, type QueryRunner } from '../shared/read-pool.js';
-import { lastLine, positionAt, positionOf, readPage, type PageRequest, type Position } from './report-page.repository.js';
+import { lastLine, positionAt, positionOf, readLines, readPage, type PageRequest, type Position } from './report-page.repository.js';
 import type { Counts } from './report-summary.js';
 import * as repo from './report.repository.js';
 import type { ReportPageQuery } from './report.schemas.js';
@@ -70,9 +70,12 @@ export async function readRowsPage(db: Db, reportId: string, counts: Counts, que
   const offset = (pageNumber - 1) * per;
   let from: Position | null = null;
   if (offset > 0) {
-    // Lines 1…n (a list without blank or repeated lines): page N of the line order starts at a known line.
-    const dense = query.sort === 'line' && query.verdict.length === 0 && (await lastLine(db, reportId)) === counts.total;
-    from = dense ? { verdict: null, values: [offset + 1] } : await positionAt(db, reads, request, offset, verdictCounts);
+    // Lines 1…n (a list without blank or repeated lines): page N of the line order is lines offset+1…offset+per.
+    if (query.sort === 'line' && query.verdict.length === 0 && (await lastLine(db, reportId)) === counts.total) {
+      const rows = await readLines(db, reads, reportId, offset + 1, offset + per);
+      return page(rows, pageNumber, true, offset + per < counts.total);
+    }
+    from = await positionAt(db, reads, request, offset, verdictCounts);
     if (!from) return page([], pageNumber, true, false);
   }
   const rows = await readPage(db, reads, request, from, { inclusive: true });
