@@ -17,7 +17,7 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
   ]);
   const ids = rows.map((r) => r.id);
   const counts = await repo.countVerdicts(db, ids);
-  const sameFile = await sameFileRowsOf(db, counts);
+  const sameFile = await sameFileRowsOf(db, counts, undefined, new Set(rows.filter((r) => r.state === 'active').map((r) => r.id)));
   return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
@@ -31,23 +31,28 @@ export async function getReportForUser(db: Db, id: string, userId: number, reads
   if (!row) throw new NotFoundError('Report not found.');
   const counts = await repo.countVerdicts(db, [row.id]);
   // Pages that never show it (a poll, a row's page) skip it: while answers arrive it would be counted on every poll.
-  return summariseCounted(row, counts, options.sameFile === false ? new Map() : await sameFileRowsOf(db, counts, reads));
+  return summariseCounted(row, counts, options.sameFile === false ? new Map() : await sameFileRowsOf(db, counts, reads, new Set(row.state === 'active' ? [row.id] : [])));
 }
 
 /**
  * Rows naming a file an earlier row names, per report: a distinct count over the (report_id, sha256)
  * index, a million entries for a big report, so it is kept per report until the report's counts
- * revision moves (every change of a row's verdict moves it; a row's file only changes with its answer).
+ * revision moves (every change of a row's verdict moves it; a row's file only changes with its
+ * answer). While a report is `running` (answers arriving, the revision moving all the time) a count
+ * up to SAME_FILE_STALE_MS old is shown rather than one count per page view.
  */
-const sameFileKept = new Map<string, { revision: number; rows: number }>();
+const sameFileKept = new Map<string, { revision: number; rows: number; at: number }>();
 const SAME_FILE_KEPT = 500;
+const SAME_FILE_STALE_MS = 30_000;
 
-async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & { revision?: number }>, reads?: QueryRunner): Promise<Map<string, number>> {
+async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & { revision?: number }>, reads: QueryRunner | undefined, running: Set<string>): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   const stale: string[] = [];
+  const now = Date.now();
   for (const [id, c] of counts) {
     const kept = sameFileKept.get(id);
-    if (kept && c.revision !== undefined && kept.revision === c.revision) result.set(id, kept.rows);
+    const fresh = kept && ((c.revision !== undefined && kept.revision === c.revision) || (running.has(id) && now - kept.at < SAME_FILE_STALE_MS));
+    if (kept && fresh) result.set(id, kept.rows);
     else stale.push(id);
   }
   for (const [id, rows] of await countSameFileRows(db, stale, reads)) {
@@ -56,7 +61,7 @@ async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & {
     if (revision === undefined) continue;
     // Oldest first out: a Map iterates in insertion order.
     sameFileKept.delete(id);
-    sameFileKept.set(id, { revision, rows });
+    sameFileKept.set(id, { revision, rows, at: now });
     if (sameFileKept.size > SAME_FILE_KEPT) sameFileKept.delete(sameFileKept.keys().next().value!);
   }
   return result;
