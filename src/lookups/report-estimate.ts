@@ -1,6 +1,6 @@
 import type { Executor } from '../shared/database.js';
 import { estimateFinish } from './eta.js';
-import { pendingByReport } from './job.repository.js';
+import { pendingOfActiveReports } from '../reports/report-counts.repository.js';
 import type { LookupEngine } from './lookup-engine.js';
 import type { Pause } from './pause.js';
 import { callsUntilDone, withMorePending } from './queue-position.js';
@@ -42,7 +42,7 @@ export async function estimateReport(db: Executor, lookups: LookupStatus, target
   const { reportId, userId, addedCalls = 0 } = target;
   // Read before the keys: while this query ran a probe could come back refused, and a pause read
   // before it beside a quota read after it gave an estimate of no keys at all (an invalid date, a 500).
-  const pending = await pendingByReport(db);
+  const pending = await pendingOfActiveReports(db);
   // The keys that actually serve the owner decide: a refused own key beside working shared keys is
   // a notice, not a reason to give no estimate.
   const pause = lookups.blockedFor(userId);

@@ -73,6 +73,19 @@ const viewOf = (query: Pick<ReportPageQuery, 'sort' | 'per'>) => ({
 /** Everything but the page number, for the pager; the default order is left out. */
 export const pagerQueryOf = (query: ReportPageQuery) => queryString({ verdict: query.verdict, q: query.q, ...viewOf(query) });
 
+/**
+ * The pager's previous and next links: from the page's first or last row when it has them (a range
+ * read at any depth), else by page number; each carries the number the next page shows.
+ */
+export function pagerLinks(pagerQuery: string, at: { page: number; hasPrevious: boolean; hasNext: boolean; before: number | null; after: number | null }) {
+  const href = (cursor: Record<string, string | undefined>) => `?${[pagerQuery, queryString(cursor)].filter((q) => q !== '').join('&')}`;
+  return {
+    // Page 1 is read from the start, whatever moved since.
+    prevHref: !at.hasPrevious ? null : at.page <= 2 ? href({}) : href({ before: at.before === null ? undefined : String(at.before), page: String(at.page - 1) }),
+    nextHref: at.hasNext ? href({ after: at.after === null ? undefined : String(at.after), page: String(at.page + 1) }) : null,
+  };
+}
+
 /** The same rows in another order or page size, from the first page: column headers and the page-size links. */
 export const viewHref = (query: ReportPageQuery, change: { sort?: ItemSort; per?: number }) => {
   const search = queryString({ verdict: query.verdict, q: query.q, ...viewOf({ sort: change.sort ?? query.sort, per: change.per ?? query.per }) });

@@ -4,15 +4,14 @@ import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
 import { searchTerms } from './search-terms.js';
-import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate, Verdict } from './report.table.js';
+import { countRowsWithVerdicts, hasPendingRows, readVerdictCounts, type VerdictCounts } from './report-counts.repository.js';
+import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
 
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
 /** The columns that hold a value as stored: lower-case hashes, refanged domains and IPs. */
 const VALUE_COLUMNS = ['hash', 'sha256', 'sha1', 'md5'] as const;
 
-/** Verdicts of rows VirusTotal has answered: a report with any of them is running, not queued. */
-const ANSWERED: Verdict[] = ['malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'error'];
 
 /** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
@@ -98,34 +97,24 @@ function listedFor(db: Executor, eb: ExpressionBuilder<Database, 'reports'>, use
   if (filter.q !== '') conditions.push(likeOn(db)('name', `%${likeLiteral(filter.q)}%`));
   if (filter.status === 'completed') conditions.push(eb('state', '=', 'completed'));
   else if (filter.status) {
-    // IN, not NOT IN: one seek per verdict in the (report_id, verdict) index, stopping at the first row.
+    // Running once any row has an answer: from the kept counts, one row a report.
     const answered = eb.exists(
-      eb.selectFrom('report_items').select('report_items.id').whereRef('report_items.report_id', '=', 'reports.id').where('report_items.verdict', 'in', ANSWERED),
+      eb
+        .selectFrom('report_counts as c')
+        .select('c.report_id')
+        .whereRef('c.report_id', '=', 'reports.id')
+        .where(sql<SqlBool>`c.total - c.invalid - c.pending > 0`),
     );
     conditions.push(eb('state', '=', 'active'), filter.status === 'running' ? answered : eb.not(answered));
   }
   return eb.and(conditions);
 }
 
-export type VerdictCounts = Partial<Record<Verdict, number>>;
+export type { VerdictCounts };
 
-/** Rows per verdict for each report, in one grouped query (read through every row's index entry: `reads` may take it off the main thread). */
-export async function countVerdicts(db: Executor, reportIds: string[], reads: QueryRunner = onConnection(db)): Promise<Map<string, VerdictCounts>> {
-  const result = new Map<string, VerdictCounts>(reportIds.map((id) => [id, {}]));
-  if (reportIds.length === 0) return result;
-  const rows = await reads.all(
-    db
-      .selectFrom('report_items')
-      .select(['report_id', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('report_id', 'in', reportIds)
-      .groupBy(['report_id', 'verdict'])
-      .compile(),
-  );
-  for (const row of rows) {
-    const counts = result.get(row.report_id);
-    if (counts) counts[row.verdict] = Number(row.n);
-  }
-  return result;
+/** Rows per verdict for each report, as the database keeps them (report_counts): one row a report. */
+export async function countVerdicts(db: Executor, reportIds: string[]): Promise<Map<string, VerdictCounts>> {
+  return readVerdictCounts(db, reportIds);
 }
 
 /**
@@ -134,7 +123,7 @@ export async function countVerdicts(db: Executor, reportIds: string[], reads: Qu
  * value looked up (a domain or IP as well as a hash) and the file's hashes, and a substring match on
  * the file's name, over the report's own rows only.
  */
-function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
+export function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
   if (filter.q !== '') {
@@ -167,7 +156,7 @@ const severity = (eb: ExpressionBuilder<Database, 'report_items'>) =>
     .else(7)
     .end();
 
-/** One page of the rows that pass the filter; a search or a sort reads the whole report, so `reads` may run it off the main thread. */
+/** One page of a search's rows, by OFFSET: a search reads the whole report, so `reads` may run it off the main thread. */
 export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db)): Promise<ReportItemRow[]> {
   let query = db.selectFrom('report_items').selectAll().where((eb) => matching(db, eb, reportId, filter));
   // Rows without an answer (NULL) come after those with one; SQLite does so for DESC by itself, PostgreSQL is told.
@@ -175,8 +164,7 @@ export async function listItems(db: Executor, reportId: string, filter: ItemFilt
   if (sort === 'verdict') query = query.orderBy(severity);
   if (sort === 'detections' || sort === 'verdict') query = query.orderBy('malicious', desc).orderBy('suspicious', desc);
   if (sort === 'last_analysis') query = query.orderBy('last_analysis_date', desc);
-  // The importer writes rows in line order, so id order is line order without sorting on line.
-  return reads.all(query.orderBy('id').limit(limit).offset(offset).compile());
+  return reads.all(query.orderBy('line').limit(limit).offset(offset).compile());
 }
 
 /**
@@ -232,15 +220,7 @@ export async function* iterateHashes(db: Executor, reportId: string, filter: Ite
 }
 
 export async function hasPendingItems(db: Executor, reportId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('report_items')
-    .select('id')
-    .where('report_id', '=', reportId)
-    // verdict mirrors status for pending rows, and (report_id, verdict) is indexed.
-    .where('verdict', '=', 'pending')
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return hasPendingRows(db, reportId);
 }
 
 export async function findActiveReports(db: Executor, ids: string[]): Promise<Pick<ReportRow, 'id' | 'notify_email'>[]> {
@@ -258,7 +238,9 @@ export async function deleteUnfinishedImports(db: Executor): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
+/** How many rows pass the filter: from the kept counts, unless it searches (then every row is read: see countItemsUpTo). */
 export async function countItems(db: Executor, reportId: string, filter = EVERY_ROW, reads: QueryRunner = onConnection(db)): Promise<number> {
+  if (filter.q === '') return countRowsWithVerdicts(db, reportId, filter.verdict);
   const [row] = await reads.all(
     db
       .selectFrom('report_items')
@@ -270,12 +252,14 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
 }
 
 /** How many rows pass the filter, counting no further than `limit`: enough to tell a file over a cap. */
-export async function countItemsUpTo(db: Executor, reportId: string, filter: ItemFilter, limit: number): Promise<number> {
-  const row = await db
-    .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(db, w, reportId, filter)).limit(limit).as('capped'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export async function countItemsUpTo(db: Executor, reportId: string, filter: ItemFilter, limit: number, reads: QueryRunner = onConnection(db)): Promise<number> {
+  const [row] = await reads.all(
+    db
+      .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(db, w, reportId, filter)).limit(limit).as('capped'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .compile(),
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** One row of a report; the caller has already checked the report is the user's. */

@@ -8,13 +8,14 @@ import { formView, parseForm } from '../web/validate.js';
 import { estimateReport, type LookupStatus } from '../lookups/lookup-queue.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { importHashList, reportNameOfFile } from './report-import.js';
-import { engineSortQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema } from './report.schemas.js';
+import { DEFAULT_REPORT_LIST_SIZE, engineSortQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
 import { itemPage, toItemView } from './report-view.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
-import { filterQueryOf, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
+import { filterQueryOf, pagerLinks, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
+import { readRowsPage } from './report-page.js';
 import { setFlash } from '../web/flash.js';
 import { previewExtraction } from './extract-preview.js';
 import { limitUploads } from './upload-limit.js';
@@ -34,8 +35,6 @@ export interface ReportRouteDeps extends ExportRouteDeps {
   reads: QueryRunner;
   lookups: LookupStatus & Pick<LookupEngine, 'queued'>;
 }
-
-const REPORTS_PER_PAGE = 20;
 
 /** Report data is the analyst's alone: never kept by a shared cache or the browser's history. */
 function noStore(res: Response): void {
@@ -80,20 +79,23 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.use(exportRoutes(deps));
 
   router.get('/reports', async (req, res) => {
-    const { page, ...filter } = reportListQuery.parse(req.query);
-    const { reports, total } = await service.listReports(db, currentUserId(res), filter, page, REPORTS_PER_PAGE);
+    const { page, per, ...filter } = reportListQuery.parse(req.query);
+    const { reports, total } = await service.listReports(db, currentUserId(res), filter, page, per);
     noStore(res);
-    // The default order is left out of links, so they stay as short as before sorting existed.
-    const listQuery = (sort: string) => queryString({ q: filter.q, status: filter.status, sort: sort === 'created' ? undefined : sort });
+    // The default order and size are left out of links, so they stay as short as before either existed.
+    const listQuery = (view: { sort: string; per: number }) =>
+      queryString({ q: filter.q, status: filter.status, sort: view.sort === 'created' ? undefined : view.sort, per: view.per === DEFAULT_REPORT_LIST_SIZE ? undefined : String(view.per) });
     res.render('reports/index', {
       reports,
       filter,
       total,
       page,
-      pages: pageCount(total, REPORTS_PER_PAGE),
-      pagerQuery: listQuery(filter.sort),
+      per,
+      pages: pageCount(total, per),
+      pagerQuery: listQuery({ sort: filter.sort, per }),
       query: filter,
-      viewHref: (change: { sort: string }) => `?${listQuery(change.sort)}`,
+      // A new order or size starts from the first page.
+      viewHref: (change: { sort?: string; per?: number }) => `?${listQuery({ sort: change.sort ?? filter.sort, per: change.per ?? per })}`,
     });
   });
 
@@ -102,10 +104,8 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   router.get('/reports/:id', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), deps.reads);
     const query = reportPageQuery.parse(req.query);
-    const [{ items, matching }, estimate] = await Promise.all([
-      service.listReportItems(db, report.id, query, query.per, deps.reads),
-      reportEstimate(report, currentUserId(res)),
-    ]);
+    const [rows, estimate] = await Promise.all([readRowsPage(db, report.id, report.counts, query, deps.reads), reportEstimate(report, currentUserId(res))]);
+    const { items, matching } = rows;
     const sameFile = await service.sameFileLines(db, report.id, items);
     noStore(res);
     res.render('reports/show', {
@@ -114,11 +114,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       estimate,
       query,
       matching,
+      moreThan: rows.moreThan,
       chart: verdictBars(report.counts, query),
       filterQuery: filterQueryOf(query),
       pagerQuery: pagerQueryOf(query),
-      page: query.page,
+      page: rows.page,
       pages: pageCount(matching, query.per),
+      ...pagerLinks(pagerQueryOf(query), rows),
       viewHref: (change: Parameters<typeof viewHref>[1]) => viewHref(query, change),
       now: Date.now(),
     });
@@ -132,7 +134,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
   });
 
   router.get('/reports/:id/status.json', async (req, res) => {
-    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
+    const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res), undefined, { sameFile: false });
     const estimate = await reportEstimate(report, currentUserId(res));
     const stall = estimate?.stall;
     noStore(res);

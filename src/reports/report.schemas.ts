@@ -60,7 +60,11 @@ const pageSize = z.coerce
   .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
   .catch(DEFAULT_PAGE_SIZE);
 
-export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber });
+/** A page's cursor: the line of the row it reads after (next) or before (previous). */
+const cursorLine = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined);
+
+/** `page` alone jumps to page N; with `after` or `before` it is only the number to show, and the cursor decides the rows. */
+export const reportPageQuery = itemFilterQuery.extend({ sort: z.enum(ITEM_SORTS).catch('line'), per: pageSize, page: pageNumber, after: cursorLine, before: cursorLine });
 export type ReportPageQuery = z.infer<typeof reportPageQuery>;
 
 /** What the copy button lists: one kind of file hash, or `value`, the domains and IPs looked up (they have no file hashes). */
@@ -75,14 +79,22 @@ export const REPORT_STATUSES = ['queued', 'running', 'completed'] as const;
 export const REPORT_LIST_SORTS = ['created', 'name'] as const;
 export type ReportListSort = (typeof REPORT_LIST_SORTS)[number];
 
+/** Reports the list shows a page; 20 unless the analyst picks another. */
+export const REPORT_LIST_SIZES = [20, 50, 100, 500] as const;
+export const DEFAULT_REPORT_LIST_SIZE = 20;
+
 /** The report list: name search and status, any status when the value is missing or unknown. */
 export const reportListQuery = z.object({
   q: searchText,
   status: z.enum(REPORT_STATUSES).optional().catch(undefined),
   sort: z.enum(REPORT_LIST_SORTS).catch('created'),
   page: pageNumber,
+  per: z.coerce
+    .number()
+    .refine((n) => (REPORT_LIST_SIZES as readonly number[]).includes(n))
+    .catch(DEFAULT_REPORT_LIST_SIZE),
 });
-export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort'> & { sort?: ReportListSort };
+export type ReportListFilter = Omit<z.infer<typeof reportListQuery>, 'page' | 'sort' | 'per'> & { sort?: ReportListSort };
 
 export const reportIdParam = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
 

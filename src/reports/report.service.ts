@@ -16,24 +16,60 @@ export async function listReports(db: Db, userId: number, filter: ReportListFilt
     repo.countReportsForUser(db, userId, filter),
   ]);
   const ids = rows.map((r) => r.id);
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, ids), countSameFileRows(db, ids)]);
+  const counts = await repo.countVerdicts(db, ids);
+  const sameFile = await sameFileRowsOf(db, counts, undefined, new Set(rows.filter((r) => r.state === 'active').map((r) => r.id)));
   return { reports: rows.map((r) => summariseCounted(r, counts, sameFile)), total };
 }
 
 /**
  * The report if `userId` owns it; anyone else gets the same 404 as for a report that never existed.
- * Its counts read every row's index entry: `reads` may run that off the main thread.
+ * Its counts are one kept row; the rows naming one file are counted over an index (`reads` may run
+ * that off the main thread), and only again once the counts have moved.
  */
-export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner): Promise<ReportSummary> {
+export async function getReportForUser(db: Db, id: string, userId: number, reads?: QueryRunner, options: { sameFile?: boolean } = {}): Promise<ReportSummary> {
   const row = await repo.findReportForUser(db, id, userId);
   if (!row) throw new NotFoundError('Report not found.');
-  const [counts, sameFile] = await Promise.all([repo.countVerdicts(db, [row.id], reads), countSameFileRows(db, [row.id], reads)]);
-  return summariseCounted(row, counts, sameFile);
+  const counts = await repo.countVerdicts(db, [row.id]);
+  // Pages that never show it (a poll, a row's page) skip it: while answers arrive it would be counted on every poll.
+  return summariseCounted(row, counts, options.sameFile === false ? new Map() : await sameFileRowsOf(db, counts, reads, new Set(row.state === 'active' ? [row.id] : [])));
+}
+
+/**
+ * Rows naming a file an earlier row names, per report: a distinct count over the (report_id, sha256)
+ * index, a million entries for a big report, so it is kept per report until the report's counts
+ * revision moves (every change of a row's verdict moves it; a row's file only changes with its
+ * answer). While a report is `running` (answers arriving, the revision moving all the time) a count
+ * up to SAME_FILE_STALE_MS old is shown rather than one count per page view.
+ */
+const sameFileKept = new Map<string, { revision: number; rows: number; at: number }>();
+const SAME_FILE_KEPT = 500;
+const SAME_FILE_STALE_MS = 30_000;
+
+async function sameFileRowsOf(db: Db, counts: Map<string, repo.VerdictCounts & { revision?: number }>, reads: QueryRunner | undefined, running: Set<string>): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  const stale: string[] = [];
+  const now = Date.now();
+  for (const [id, c] of counts) {
+    const kept = sameFileKept.get(id);
+    const fresh = kept && ((c.revision !== undefined && kept.revision === c.revision) || (running.has(id) && now - kept.at < SAME_FILE_STALE_MS));
+    if (kept && fresh) result.set(id, kept.rows);
+    else stale.push(id);
+  }
+  for (const [id, rows] of await countSameFileRows(db, stale, reads)) {
+    result.set(id, rows);
+    const revision = counts.get(id)?.revision;
+    if (revision === undefined) continue;
+    // Oldest first out: a Map iterates in insertion order.
+    sameFileKept.delete(id);
+    sameFileKept.set(id, { revision, rows, at: now });
+    if (sameFileKept.size > SAME_FILE_KEPT) sameFileKept.delete(sameFileKept.keys().next().value!);
+  }
+  return result;
 }
 
 /** One row of the user's report with VirusTotal's whole answer read back (null when none is kept); 404 for anyone else's. */
 export async function getItemForUser(db: Db, reportId: string, line: number, userId: number): Promise<{ report: ReportSummary; row: ReportItemRow; answer: unknown; sameFileAsLine: number | null }> {
-  const report = await getReportForUser(db, reportId, userId);
+  const report = await getReportForUser(db, reportId, userId, undefined, { sameFile: false });
   const row = await repo.findItemByLine(db, report.id, line);
   if (!row) throw new NotFoundError('Row not found.');
   const sameFile = await sameFileLines(db, report.id, [row]);

@@ -3,8 +3,11 @@ import { databaseDialect, migrateToLatest, withRawConnection, type Db } from './
 
 // `npm run db:copy`: moves a deployment from its SQLite file to an empty PostgreSQL database.
 
-/** Not copied: sessions (everyone signs in again) and the migrators' own bookkeeping (the target migrates itself). */
-const NOT_COPIED = new Set(['sessions', 'kysely_migration', 'kysely_migration_lock']);
+/**
+ * Not copied: sessions (everyone signs in again), the migrators' own bookkeeping (the target migrates
+ * itself), and report_counts, which the target's triggers fill as the reports and their rows arrive.
+ */
+const NOT_COPIED = new Set(['sessions', 'kysely_migration', 'kysely_migration_lock', 'report_counts']);
 
 /** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement. */
 const MAX_PARAMETERS = 60_000;

@@ -1,6 +1,7 @@
 import type { AppSettingTable, AuthThrottleTable, EmailConfirmationTable, SessionTable, UserTable } from '../auth/user.table.js';
 import type { CacheAliasTable, CacheEntryTable, LookupJobTable, VtAnswerTable, VtCallTable } from '../lookups/lookup.table.js';
 import type { ReportItemTable, ReportTable } from '../reports/report.table.js';
+import type { ReportCountsTable } from '../reports/report-counts.table.js';
 import type { UserApiKeyTable } from '../settings/user-api-key.table.js';
 import type { ConnectorFileTable } from '../connector/connector.table.js';
 import type { ApiTokenTable } from '../api/api-token.table.js';
@@ -19,6 +20,7 @@ export interface Database {
   email_confirmations: EmailConfirmationTable;
   reports: ReportTable;
   report_items: ReportItemTable;
+  report_counts: ReportCountsTable;
   cache_entries: CacheEntryTable;
   cache_aliases: CacheAliasTable;
   lookup_jobs: LookupJobTable;
