@@ -48,8 +48,9 @@ export class TooManyRowsError extends ValidationError {
 /**
  * Turns an uploaded list into a report whose every row is on disk before this resolves:
  * 1. refuse unreadable input and lists over the row limit (counted first, so nothing is stored);
- * 2. write rows in batched transactions while the report is invisible;
- * 3. in one transaction answer what the cache knows, queue one job per distinct remaining value,
+ * 2. write rows in batched transactions while the report is invisible, those the cache answers
+ *    (fetched inside the TTL) with their answer;
+ * 3. in one transaction answer what the cache has learnt since, queue one job per distinct remaining value,
  *    and make the report visible. A crash before step 3 leaves an invisible report that start-up deletes.
  */
 export async function importHashList(deps: ImportDeps, input: ImportInput): Promise<{ reportId: string; completed: boolean }> {
@@ -78,7 +79,7 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     email_status: input.notify ? 'waiting' : null,
   });
   try {
-    const { lookups, rows } = await writeRows(deps.db, reportId, parseList(input.content));
+    const { lookups, rows } = await writeRows(deps.db, reportId, parseList(input.content), now - deps.cacheTtlMs);
     if (lookups === 0) {
       throw new ValidationError(
         rows === 0 ? 'The list is empty: every line is blank.' : 'No valid hash, domain or IP address was found in the list.',
@@ -100,13 +101,13 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
  * batch of them adds up: the event loop gets a turn whenever parsing has run a few milliseconds,
  * and after each batch's transaction.
  */
-async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>) {
+async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>, answersFreshAfter: number) {
   const pause = breather();
   let lookups = 0;
   let rows = 0;
   let batch: ParsedLine[] = [];
   const flush = async () => {
-    await insertParsedLines(db, reportId, batch);
+    await insertParsedLines(db, reportId, batch, answersFreshAfter);
     batch = [];
     await new Promise((resolve) => setImmediate(resolve));
   };
