@@ -7,9 +7,12 @@ import type { ParsedLine } from './list-parser.js';
 // The upload's writes: the measured hot path of a million-line upload, one statement (PostgreSQL) or
 // one transaction of prepared statements (SQLite) per batch, never a round trip per row.
 //
-// A row the cache answers is inserted answered. Profiled, answering the hits afterwards (one UPDATE of
-// every hit row when the import finished) cost most of a PostgreSQL import with half its lines in the
-// cache: an updated row is a new row version with a new entry in every index, on top of the insert.
+// On PostgreSQL a row the cache answers is inserted answered. Answering the hits afterwards (one UPDATE
+// of every hit row when the import finished) cost half of an import with half its lines in the cache:
+// an updated row is a new row version with a new entry in every index, on top of the insert. Not on
+// SQLite: there the per-row look-up into the cache tables, competing with the report's random index
+// pages for the page cache, cost more than the UPDATE saved (a million lines: 106–113 s to write
+// against 72 s; docs/figures.md), so its hits are still answered when the import finishes.
 
 /** Answer columns of the row, as the cache entry `e` has them (null when no fresh entry was found). */
 const ANSWER_COLUMNS = VT_RESULT_COLUMNS.filter((c) => c !== 'verdict');
@@ -26,9 +29,10 @@ const VALUES = `u.report_id, u.line, u.input, u.hash, u.hash_type,
 const JOIN_CACHE = `LEFT JOIN cache_aliases a ON a.hash = u.hash LEFT JOIN cache_entries e ON e.key = a.entry_key AND e.fetched_at > `;
 
 /**
- * Writes one batch of parsed lines as the report's rows; a value with a cache entry fetched after
- * `answersFreshAfter` is written with its answer (none when it is left out). A repeated line number,
- * or a value the report already has (a later line of the same value), is ignored: the first line stays.
+ * Writes one batch of parsed lines as the report's rows; on PostgreSQL a value with a cache entry
+ * fetched after `answersFreshAfter` is written with its answer (none when it is left out). A repeated
+ * line number, or a value the report already has (a later line of the same value), is ignored: the
+ * first line stays.
  */
 export async function insertParsedLines(db: Db, reportId: string, batch: readonly ParsedLine[], answersFreshAfter = Number.MAX_SAFE_INTEGER): Promise<void> {
   if (databaseDialect(db) === 'postgres') return insertOnPostgres(db, reportId, batch, answersFreshAfter);
@@ -37,8 +41,8 @@ export async function insertParsedLines(db: Db, reportId: string, batch: readonl
     const insert = insertStatement(sqlite);
     sqlite.transaction(() => {
       for (const row of batch) {
-        if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', answersFreshAfter);
-        else insert.run(reportId, row.line, row.input, null, null, 'invalid', answersFreshAfter);
+        if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
+        else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
       }
     })();
   });
@@ -51,9 +55,8 @@ function insertStatement(sqlite: SQLite.Database): SQLite.Statement {
   let insert = insertStatements.get(sqlite);
   if (!insert) {
     insert = sqlite.prepare(
-      `INSERT OR IGNORE INTO report_items (${COLUMNS})
-       SELECT ${VALUES}
-       FROM (SELECT ? AS report_id, ? AS line, ? AS input, ? AS hash, ? AS hash_type, ? AS state) u ${JOIN_CACHE} ?`,
+      `INSERT OR IGNORE INTO report_items (report_id, line, input, hash, hash_type, status, verdict)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     insertStatements.set(sqlite, insert);
   }

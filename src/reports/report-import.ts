@@ -48,8 +48,8 @@ export class TooManyRowsError extends ValidationError {
 /**
  * Turns an uploaded list into a report whose every row is on disk before this resolves:
  * 1. refuse unreadable input and lists over the row limit (counted first, so nothing is stored);
- * 2. write rows in batched transactions while the report is invisible, those the cache answers
- *    (fetched inside the TTL) with their answer;
+ * 2. write rows in batched transactions while the report is invisible (on PostgreSQL those the
+ *    cache answers, fetched inside the TTL, with their answer);
  * 3. in one transaction answer what the cache has learnt since, queue one job per distinct remaining value,
  *    and make the report visible. A crash before step 3 leaves an invisible report that start-up deletes.
  */
