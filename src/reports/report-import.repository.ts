@@ -1,22 +1,44 @@
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { databaseDialect, withRawConnection, type Db, type Executor } from '../shared/database.js';
+import { VT_RESULT_COLUMNS } from '../lookups/vt-result.columns.js';
 import type { ParsedLine } from './list-parser.js';
 
 // The upload's writes: the measured hot path of a million-line upload, one statement (PostgreSQL) or
 // one transaction of prepared statements (SQLite) per batch, never a round trip per row.
+//
+// On PostgreSQL a row the cache answers is inserted answered. Answering the hits afterwards (one UPDATE
+// of every hit row when the import finished) cost half of an import with half its lines in the cache:
+// an updated row is a new row version with a new entry in every index, on top of the insert. Not on
+// SQLite: there the per-row look-up into the cache tables, competing with the report's random index
+// pages for the page cache, cost more than the UPDATE saved (a million lines: 106–113 s to write
+// against 72 s; docs/figures.md), so its hits are still answered when the import finishes.
+
+/** Answer columns of the row, as the cache entry `e` has them (null when no fresh entry was found). */
+const ANSWER_COLUMNS = VT_RESULT_COLUMNS.filter((c) => c !== 'verdict');
+const answerValue = (column: string) =>
+  // A not-found entry that replaced a found one still holds the file's old name: it names nothing now.
+  column === 'meaningful_name' ? `CASE e.verdict WHEN 'not_found' THEN NULL ELSE e.meaningful_name END` : `e.${column}`;
+const COLUMNS = `report_id, line, input, hash, hash_type, status, verdict, looked_up_at, from_cache, ${ANSWER_COLUMNS.join(', ')}`;
+/** The row's own values come from `u` (report_id, line, input, hash, hash_type, state). */
+const VALUES = `u.report_id, u.line, u.input, u.hash, u.hash_type,
+  CASE WHEN e.key IS NULL THEN u.state WHEN e.verdict = 'not_found' THEN 'not_found' ELSE 'found' END,
+  coalesce(e.verdict, u.state), e.fetched_at, CASE WHEN e.key IS NULL THEN NULL ELSE 1 END,
+  ${ANSWER_COLUMNS.map(answerValue).join(', ')}`;
+/** The entry that answers the row's value (any alias), fetched after the limit: the same rule as resolvePendingFromCache. */
+const JOIN_CACHE = `LEFT JOIN cache_aliases a ON a.hash = u.hash LEFT JOIN cache_entries e ON e.key = a.entry_key AND e.fetched_at > `;
 
 /**
- * Writes one batch of parsed lines as the report's rows. A repeated line number, or a value the
- * report already has (a later line of the same value), is ignored: the first line stays.
+ * Writes one batch of parsed lines as the report's rows; on PostgreSQL a value with a cache entry
+ * fetched after `answersFreshAfter` is written with its answer (none when it is left out). A repeated
+ * line number, or a value the report already has (a later line of the same value), is ignored: the
+ * first line stays.
  */
-export async function insertParsedLines(db: Db, reportId: string, batch: readonly ParsedLine[]): Promise<void> {
-  if (databaseDialect(db) === 'postgres') return insertOnPostgres(db, reportId, batch);
+export async function insertParsedLines(db: Db, reportId: string, batch: readonly ParsedLine[], answersFreshAfter = Number.MAX_SAFE_INTEGER): Promise<void> {
+  if (databaseDialect(db) === 'postgres') return insertOnPostgres(db, reportId, batch, answersFreshAfter);
   // SQLite: prepared statements on the raw handle, taken between other callers' transactions.
   await withRawConnection(db, (sqlite) => {
-    const insert = sqlite.prepare(
-      `INSERT OR IGNORE INTO report_items (report_id, line, input, hash, hash_type, status, verdict)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insert = insertStatement(sqlite);
     sqlite.transaction(() => {
       for (const row of batch) {
         if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
@@ -26,11 +48,26 @@ export async function insertParsedLines(db: Db, reportId: string, batch: readonl
   });
 }
 
+const insertStatements = new WeakMap<SQLite.Database, SQLite.Statement>();
+
+/** The insert, compiled once per connection rather than once per batch (200 times for a million lines). */
+function insertStatement(sqlite: SQLite.Database): SQLite.Statement {
+  let insert = insertStatements.get(sqlite);
+  if (!insert) {
+    insert = sqlite.prepare(
+      `INSERT OR IGNORE INTO report_items (report_id, line, input, hash, hash_type, status, verdict)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insertStatements.set(sqlite, insert);
+  }
+  return insert;
+}
+
 /**
  * PostgreSQL: the whole batch as five arrays in one INSERT … SELECT FROM unnest (one round trip,
  * five parameters however many rows), in line order so the first line of a repeated value wins.
  */
-async function insertOnPostgres(db: Db, reportId: string, batch: readonly ParsedLine[]): Promise<void> {
+async function insertOnPostgres(db: Db, reportId: string, batch: readonly ParsedLine[], answersFreshAfter: number): Promise<void> {
   if (batch.length === 0) return;
   const lines = batch.map((r) => r.line);
   const inputs = batch.map((r) => r.input);
@@ -38,10 +75,13 @@ async function insertOnPostgres(db: Db, reportId: string, batch: readonly Parsed
   const types = batch.map((r) => (r.kind === 'lookup' ? r.type : null));
   const states = batch.map((r) => (r.kind === 'lookup' ? 'pending' : 'invalid'));
   await sql`
-    INSERT INTO report_items (report_id, line, input, hash, hash_type, status, verdict)
-    SELECT ${reportId}, u.line, u.input, u.hash, u.hash_type, u.state, u.state
-    FROM unnest(${lines}::integer[], ${inputs}::text[], ${hashes}::text[], ${types}::text[], ${states}::text[])
-      WITH ORDINALITY AS u(line, input, hash, hash_type, state, n)
+    INSERT INTO report_items (${sql.raw(COLUMNS)})
+    SELECT ${sql.raw(VALUES)}
+    FROM (
+      SELECT ${reportId}::text AS report_id, line, input, hash, hash_type, state, n
+      FROM unnest(${lines}::integer[], ${inputs}::text[], ${hashes}::text[], ${types}::text[], ${states}::text[])
+        WITH ORDINALITY AS x(line, input, hash, hash_type, state, n)
+    ) u ${sql.raw(JOIN_CACHE)} ${answersFreshAfter}
     ORDER BY u.n
     ON CONFLICT DO NOTHING
   `.execute(db);
