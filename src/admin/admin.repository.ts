@@ -76,9 +76,10 @@ export async function findEmailsByIds(db: Db, ids: readonly number[]): Promise<M
   return new Map(rows.map((r) => [r.id, r.email]));
 }
 
-/** Sets or clears disabled_at; false when no such user exists. */
+/** Sets or clears disabled_at (disabling also ends every session signed in before it); false when no such user exists. */
 export async function updateUserDisabledAt(db: Executor, userId: number, disabledAt: number | null): Promise<boolean> {
-  const result = await db.updateTable('users').set({ disabled_at: disabledAt }).where('id', '=', userId).executeTakeFirst();
+  const change = disabledAt === null ? { disabled_at: null } : { disabled_at: disabledAt, sessions_revoked_at: disabledAt };
+  const result = await db.updateTable('users').set(change).where('id', '=', userId).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -130,11 +130,13 @@ export async function findCurrentUser(db: Db, id: number): Promise<CurrentUser |
 
 /**
  * The user of a session begun at `signedInAt`, from one read of their row: 'ended' when the account
- * is gone or its password changed after this sign-in (such a session is over, wherever it is), null
- * when the account is disabled.
+ * is gone or its password changed after this sign-in, 'revoked' when an admin disabled the account
+ * after it (either way the session is over, wherever it is, even once the account is enabled again),
+ * null when the account is disabled.
  */
-export async function findSessionUser(db: Db, userId: number, signedInAt: number): Promise<CurrentUser | null | 'ended'> {
+export async function findSessionUser(db: Db, userId: number, signedInAt: number): Promise<CurrentUser | null | 'ended' | 'revoked'> {
   const row = await users.findUserById(db, userId);
   if (row === undefined || (row.password_changed_at ?? 0) > signedInAt) return 'ended';
+  if ((row.sessions_revoked_at ?? 0) > signedInAt) return 'revoked';
   return row.disabled_at == null ? rowToCurrentUser(row) : null;
 }

@@ -10,6 +10,8 @@ export interface UserTable {
   disabled_at: number | null;
   /** Sessions signed in before this are over (see web/session.ts). */
   password_changed_at: number | null;
+  /** Sessions signed in before this are over too: set when an admin disables the account. */
+  sessions_revoked_at: number | null;
   /** 1: the upload form's email box starts ticked. */
   notify_default: Generated<number>;
   /** What the "report ready" email carries: none | csv | pdf (see mail/report-attachment.ts). */

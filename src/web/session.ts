@@ -65,7 +65,7 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
 
 /**
  * Ends a signed-in session past the idle or the absolute limit, or one older than the user's last
- * password change. The request goes on with a fresh anonymous session; `res.locals.sessionExpired`
+ * password change or than an admin's disabling of the account. The request goes on with a fresh anonymous session; `res.locals.sessionExpired`
  * lets the login redirect say why. The user row read here is the request's one read of it:
  * `res.locals.sessionUser` hands it to web/locals.ts.
  */
@@ -76,12 +76,13 @@ function endExpiredSessions(options: SessionOptions, touchEveryMs: number): Requ
     const now = Date.now();
     const inTime = now - lastSeenAt < options.idleMs && now - createdAt < options.maxMs;
     const user = inTime ? await findSessionUser(options.db, userId, createdAt) : 'ended';
-    if (user !== 'ended') {
+    if (user !== 'ended' && user !== 'revoked') {
       res.locals.sessionUser = user;
       if (now - lastSeenAt >= touchEveryMs) req.session.lastSeenAt = now;
       return next();
     }
-    res.locals.sessionExpired = true;
+    // A session an admin closed is signed out, not "expired": the sign-in page then says the account is disabled.
+    if (user === 'ended') res.locals.sessionExpired = true;
     req.session.regenerate(next);
   };
 }
