@@ -9,6 +9,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { confirmAddress, uploadHashes } from '../helpers/factories.js';
 import { waitFor, waitForCompletion } from '../helpers/test-app.js';
+import { run } from '../helpers/cli.js';
 import { CONFIRM_EMAIL_SUBJECT } from '../../src/mail/confirmation-emails.js';
 
 // `npm run demo` as a user starts it (its own process, its simulator, its mail sink), with short
@@ -90,6 +91,16 @@ test('when the demo runs, then a feed value is answered from the feed and a watc
   assert.ok(link, 'a confirmation link in the email');
   assert.equal((await confirmAddress(client, link)).status, 303);
   assert.equal((await client.login(email)).status, 303);
+
+  // Act + Assert (feed panel): made admin the way the banner says, the analyst sees each feed reading, with objects.
+  const grant = await run(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'grant', email], { DATABASE_PATH: join(dir, 'demo.sqlite') });
+  assert.equal(grant.code, 0, grant.output);
+  const panel = await waitFor(async () => {
+    const { html } = await client.get('/admin');
+    const rows = ['files', 'domains', 'ip_addresses'].map((feed) => new RegExp(`data-feed="${feed}">[\\s\\S]*?<td>(\\d+)</td>(?:(?!</tr>)[\\s\\S])*?<td>reading`).exec(html));
+    return rows.every((r) => r && Number(r[1]) > 0) ? rows : null;
+  }, 'every demo feed on /admin, reading, with objects today', 30_000);
+  assert.equal(panel.length, 3);
 
   // Act + Assert (feed): the domain the banner names comes back from the feed.
   const feedReport = await uploadHashes(client, [demo.feedDomain], 'feed value');
