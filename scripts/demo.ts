@@ -87,7 +87,8 @@ ${Object.entries(inFeed).map(([type, value]) => `    ${type}: ${value}`).join('\
 
   Watched report: upload ${flip.md5} (clean for now), click "Watch this report";
   ${span(flipAfterSeconds * 1000)} after its first lookup VirusTotal (simulated) calls it malicious, re-checks run every
-  ${span(config.watch.recheckMs)} (WATCH_RECHECK_HOURS): in ~${emailIn} minutes look at ${mail ? `${mail.folder}/` : 'your mailbox'} for the change email.
+  ${span(config.watch.recheckMs)} (WATCH_RECHECK_HOURS): the change email is in ${mail ? `${mail.folder}/` : 'your mailbox'}
+  within ~${emailIn}, and the report's Changes page shows clean -> malicious.
 
   To see /admin: register, then in another shell
     DATABASE_PATH=${config.databasePath} npm run admin -- grant you@example.com
