@@ -27,6 +27,14 @@ export interface SessionStoreOptions {
   touchEveryMs?: number;
 }
 
+interface PendingSave {
+  sess: string;
+  expires: number;
+  /** A session this instance knew (read or wrote): saved by UPDATE only, so a sign-out elsewhere is never undone. */
+  known: boolean;
+  callbacks: Array<((err?: unknown) => void) | undefined>;
+}
+
 interface CachedSession {
   sess: string;
   /** The row's expiry as this instance last read or wrote it. */
@@ -50,7 +58,7 @@ export class DatabaseSessionStore extends session.Store {
   private readonly cacheMs: number;
   private readonly touchEveryMs: number;
   private readonly cache = new Map<string, CachedSession>();
-  private readonly pending = new Map<string, { sess: string; expires: number; callbacks: Array<((err?: unknown) => void) | undefined> }>();
+  private readonly pending = new Map<string, PendingSave>();
   /**
    * Set by the session middleware (web/session.ts) for the one synchronous `get` of a request that
    * changes state: a form post reads the row itself, so a CSRF token or a flash another instance
@@ -111,8 +119,11 @@ export class DatabaseSessionStore extends session.Store {
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
     const text = JSON.stringify(sess);
     const expires = this.expiry(sess);
+    const queued = this.pending.get(sid);
+    // Only a session id this instance has not seen is new: express-session makes one for each new visitor and sign-in.
+    const known = queued ? queued.known : this.cache.has(sid);
     this.remember(sid, { sess: text, expires, readAt: Date.now() });
-    this.pending.set(sid, { sess: text, expires, callbacks: [...(this.pending.get(sid)?.callbacks ?? []), cb] });
+    this.pending.set(sid, { sess: text, expires, known, callbacks: [...(queued?.callbacks ?? []), cb] });
     if (this.pending.size === 1) setImmediate(() => this.flush());
   }
 
@@ -126,7 +137,12 @@ export class DatabaseSessionStore extends session.Store {
         for (const cb of write.callbacks) cb?.(err);
       }
     };
-    sessions.upsertSessions(this.db, batch.map(([sid, { sess, expires }]) => ({ sid, sess, expires }))).then(() => settle(), settle);
+    const rows = batch.map(([sid, { sess, expires, known }]) => ({ sid, sess, expires, known }));
+    const fresh = rows.filter((row) => !row.known);
+    Promise.all([
+      fresh.length > 0 ? sessions.upsertSessions(this.db, fresh) : undefined,
+      ...rows.filter((row) => row.known).map((row) => sessions.updateSession(this.db, row)),
+    ]).then(() => settle(), settle);
   }
 
   /** Moves the row's expiry on; skipped while the row, as last seen here, expires less than `touchEveryMs` earlier. */

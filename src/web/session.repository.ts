@@ -17,6 +17,11 @@ export async function upsertSessions(db: Executor, rows: ReadonlyArray<{ sid: st
     .execute();
 }
 
+/** Saves a session this instance read or wrote before; a row deleted meanwhile (signed out elsewhere) stays deleted. */
+export async function updateSession(db: Executor, row: { sid: string; sess: string; expires: number }): Promise<void> {
+  await db.updateTable('sessions').set({ sess: row.sess, expires: row.expires }).where('sid', '=', row.sid).execute();
+}
+
 export async function touchSession(db: Executor, sid: string, expires: number): Promise<void> {
   await db.updateTable('sessions').set({ expires }).where('sid', '=', sid).execute();
 }

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { reportIdFrom, sameDatabase, startTestApp } from '../helpers/test-app.js';
 import { hex, signedIn, sleep } from '../helpers/factories.js';
 import { sessionRow, sidOf } from '../helpers/page.js';
-import { SESSION_CACHE_MS } from '../../src/web/session-store.js';
+import type { SessionData } from 'express-session';
+import { DatabaseSessionStore, SESSION_CACHE_MS } from '../../src/web/session-store.js';
+import { openDatabase } from '../../src/shared/database.js';
 
 // Issue 14: each instance keeps what it read of a session row for SESSION_CACHE_MS (SECURITY.md,
 // "Session caching"), and a plain page view writes nothing. Two apps on one database stand for two
@@ -74,4 +76,24 @@ test('when a signed-in user views pages, then the session row is not rewritten, 
   assert.equal(after?.sess, before.sess, 'the session row was rewritten by a page view');
   assert.equal(Number(after?.expires), Number(before.expires), 'the session row was touched by a page view');
   assert.ok(expiries[0]! < expiries[1]! && expiries[1]! < expiries[2]!, `the cookie's expiry did not roll: ${expiries.join(', ')}`);
+});
+
+test('when another instance signed a session out, then a change saved from this instance\'s copy does not bring it back', async (t) => {
+  // Arrange: a signed-in session, and a second instance's store that has read it
+  const { a } = await twoInstances(t);
+  const client = await signedIn(a);
+  await client.get('/reports');
+  const sid = sidOf(client.cookie(COOKIE));
+  const { db, close } = openDatabase(a.databaseUrl ?? a.databasePath);
+  t.after(close);
+  const store = new DatabaseSessionStore(db);
+  const copy = await new Promise<SessionData | null | undefined>((resolve, reject) => store.get(sid, (err, sess) => (err ? reject(err) : resolve(sess))));
+  assert.ok(copy?.userId, 'the store did not read the signed-in session');
+
+  // Act: the row goes (a sign-out on the first instance), then the copy is saved changed, as a page view does once a minute
+  await a.db.run('DELETE FROM sessions WHERE sid = ?', sid);
+  await new Promise<void>((resolve, reject) => store.set(sid, { ...copy, lastSeenAt: Date.now() }, (err) => (err ? reject(err) : resolve())));
+
+  // Assert
+  assert.equal(await sessionRow(a, sid), undefined, 'the signed-out session was written back');
 });
