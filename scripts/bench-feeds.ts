@@ -95,6 +95,7 @@ export async function benchFeeds(args: string[]): Promise<void> {
         cacheTtlMs: 86_400_000,
         groupLines: 500,
         groupBytes: GROUP_BYTES,
+        bzip2: 'bzip2',
         now: Date.now,
         onReportsTouched: async () => undefined,
       },

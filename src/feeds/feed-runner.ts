@@ -82,6 +82,7 @@ export class FeedRunner {
       cacheTtlMs: this.deps.cacheTtlMs,
       groupLines: this.tuning.feedGroupLines,
       groupBytes: GROUP_BYTES,
+      bzip2: this.deps.settings.bzip2,
       now: this.now,
       onReportsTouched: this.deps.onReportsTouched,
       signal: this.abort.signal,

@@ -1,4 +1,3 @@
-import { gzipSync } from 'node:zlib';
 import type { Executor } from '../shared/database.js';
 import type { ObjectSummary } from '../lookups/lookup.types.js';
 import { normaliseObject } from '../lookups/normalise-object.js';
@@ -11,17 +10,22 @@ import type { FeedLine } from './feed-lines.js';
 // newest per object id by last_analysis_date: an older object, from a feed in whatever order the
 // minutes arrive, never replaces a newer one, whether a feed or a lookup brought that one.
 
+/** A feed line ready to store: its answer already gzipped (off the event loop, feed-batch.ts). */
+export interface StoredLine extends FeedLine {
+  answerGzip: Buffer;
+}
+
 const LOOKUP_TYPE = { files: 'sha256', domains: 'domain', ip_addresses: 'ip' } as const;
 
 interface Candidate {
-  line: FeedLine;
+  line: StoredLine;
   summary: ObjectSummary;
   /** Null when the object carries none: it only fills an empty place, never replaces. */
   date: string | null;
 }
 
 /** Stores one group of a feed's lines; returns the cache entries that changed (files, domains, IPs). */
-export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLine[], now: number, thresholds: Thresholds): Promise<string[]> {
+export async function storeFeedLines(db: Executor, feed: FeedType, lines: StoredLine[], now: number, thresholds: Thresholds): Promise<string[]> {
   if (feed === 'urls') {
     await storeUrls(db, lines, now);
     return [];
@@ -31,7 +35,7 @@ export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLi
   if (fresher.length === 0) return [];
   const answers = await db
     .insertInto('vt_answers')
-    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: gzipSync(c.line.answerText, { level: 4 }) })))
+    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: c.line.answerGzip })))
     .returning(['id', 'sha256'])
     .execute();
   const answerOf = new Map(answers.map((a) => [a.sha256, a.id]));
@@ -71,13 +75,13 @@ export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLi
   return [...keys];
 }
 
-function toCandidate(feed: Exclude<FeedType, 'urls'>, line: FeedLine): Candidate {
+function toCandidate(feed: Exclude<FeedType, 'urls'>, line: StoredLine): Candidate {
   const summary = normaliseObject(LOOKUP_TYPE[feed], line.answer);
   return { line, summary, date: summary.lastAnalysisDate };
 }
 
 /** One object per id, the newest (a later line wins a tie: it was published later). */
-function newestPerId<T extends { date: string | null; summary?: { id: string }; line: FeedLine }>(items: T[]): T[] {
+function newestPerId<T extends { date: string | null; summary?: { id: string }; line: StoredLine }>(items: T[]): T[] {
   const best = new Map<string, T>();
   for (const item of items) {
     const id = item.summary?.id ?? item.line.id;
@@ -102,7 +106,7 @@ async function newerThanStored(db: Executor, candidates: Candidate[]): Promise<C
   });
 }
 
-async function storeUrls(db: Executor, lines: FeedLine[], now: number): Promise<void> {
+async function storeUrls(db: Executor, lines: StoredLine[], now: number): Promise<void> {
   const items = newestPerId(lines.map((line) => ({ line, date: urlDate(line) })));
   await db
     .insertInto('feed_urls')
@@ -112,7 +116,7 @@ async function storeUrls(db: Executor, lines: FeedLine[], now: number): Promise<
         url: typeof line.answer.data['attributes'] === 'object' ? String((line.answer.data['attributes'] as Record<string, unknown>)['url'] ?? '') || null : null,
         last_analysis_date: date,
         fetched_at: now,
-        body_gzip: gzipSync(line.answerText, { level: 4 }),
+        body_gzip: line.answerGzip,
       })),
     )
     .onConflict((oc) =>
