@@ -9,7 +9,7 @@ import type { FeedType } from './feed.table.js';
 import { requestFeedBatch } from './feed-download.js';
 import { GarbledBatchError, groupLines, parseFeedLine, readLines } from './feed-lines.js';
 import { answerPendingRows } from './feed-pending.repository.js';
-import { storeFeedLines, type StoredLine } from './feed-store.repository.js';
+import { storeFeedLines, summariseFeedLine, type StoredLine } from './feed-store.repository.js';
 
 export interface BatchDeps {
   db: Db;
@@ -79,23 +79,25 @@ const gzipped = promisify(gzip);
 const PARSE_SLICE_CHARS = 256 * 1024;
 
 /**
- * A group's lines parsed (`firstLine` is the first one's number) and their answers compressed as
- * lookups store them, before any transaction: JSON.parse takes turns with requests a slice at a
- * time, and gzip runs on zlib's thread pool, so the main thread never works long on a group.
+ * A group's lines parsed (`firstLine` is the first one's number), summarised and their answers
+ * compressed as lookups store them, before any transaction: parsing takes turns with requests a
+ * slice at a time, gzip runs on zlib's thread pool, and each parsed object is dropped as soon as it
+ * is summarised (it dies young, instead of being held through the writes).
  */
 async function prepareGroup(feed: FeedType, texts: string[], firstLine: number): Promise<StoredLine[]> {
-  const lines = [];
+  const lines: Promise<StoredLine>[] = [];
   let sinceTurn = 0;
   for (const [i, text] of texts.entries()) {
     if (sinceTurn >= PARSE_SLICE_CHARS) {
       await nextTurn();
       sinceTurn = 0;
     }
-    lines.push(parseFeedLine(feed, text, firstLine + i));
+    const parsed = parseFeedLine(feed, text, firstLine + i);
+    const summary = summariseFeedLine(feed, parsed);
+    lines.push(gzipped(parsed.answerText, { level: 4 }).then((answerGzip) => ({ ...summary, answerGzip })));
     sinceTurn += text.length;
   }
-  const bodies = await Promise.all(lines.map((l) => gzipped(l.answerText, { level: 4 })));
-  return lines.map((l, i) => ({ ...l, answerGzip: bodies[i]! }));
+  return Promise.all(lines);
 }
 
 /** The batch's lines after the first `skip` (already stored before a restart). */
