@@ -22,6 +22,8 @@ export interface FeedRequest {
   apiKey: string;
   feed: FeedType;
   minute: string;
+  /** The bzip2 program (VT_FEED_BZIP2). */
+  bzip2: string;
   signal?: AbortSignal;
 }
 
@@ -41,9 +43,9 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
     await response.body?.cancel();
     const location = response.headers.get('location');
     if (!location) return { kind: 'transient', reason: `${response.status} without a Location` };
-    return download(new URL(location, response.url || req.apiUrl).href, req.signal);
+    return download(new URL(location, response.url || req.apiUrl).href, req);
   }
-  if (response.ok) return { kind: 'batch', body: decompress(response) };
+  if (response.ok) return { kind: 'batch', body: decompress(response, req.bzip2) };
   const code = await errorCode(response);
   if (response.status === 404) return { kind: 'missing' };
   if (code === 'NotAvailableYet') return { kind: 'not_yet' };
@@ -52,10 +54,10 @@ export async function requestFeedBatch(req: FeedRequest): Promise<FeedAnswer> {
 }
 
 /** The batch behind the redirect: no key goes with it. */
-async function download(url: string, signal: AbortSignal | undefined): Promise<FeedAnswer> {
+async function download(url: string, req: FeedRequest): Promise<FeedAnswer> {
   try {
-    const response = await fetch(url, signal ? { signal } : {});
-    if (response.ok) return { kind: 'batch', body: decompress(response) };
+    const response = await fetch(url, req.signal ? { signal: req.signal } : {});
+    if (response.ok) return { kind: 'batch', body: decompress(response, req.bzip2) };
     await response.body?.cancel();
     return { kind: 'transient', reason: `the batch's download answered ${response.status}` };
   } catch (err) {
@@ -63,10 +65,10 @@ async function download(url: string, signal: AbortSignal | undefined): Promise<F
   }
 }
 
-/** The body, decompressed as it arrives (bunzip.ts). */
-function decompress(response: Response): Readable {
+/** The body, decompressed as it arrives by the bzip2 program (bunzip.ts). */
+function decompress(response: Response, program: string): Readable {
   if (!response.body) return Readable.from([]);
-  return bunzip(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
+  return bunzip(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), program);
 }
 
 async function errorCode(response: Response): Promise<string | null> {

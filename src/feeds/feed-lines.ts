@@ -7,21 +7,36 @@ import type { FeedType } from './feed.table.js';
 /** The batch cannot be read: broken bzip2, or a line that is not the object it should be. */
 export class GarbledBatchError extends Error {}
 
-/** The non-blank lines of a byte stream, in order, without their line ends. */
-export async function* readLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+/** A line longer than this is taken for a garbled batch (VirusTotal objects run to a few MB at most): memory stays bounded even without line ends. */
+export const MAX_LINE_CHARS = 16 << 20;
+
+/**
+ * The non-blank lines of a byte stream, in order, without their line ends. Each chunk is scanned
+ * once (a line spread over many chunks is joined once, at its end), so the work per chunk is bounded
+ * by the chunk's size whatever the lines' length.
+ */
+export async function* readLines(chunks: AsyncIterable<Buffer | string>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let parts: string[] = [];
+  let partChars = 0;
   for await (const chunk of chunks) {
-    rest += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let start = 0;
-    for (let end = rest.indexOf('\n'); end !== -1; end = rest.indexOf('\n', start)) {
-      const line = rest.slice(start, end).trim();
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      parts.push(text.slice(start, end));
+      const line = (parts.length === 1 ? parts[0]! : parts.join('')).trim();
+      parts = [];
+      partChars = 0;
       start = end + 1;
       if (line !== '') yield line;
     }
-    rest = rest.slice(start);
+    if (start < text.length) {
+      parts.push(text.slice(start));
+      partChars += text.length - start;
+      if (partChars > maxLineChars) throw new GarbledBatchError(`a line longer than ${Math.round(maxLineChars / 1048576)} MB`);
+    }
   }
-  const last = (rest + decoder.end()).trim();
+  const last = (parts.join('') + decoder.end()).trim();
   if (last !== '') yield last;
 }
 

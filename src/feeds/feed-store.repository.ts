@@ -1,4 +1,3 @@
-import { gzipSync } from 'node:zlib';
 import type { Executor } from '../shared/database.js';
 import type { ObjectSummary } from '../lookups/lookup.types.js';
 import { normaliseObject } from '../lookups/normalise-object.js';
@@ -11,27 +10,44 @@ import type { FeedLine } from './feed-lines.js';
 // newest per object id by last_analysis_date: an older object, from a feed in whatever order the
 // minutes arrive, never replaces a newer one, whether a feed or a lookup brought that one.
 
+/**
+ * A feed line ready to store: its object summarised and its answer gzipped before the transaction
+ * (feed-batch.ts), so the parsed object dies young instead of being held through the writes.
+ */
+export interface StoredLine {
+  id: string;
+  /** Files, domains, IPs: the object as a lookup summarises it; null for URL objects. */
+  summary: ObjectSummary | null;
+  /** URL objects: their URL. */
+  url: string | null;
+  /** last_analysis_date (ISO); null when the object carries none: it only fills an empty place, never replaces. */
+  date: string | null;
+  answerGzip: Buffer;
+}
+
 const LOOKUP_TYPE = { files: 'sha256', domains: 'domain', ip_addresses: 'ip' } as const;
 
-interface Candidate {
-  line: FeedLine;
-  summary: ObjectSummary;
-  /** Null when the object carries none: it only fills an empty place, never replaces. */
-  date: string | null;
+type Candidate = StoredLine & { summary: ObjectSummary };
+
+/** What of a parsed feed line is stored, but its gzipped answer. */
+export function summariseFeedLine(feed: FeedType, line: FeedLine): Omit<StoredLine, 'answerGzip'> {
+  if (feed === 'urls') return { id: line.id, summary: null, url: urlOf(line), date: urlDate(line) };
+  const summary = normaliseObject(LOOKUP_TYPE[feed], line.answer);
+  return { id: line.id, summary, url: null, date: summary.lastAnalysisDate };
 }
 
 /** Stores one group of a feed's lines; returns the cache entries that changed (files, domains, IPs). */
-export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLine[], now: number, thresholds: Thresholds): Promise<string[]> {
+export async function storeFeedLines(db: Executor, feed: FeedType, lines: StoredLine[], now: number, thresholds: Thresholds): Promise<string[]> {
   if (feed === 'urls') {
     await storeUrls(db, lines, now);
     return [];
   }
-  const candidates = newestPerId(lines.map((line) => toCandidate(feed, line)));
+  const candidates = newestPerId(lines.filter((line): line is Candidate => line.summary !== null));
   const fresher = await newerThanStored(db, candidates);
   if (fresher.length === 0) return [];
   const answers = await db
     .insertInto('vt_answers')
-    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: gzipSync(c.line.answerText, { level: 4 }) })))
+    .values(fresher.map((c) => ({ sha256: c.summary.id, fetched_at: now, body_gzip: c.answerGzip })))
     .returning(['id', 'sha256'])
     .execute();
   const answerOf = new Map(answers.map((a) => [a.sha256, a.id]));
@@ -71,16 +87,11 @@ export async function storeFeedLines(db: Executor, feed: FeedType, lines: FeedLi
   return [...keys];
 }
 
-function toCandidate(feed: Exclude<FeedType, 'urls'>, line: FeedLine): Candidate {
-  const summary = normaliseObject(LOOKUP_TYPE[feed], line.answer);
-  return { line, summary, date: summary.lastAnalysisDate };
-}
-
 /** One object per id, the newest (a later line wins a tie: it was published later). */
-function newestPerId<T extends { date: string | null; summary?: { id: string }; line: FeedLine }>(items: T[]): T[] {
+function newestPerId<T extends StoredLine>(items: T[]): T[] {
   const best = new Map<string, T>();
   for (const item of items) {
-    const id = item.summary?.id ?? item.line.id;
+    const id = item.summary?.id ?? item.id;
     const held = best.get(id);
     if (!held || (item.date ?? '') >= (held.date ?? '')) best.set(id, item);
   }
@@ -102,18 +113,12 @@ async function newerThanStored(db: Executor, candidates: Candidate[]): Promise<C
   });
 }
 
-async function storeUrls(db: Executor, lines: FeedLine[], now: number): Promise<void> {
-  const items = newestPerId(lines.map((line) => ({ line, date: urlDate(line) })));
+async function storeUrls(db: Executor, lines: StoredLine[], now: number): Promise<void> {
+  const items = newestPerId(lines);
   await db
     .insertInto('feed_urls')
     .values(
-      items.map(({ line, date }) => ({
-        id: line.id,
-        url: typeof line.answer.data['attributes'] === 'object' ? String((line.answer.data['attributes'] as Record<string, unknown>)['url'] ?? '') || null : null,
-        last_analysis_date: date,
-        fetched_at: now,
-        body_gzip: gzipSync(line.answerText, { level: 4 }),
-      })),
+      items.map((line) => ({ id: line.id, url: line.url, last_analysis_date: line.date, fetched_at: now, body_gzip: line.answerGzip })),
     )
     .onConflict((oc) =>
       oc
@@ -127,6 +132,10 @@ async function storeUrls(db: Executor, lines: FeedLine[], now: number): Promise<
         .where((eb) => eb.or([eb('feed_urls.last_analysis_date', 'is', null), eb('feed_urls.last_analysis_date', '<', eb.ref('excluded.last_analysis_date'))])),
     )
     .execute();
+}
+
+function urlOf(line: FeedLine): string | null {
+  return typeof line.answer.data['attributes'] === 'object' ? String((line.answer.data['attributes'] as Record<string, unknown>)['url'] ?? '') || null : null;
 }
 
 function urlDate(line: FeedLine): string | null {

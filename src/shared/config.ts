@@ -247,6 +247,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.VERDICT_REPUTATION_SUSPICIOUS_BELOW > e.VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE) {
     throw new ConfigError('Invalid configuration:\n  VERDICT_REPUTATION_SUSPICIOUS_BELOW: must not be above VERDICT_REPUTATION_NOT_SUSPICIOUS_ABOVE');
   }
+  const feeds = feedSettingsOf(e, keys[0]?.secret ?? null);
+  if (typeof feeds === 'string') throw new ConfigError(`Invalid configuration:\n  ${feeds}`);
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const secureCookies = appUrl.startsWith('https:');
   return Object.freeze({
@@ -282,7 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     forcedRefreshesPerDay: e.FORCED_REFRESHES_PER_DAY,
     pdfMaxRows: e.PDF_MAX_ROWS,
     downloadsPerUser: e.DOWNLOADS_PER_USER,
-    feeds: feedSettingsOf(e, keys[0]?.secret ?? null),
+    feeds,
     connectorsFile: e.CONNECTORS_FILE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

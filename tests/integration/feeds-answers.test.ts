@@ -18,9 +18,10 @@ test('when a batch is garbled (bzip2 or JSON), then it is marked failed with the
   const app = await startTestApp({ sim: fake.sim, env: { VT_FEEDS: 'domains' }, tuning: { ...FEED_TUNING, feedRetryMs: 200 } });
   t.after(() => app.stop());
   await waitCaughtUp(app.db, 'domains', at);
-  const failed = await app.db.rows<{ minute: string; reason: string }>("SELECT minute, reason FROM feed_failed_batches WHERE feed = 'domains' ORDER BY minute");
+  const failed = await app.db.rows<{ minute: string; reason: string; line: number }>("SELECT minute, reason, line FROM feed_failed_batches WHERE feed = 'domains' ORDER BY minute");
   assert.deepEqual(failed.map((f) => f.minute), [badBzip, badJson], 'both batches are marked failed');
-  assert.match(failed[0]!.reason, /bzip2/);
+  assert.match(failed[0]!.reason, /^bzip2: Data integrity error/);
+  assert.equal(Number(failed[0]!.line), 0, 'no line of the corrupt block was stored: bzip2 writes a block out before it checks it');
   assert.match(failed[1]!.reason, /not JSON/);
   assert.ok(app.sim.feeds.downloads.includes(`domains/${minuteBefore(at, 61)}`), 'the minutes after them were read');
   // Act: VirusTotal serves them whole again; the retries store them.

@@ -58,3 +58,9 @@ test('when minutes are named, then they read as the feed path names them and onl
   assert.equal(isPublished('202612060702', at), true);
   assert.equal(isPublished('202612060703', at), false);
 });
+
+test('when a batch has no line ends for longer than a line may be, then it is garbled, not read into memory whole', async () => {
+  const long = Buffer.alloc(40, 'x');
+  await assert.rejects(collect(readLines(chunks(Buffer.from('{"a":1}\n'), long, long), 64)), (err: unknown) => err instanceof GarbledBatchError && /a line longer than/.test(err.message));
+  assert.deepEqual(await collect(readLines(chunks(long, Buffer.from('\n'), long), 64)), ['x'.repeat(40), 'x'.repeat(40)], 'lines up to the cap are read');
+});
