@@ -120,9 +120,11 @@ export async function countVerdicts(db: Executor, reportIds: string[]): Promise<
  * only. With `cap`, a search reads at most `cap` entries of each range.
  */
 export function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter, cap?: number): Expression<SqlBool> {
+  // A search's ids are the report's own (its ranges hold the report and the verdicts): the rows are
+  // read by id alone, so no planner walks the report's (report_id, line) entries for the order instead.
+  if (filter.q.trim() !== '') return searchMatches(db, eb, reportId, filter, cap);
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
-  if (filter.q.trim() !== '') conditions.push(searchMatches(db, eb, reportId, filter, cap));
   return eb.and(conditions);
 }
 

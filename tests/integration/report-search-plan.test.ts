@@ -14,7 +14,7 @@ import { appSuite } from '../helpers/app-suite.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
 import { onConnection, type QueryRunner } from '../../src/shared/read-pool.js';
 import { countItemsUpTo, listItems } from '../../src/reports/report.repository.js';
-import type { ItemFilter } from '../../src/reports/report.schemas.js';
+import { ITEM_SORTS, type ItemFilter } from '../../src/reports/report.schemas.js';
 
 const pgScans = (plan: PgPlan): PgPlan[] => [...(plan['Relation Name'] === 'report_items' ? [plan] : []), ...(plan.Plans ?? []).flatMap(pgScans)];
 
@@ -46,9 +46,9 @@ describe('report search query plans', () => {
       const db = app.runtime.database.db;
       const queries: CompiledQuery[] = [];
       const recording: QueryRunner = { all: (query) => (queries.push(query), onConnection(db).all(query)) };
-      await listItems(db, reportId, filter, 'detections', 101, 0, recording, 1000);
+      for (const sort of ITEM_SORTS) await listItems(db, reportId, filter, sort, 101, 0, recording, 1000);
       await countItemsUpTo(db, reportId, filter, 1001, recording);
-      assert.equal(queries.length, 2);
+      assert.equal(queries.length, ITEM_SORTS.length + 1);
 
       for (const query of queries) {
         if (app.db.dialect === 'sqlite') {
@@ -58,6 +58,10 @@ describe('report search query plans', () => {
           // Assert
           const text = `${query.sql}\n${plan.join('\n')}`;
           assert.ok(!plan.some((d) => /SCAN report_items/.test(d)), text);
+          // Rows are read by the ids the ranges found, never by walking the report in an order of its own.
+          for (const d of plan.filter((line) => /SEARCH report_items/.test(line))) {
+            assert.match(d, /USING (COVERING )?INDEX report_items_(report_hash|report_sha256|sha1_prefix|md5_prefix|input_prefix|name_prefix) |USING INTEGER PRIMARY KEY/, text);
+          }
           for (const index of ['report_items_report_hash', 'report_items_report_sha256', 'report_items_sha1_prefix', 'report_items_md5_prefix']) {
             assert.ok(plan.some((d) => new RegExp(`SEARCH report_items USING (COVERING )?INDEX ${index} \\(report_id=\\? AND \\w+[>=]`).test(d)), `${index}\n${text}`);
           }
