@@ -8,4 +8,5 @@ export const POSTGRES_ONLY: Readonly<Record<string, string>> = {
   'tests/integration/db-copy.test.ts': 'copies a SQLite file into a PostgreSQL database',
   'tests/integration/leadership.test.ts': "PostgreSQL's advisory lock and LISTEN/NOTIFY elect and wake the dispatcher",
   'tests/integration/multi-instance.test.ts': 'three app processes on one PostgreSQL database, the dispatcher killed twice',
+  'tests/integration/report-tidy.test.ts': "PostgreSQL's statistics and visibility map after a big import",
 };

@@ -7,6 +7,7 @@ import { parseList, unreadableReason, type ParsedLine } from './list-parser.js';
 import { breather, countRows } from './list-lines.js';
 import { insertParsedLines, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
+import { tidyAfterImport, TIDY_AFTER_ROWS } from './report-tidy.js';
 
 export interface ImportInput {
   userId: number;
@@ -89,6 +90,8 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     step('written');
     const completed = await finalise(deps, reportId, now);
     step('finalised');
+    // A big import leaves PostgreSQL's statistics and visibility map behind: refreshed in the background (report-tidy.ts).
+    if (rows >= TIDY_AFTER_ROWS) void tidyAfterImport(deps.db);
     return { reportId, completed };
   } catch (err) {
     await reports.deleteReportInBatches(deps.db, reportId);

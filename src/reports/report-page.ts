@@ -83,14 +83,15 @@ export async function readRowsPage(db: Db, reportId: string, counts: Counts, que
 }
 
 /**
- * A search reads rows until it has a page (by OFFSET: its matches are few), and counts its matches
- * no further than SEARCH_COUNT_CAP, off the main thread when `reads` is the read pool. Each is a pass
- * over the report's rows (the name is matched anywhere in it, which no index serves).
+ * A search reads its matches through index ranges (report-search.repository.ts), each range no
+ * further than SEARCH_COUNT_CAP entries, and pages among them by number: no search reads more than a
+ * few thousand index entries, however large the report or the match. Past SEARCH_COUNT_CAP matches
+ * the page says "1,000+" and pages through the first SEARCH_COUNT_CAP only.
  */
 async function searchPage(db: Db, reportId: string, query: ReportPageQuery, reads: QueryRunner): Promise<RowsPage> {
   const offset = (query.page - 1) * query.per;
-  const rows = await repo.listItems(db, reportId, query, query.sort, query.per + 1, offset, reads);
-  // A page that holds every match has counted them: a second pass over the report would tell nothing new.
+  const rows = offset >= SEARCH_COUNT_CAP ? [] : await repo.listItems(db, reportId, query, query.sort, query.per + 1, offset, reads, SEARCH_COUNT_CAP);
+  // A page that holds every match has counted them: a second pass over the matches would tell nothing new.
   const holdsTheLast = rows.length <= query.per && (rows.length > 0 || offset === 0);
   const counted = holdsTheLast ? offset + rows.length : await repo.countItemsUpTo(db, reportId, query, SEARCH_COUNT_CAP + 1, reads);
   const items = rows.slice(0, query.per);
@@ -100,7 +101,7 @@ async function searchPage(db: Db, reportId: string, query: ReportPageQuery, read
     moreThan: counted > SEARCH_COUNT_CAP,
     page: query.page,
     hasPrevious: query.page > 1,
-    hasNext: rows.length > query.per,
+    hasNext: rows.length > query.per && offset + query.per < SEARCH_COUNT_CAP,
     // A search pages by number: its links carry no cursor.
     before: null,
     after: null,

@@ -3,18 +3,14 @@ import { databaseDialect, type Db, type Executor } from '../shared/database.js';
 import { onConnection, type QueryRunner } from '../shared/read-pool.js';
 import type { Database } from '../shared/schema.js';
 import type { ItemFilter, ItemSort, ListKind, ReportListFilter } from './report.schemas.js';
-import { searchTerms } from './search-terms.js';
+import { likeLiteral, searchMatches } from './report-search.repository.js';
 import { countRowsWithVerdicts, hasPendingRows, readVerdictCounts, type VerdictCounts } from './report-counts.repository.js';
 import type { NewReportRow, ReportItemRow, ReportRow, ReportUpdate } from './report.table.js';
 
 
 const EVERY_ROW: ItemFilter = { verdict: [], q: '' };
-/** The columns that hold a value as stored: lower-case hashes, refanged domains and IPs. */
-const VALUE_COLUMNS = ['hash', 'sha256', 'sha1', 'md5'] as const;
 
 
-/** `text` escaped for a LIKE pattern, so it matches itself literally: file names are full of underscores. */
-const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 /**
  * A LIKE that ignores case on both databases: SQLite's LIKE already does (for ASCII), PostgreSQL's
  * does not, and its ILIKE is the same match without case.
@@ -119,27 +115,17 @@ export async function countVerdicts(db: Executor, reportIds: string[]): Promise<
 }
 
 /**
- * A report's rows that pass the filter. SQLite reads them through (report_id, verdict) for a few
- * verdicts or (report_id, id) for reads in id order; the search is a prefix match on the input, the
- * value looked up (a domain or IP as well as a hash) and the file's hashes, and a substring match on
- * the file's name, over the report's own rows only.
+ * A report's rows that pass the filter: through (report_id, verdict) for a few verdicts; a search
+ * (report-search.repository.ts) is a union of index ranges, the start of the input, the value looked
+ * up (a domain or IP as well as a hash), the file's hashes or its name, over the report's own rows
+ * only. With `cap`, a search reads at most `cap` entries of each range.
  */
-export function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter): Expression<SqlBool> {
+export function matching(db: Executor, eb: ExpressionBuilder<Database, 'report_items'>, reportId: string, filter: ItemFilter, cap?: number): Expression<SqlBool> {
+  // A search's ids are the report's own (its ranges hold the report and the verdicts): the rows are
+  // read by id alone, so no planner walks the report's (report_id, line) entries for the order instead.
+  if (filter.q.trim() !== '') return searchMatches(db, eb, reportId, filter, cap);
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', reportId)];
   if (filter.verdict.length > 0) conditions.push(eb('verdict', 'in', filter.verdict));
-  if (filter.q !== '') {
-    const terms = searchTerms(filter.q);
-    const text = likeLiteral(filter.q);
-    const like = likeOn(db);
-    // `hash` finds `evil.com` written as `hxxp://evil[.]com/x`; `input` finds it as written.
-    const prefixOf = ['input', 'hash', 'sha256', 'sha1', 'md5'].map((column) => like(column, `${text}%`));
-    // A defanged or upper-case query finds the stored (refanged, lower-case) value too, on any database's LIKE.
-    const normalised = terms.normalised === terms.text ? [] : VALUE_COLUMNS.map((column) => like(column, `${likeLiteral(terms.normalised)}%`));
-    // A whole URL finds its host.
-    const whole = terms.value;
-    const value = whole ? VALUE_COLUMNS.map((column) => eb(column, '=', whole.value)) : [];
-    conditions.push(eb.or([...prefixOf, ...normalised, ...value, like('meaningful_name', `%${text}%`)]));
-  }
   return eb.and(conditions);
 }
 
@@ -157,9 +143,9 @@ const severity = (eb: ExpressionBuilder<Database, 'report_items'>) =>
     .else(7)
     .end();
 
-/** One page of a search's rows, by OFFSET: a search reads the whole report, so `reads` may run it off the main thread. */
-export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db)): Promise<ReportItemRow[]> {
-  let query = db.selectFrom('report_items').selectAll().where((eb) => matching(db, eb, reportId, filter));
+/** One page of a search's rows, by OFFSET among its matches (with `cap`, among those the capped ranges read); `reads` may run it off the main thread. */
+export async function listItems(db: Executor, reportId: string, filter: ItemFilter, sort: ItemSort, limit: number, offset: number, reads: QueryRunner = onConnection(db), cap?: number): Promise<ReportItemRow[]> {
+  let query = db.selectFrom('report_items').selectAll().where((eb) => matching(db, eb, reportId, filter, cap));
   // Rows without an answer (NULL) come after those with one; SQLite does so for DESC by itself, PostgreSQL is told.
   const desc = databaseDialect(db) === 'postgres' ? (ob: OrderByItemBuilder) => ob.desc().nullsLast() : (ob: OrderByItemBuilder) => ob.desc();
   if (sort === 'verdict') query = query.orderBy(severity);
@@ -239,7 +225,7 @@ export async function deleteUnfinishedImports(db: Executor): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
-/** How many rows pass the filter: from the kept counts, unless it searches (then every row is read: see countItemsUpTo). */
+/** How many rows pass the filter: from the kept counts, unless it searches (then every match is read: see countItemsUpTo). */
 export async function countItems(db: Executor, reportId: string, filter = EVERY_ROW, reads: QueryRunner = onConnection(db)): Promise<number> {
   if (filter.q === '') return countRowsWithVerdicts(db, reportId, filter.verdict);
   const [row] = await reads.all(
@@ -256,7 +242,7 @@ export async function countItems(db: Executor, reportId: string, filter = EVERY_
 export async function countItemsUpTo(db: Executor, reportId: string, filter: ItemFilter, limit: number, reads: QueryRunner = onConnection(db)): Promise<number> {
   const [row] = await reads.all(
     db
-      .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(db, w, reportId, filter)).limit(limit).as('capped'))
+      .selectFrom((eb) => eb.selectFrom('report_items').select('id').where((w) => matching(db, w, reportId, filter, limit)).limit(limit).as('capped'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .compile(),
   );

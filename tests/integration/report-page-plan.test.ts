@@ -8,7 +8,8 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompiledQuery, sql } from 'kysely';
+import type { CompiledQuery } from 'kysely';
+import { pgPlanOf, type PgPlan } from '../helpers/pg-plan.js';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
@@ -17,13 +18,6 @@ import { positionAt, positionOf, readPage, type PageRequest } from '../../src/re
 import { findItemByLine } from '../../src/reports/report.repository.js';
 import { ITEM_SORTS } from '../../src/reports/report.schemas.js';
 import type { Verdict } from '../../src/reports/report.table.js';
-
-interface PgPlan {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PgPlan[];
-}
 
 /** Scans of report_items in a PostgreSQL plan, each with the nearest Limit or Sort above it. */
 function pgScans(plan: PgPlan, above: string | null = null): Array<{ node: PgPlan; above: string | null }> {
@@ -80,16 +74,7 @@ describe('report page query plans', () => {
             assert.ok(sorts <= (query.sql.includes('union all') ? 1 : 0), text);
           } else {
             // Act
-            const plan = await db.connection().execute(async (conn) => {
-              await sql`SET enable_seqscan = off`.execute(conn);
-              await sql`SET enable_sort = off`.execute(conn);
-              try {
-                const explained = await conn.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PgPlan }> }>(CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]));
-                return explained.rows[0]!['QUERY PLAN'][0]!.Plan;
-              } finally {
-                await sql`RESET ALL`.execute(conn);
-              }
-            });
+            const plan = await pgPlanOf(db, query, ['seqscan', 'sort']);
 
             // Assert
             const text = `${query.sql}\n${JSON.stringify(plan, null, 1)}`;
