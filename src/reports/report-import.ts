@@ -90,8 +90,9 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
     step('written');
     const completed = await finalise(deps, reportId, now);
     step('finalised');
-    // A big import leaves PostgreSQL's statistics and visibility map behind: refreshed in the background (report-tidy.ts).
-    if (rows >= TIDY_AFTER_ROWS) void tidyAfterImport(deps.db);
+    // A big import leaves PostgreSQL's statistics and visibility map behind: the statistics are refreshed
+    // before the redirect, so the first page is planned on them; the visibility map after it (report-tidy.ts).
+    if (rows >= TIDY_AFTER_ROWS) await tidyAfterImport(deps.db);
     return { reportId, completed };
   } catch (err) {
     await reports.deleteReportInBatches(deps.db, reportId);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { waitForCompletion } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { hex, signedIn, uploadHashes } from '../helpers/factories.js';
-import { tidyAfterImport } from '../../src/reports/report-tidy.js';
+import { TIDY_AFTER_ROWS, tidyAfterImport } from '../../src/reports/report-tidy.js';
 
 const ROWS = 30_000;
 
@@ -26,8 +26,8 @@ describe('PostgreSQL after a big import', () => {
     await app.db.insertRows('report_items', ['report_id', 'line', 'input', 'hash', 'hash_type', 'status', 'verdict'], added);
   });
 
-  const estimate = async () => {
-    const [row] = await app.db.rows<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) SELECT * FROM report_items WHERE report_id = $1`, reportId);
+  const estimate = async (id = reportId) => {
+    const [row] = await app.db.rows<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) SELECT * FROM report_items WHERE report_id = $1`, id);
     return row!['QUERY PLAN'][0]!.Plan['Plan Rows'];
   };
 
@@ -37,5 +37,18 @@ describe('PostgreSQL after a big import', () => {
 
     // Assert
     assert.ok((await estimate()) > ROWS / 2, `estimate ${await estimate()}`);
+  });
+
+  test('when a big list is uploaded, then by the redirect the planner already counts its rows', async () => {
+    // Arrange
+    const client = await signedIn(app);
+    const lines = Array.from({ length: TIDY_AFTER_ROWS }, () => hex(32));
+
+    // Act: the redirect is the analyst's first page
+    const id = await uploadHashes(client, lines, 'Big upload');
+
+    // Assert
+    const rows = await estimate(id);
+    assert.ok(rows > TIDY_AFTER_ROWS / 2, `the planner expects ${rows} rows of the new report`);
   });
 });
