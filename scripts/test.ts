@@ -193,9 +193,14 @@ if (postgresFiles.length > 0) {
 // ---------------------------------------------------------------- run
 
 // Concurrency 1: integration and browser tests start servers, and CI has 2 cores.
+// A test that hangs (a cleanup waiting on something that never comes) must fail, not hold CI: it fails
+// after HANG_MS (the slowest test takes about a minute on a loaded machine), and force-exit ends its
+// file even when a hook or a handle it left would keep the process alive.
+const HANG_MS = 600_000;
 function runPass(label: string, passFiles: string[], extraEnv: Record<string, string>): Promise<number> {
-  const nodeArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...passThrough, ...passFiles.map(rel)];
-  console.log(`[test] ${label}: $ node ${nodeArgs.slice(0, 5 + passThrough.length).join(' ')} <${passFiles.length} files>\n`);
+  const guards = ['--test-force-exit', `--test-timeout=${HANG_MS}`];
+  const nodeArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...guards, ...passThrough, ...passFiles.map(rel)];
+  console.log(`[test] ${label}: $ node ${nodeArgs.slice(0, 7 + passThrough.length).join(' ')} <${passFiles.length} files>\n`);
   const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     stdio: 'inherit',

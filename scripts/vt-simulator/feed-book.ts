@@ -39,6 +39,7 @@ export class FeedBook {
   private readonly garbled = new Map<string, GarbleKind>();
   private readonly extra = new Map<string, BareObject[]>();
   private readonly files = new Map<string, string>();
+  private readonly stalls = new Map<string, number>();
   private readonly compressed = new Map<string, Promise<Buffer>>();
   /** Batches downloaded, by `type/minute`, in order. */
   readonly downloads: string[] = [];
@@ -94,13 +95,23 @@ export class FeedBook {
     this.files.set(`${type}/${minute}`, path);
   }
 
+  /**
+   * The minute's download sends its first `bytes` bytes, then nothing more: the connection stays open
+   * until the client gives up or the simulator closes (a download stalled mid-batch).
+   */
+  stall(type: SimFeedType, minute: string, bytes: number): void {
+    this.stalls.set(`${type}/${minute}`, bytes);
+  }
+
   private serve(type: SimFeedType, minute: string, res: ServerResponse): number {
     const key = `${type}/${minute}`;
     this.downloads.push(key);
     const file = this.files.get(key);
+    const stallAt = this.stalls.get(key);
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     if (file) {
-      createReadStream(file).pipe(res);
+      if (stallAt === undefined) createReadStream(file).pipe(res);
+      else if (stallAt > 0) createReadStream(file, { end: stallAt - 1 }).pipe(res, { end: false });
       return 200;
     }
     let body = this.compressed.get(key);
@@ -108,7 +119,7 @@ export class FeedBook {
       body = this.build(type, minute);
       this.compressed.set(key, body);
     }
-    body.then((b) => res.end(b), (err: Error) => res.destroy(err));
+    body.then((b) => (stallAt === undefined ? res.end(b) : res.write(b.subarray(0, stallAt))), (err: Error) => res.destroy(err));
     return 200;
   }
 
