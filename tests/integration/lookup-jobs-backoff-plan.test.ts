@@ -20,7 +20,10 @@ describe("the dispatcher's backoff question", () => {
     const db = app.runtime.database.db;
     let compiled: CompiledQuery | undefined;
     const recorder: KyselyPlugin = {
-      transformQuery: (args) => ((compiled ??= db.getExecutor().compileQuery(args.node, args.queryId)), args.node),
+      transformQuery: (args) => {
+        compiled ??= db.getExecutor().compileQuery(args.node, args.queryId);
+        return args.node;
+      },
       transformResult: async (args) => args.result,
     };
     await findEarliestBackoff(db.withPlugin(recorder), Date.now());
