@@ -209,6 +209,7 @@ const KEPT_STREAMS = 32;
 /** While a report changes (answers coming in), landmarks are built again at most this often; between, jumps walk. */
 const REBUILD_AFTER_MS = 30_000;
 const kept = new Map<string, Landmarks>();
+const building = new Map<string, Promise<Array<Array<number | string>> | null>>();
 
 /**
  * The keys of rows 0, `every`, 2·`every`, … of the stream, for the report's current revision. Null when they are
@@ -216,19 +217,31 @@ const kept = new Map<string, Landmarks>();
  */
 async function landmarksOf(db: Executor, reads: QueryRunner, stream: Stream, every: number): Promise<Array<Array<number | string>> | null> {
   const name = `${stream.reportId}|${stream.verdicts.join(',')}|${stream.keys.length}|${every}`;
-  const before = await revisionOf(db, stream.reportId);
+  const revision = await revisionOf(db, stream.reportId);
   const found = kept.get(name);
-  if (found?.revision === before) return found.keys;
+  if (found?.revision === revision) return found.keys;
   if (found && Date.now() - found.builtAt < REBUILD_AFTER_MS) return null;
+  // Jumps arriving while they are built wait for the same build.
+  let build = building.get(name);
+  if (!build) {
+    build = buildLandmarks(db, reads, stream, every, revision, name).finally(() => building.delete(name));
+    building.set(name, build);
+  }
+  return build;
+}
+
+async function buildLandmarks(db: Executor, reads: QueryRunner, stream: Stream, every: number, revision: number, name: string): Promise<Array<Array<number | string>> | null> {
   // Each landmark is a walk of `every` entries from the one before: a window numbering the entries
   // in one pass read the rows themselves on SQLite, several times slower.
   const keys: Array<Array<number | string>> = [];
   for (let mark = await keysAt(db, reads, stream, null, 0); mark; mark = await keysAt(db, reads, stream, mark, every)) keys.push(mark);
-  if ((await revisionOf(db, stream.reportId)) !== before) return null;
+  // Rows changed meanwhile: the landmarks may mix both states. Kept as tried (a revision no report
+  // has), so the next REBUILD_AFTER_MS of jumps walk instead of building again.
+  const unchanged = (await revisionOf(db, stream.reportId)) === revision;
   kept.delete(name);
-  kept.set(name, { revision: before, builtAt: Date.now(), keys });
+  kept.set(name, { revision: unchanged ? revision : Number.NaN, builtAt: Date.now(), keys });
   if (kept.size > KEPT_STREAMS) kept.delete(kept.keys().next().value!);
-  return keys;
+  return unchanged ? keys : null;
 }
 
 /** The report's revision in its kept counts: it moves with every change of a row's verdict, and a row's detections only change with its verdict. */
