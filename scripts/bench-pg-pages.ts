@@ -1,9 +1,10 @@
 /**
- * `npx tsx scripts/bench-pg-pages.ts [lines] [--seconds=N] [--engine=sqlite] [--no-vacuum]`: the report
+ * `npx tsx scripts/bench-pg-pages.ts [lines] [--seconds=N] [--engine=sqlite] [--no-vacuum] [--exports=N]`: the report
  * page on PostgreSQL (or SQLite, the page times only) right after a big import (issue 14). Imports a seeded list through the real form into a throwaway cluster, then
  * asks random pages, a verdict filter's random pages and a prefix search in turn for `seconds`,
  * printing each time beside what the cluster was doing (autovacuum on report_items, the table's
- * last vacuum/analyze), and EXPLAIN (ANALYZE, BUFFERS) of a deep jump now and after a VACUUM.
+ * last vacuum/analyze), and EXPLAIN (ANALYZE, BUFFERS) of a deep jump now and after a VACUUM. Then downloads
+ * the CSV and JSON exports `exports` times each (default 2), printing MB/s.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name
 const lines = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 1_000_000;
 const seconds = Number(option('seconds') ?? 60);
 const sqlite = option('engine') === 'sqlite';
+const exports = Number(option('exports') ?? 2);
 
 const found = ensurePostgresBin(console.log);
 if ('error' in found) throw new Error(found.error);
@@ -89,6 +91,7 @@ try {
       ['verdict=malicious page', () => `/reports/${id}?verdict=malicious&page=${random(Math.ceil(pages * 0.05))}`],
       ['sort=detections page', () => `/reports/${id}?sort=detections&page=${random(pages)}`],
       ['prefix search', () => `/reports/${id}?q=${randomBytes(2).toString('hex')}`],
+      ['status.json', () => `/reports/${id}/status.json`],
     ];
     const times = new Map<string, number[]>(kinds.map(([k]) => [k, []]));
     let round = 0;
@@ -106,7 +109,18 @@ try {
       round++;
       if (round < 5 || round % 5 === 0) console.log(`+${((performance.now() - imported) / 1000).toFixed(0)} s: ${cells.join(', ')} ms; ${await state()}`);
     }
-    for (const [what, t] of times) console.log(`${what}: p50 ${percentile(t, 0.5).toFixed(0)} ms, p95 ${percentile(t, 0.95).toFixed(0)} ms over ${t.length}`);
+    for (const [what, t] of times) console.log(`${what}: p50 ${percentile(t, 0.5).toFixed(0)} ms, p95 ${percentile(t, 0.95).toFixed(0)} ms over ${t.length}; load average ${loadavg()[0]!.toFixed(2)}`);
+    // The exports of the whole report, each downloaded `exports` times (the client keeps nothing).
+    for (const what of ['export.csv', 'export.json', 'export.csv?verdict=malicious&verdict=suspicious']) {
+      for (let i = 0; i < exports; i++) {
+        const t0 = performance.now();
+        const r = await client.request(`/reports/${id}/${what}`);
+        let bytes = 0;
+        for await (const chunk of r.body ?? []) bytes += chunk.length;
+        const s = (performance.now() - t0) / 1000;
+        console.log(`${what}: ${r.status}, ${(bytes / 1048576).toFixed(1)} MB in ${s.toFixed(2)} s (${(bytes / 1048576 / s).toFixed(1)} MB/s); load average ${loadavg()[0]!.toFixed(2)}`);
+      }
+    }
     console.log(await state());
     if (!sqlite && !process.argv.includes('--no-vacuum')) {
       const v0 = performance.now();

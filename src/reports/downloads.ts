@@ -16,10 +16,11 @@ export interface DownloadRecord {
   outcome: 'finished' | 'client_left' | 'failed';
 }
 
-/** What a download's work is given: stop once `signal` aborts; `count` wraps the rows it reads. */
+/** What a download's work is given: stop once `signal` aborts; `count` wraps the rows it reads (`countBatches`, a batch at a time). */
 export interface DownloadRun {
   signal: AbortSignal;
   count<T>(items: AsyncIterable<T>): AsyncIterable<T>;
+  countBatches<T>(batches: AsyncIterable<readonly T[]>): AsyncIterable<readonly T[]>;
 }
 
 /** A download has no known end; the 429 suggests a short wait. */
@@ -78,7 +79,11 @@ export class Downloads {
     const left = clientLeft(res);
     const record: DownloadRecord = { userId, kind, rows: 0, outcome: 'failed' };
     try {
-      await work({ signal: left.signal, count: (items) => counted(items, () => record.rows++) });
+      await work({
+        signal: left.signal,
+        count: (items) => counted(items, () => record.rows++),
+        countBatches: (batches) => counted(batches, (batch) => (record.rows += batch.length)),
+      });
       record.outcome = 'finished';
     } finally {
       clearInterval(renew);
@@ -123,9 +128,9 @@ function clientLeft(res: Response): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => res.off('close', onClose) };
 }
 
-async function* counted<T>(items: AsyncIterable<T>, onItem: () => void): AsyncGenerator<T> {
+async function* counted<T>(items: AsyncIterable<T>, onItem: (item: T) => void): AsyncGenerator<T> {
   for await (const item of items) {
-    onItem();
+    onItem(item);
     yield item;
   }
 }

@@ -5,8 +5,8 @@ import { safeFileStem } from '../shared/text.js';
 import { hashListQuery, itemFilterQuery, reportIdOf, type ItemFilter } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { DownloadRecord, Downloads } from './downloads.js';
-import { streamCsv } from './files/csv.js';
-import { streamJson } from './files/json.js';
+import { streamCsvRows } from './files/csv.js';
+import { streamJsonRows } from './files/json.js';
 import { countPdfRows, writePdf } from './files/pdf-export.js';
 import { streamLines } from './files/text-stream.js';
 import { STIX_CONTENT_TYPE, streamStix } from './files/stix.js';
@@ -31,9 +31,9 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
   router.get('/reports/:id/export.json', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
-    const record = await downloads.run(res, currentUserId(res), 'json', async ({ signal, count }) => {
+    const record = await downloads.run(res, currentUserId(res), 'json', async ({ signal, countBatches }) => {
       startDownload(res, 'application/json', `${downloadName(report.name, filter, req)}.json`);
-      await streamJson(res, report, count(service.exportItems(db, report.id, filter, signal)), isFiltered(filter) ? filter : null, signal, noticeOf(req));
+      await streamJsonRows(res, report, countBatches(service.exportRows(db, report.id, filter, signal)), isFiltered(filter) ? filter : null, signal, noticeOf(req));
       res.end();
     });
     logStopped(req, report.id, record);
@@ -42,9 +42,9 @@ export function exportRoutes(deps: ExportRouteDeps): Router {
   router.get('/reports/:id/export.csv', async (req, res) => {
     const report = await service.getReportForUser(db, reportIdOf(req.params.id), currentUserId(res));
     const filter = itemFilterQuery.parse(req.query);
-    const record = await downloads.run(res, currentUserId(res), 'csv', async ({ signal, count }) => {
+    const record = await downloads.run(res, currentUserId(res), 'csv', async ({ signal, countBatches }) => {
       startDownload(res, 'text/csv; charset=utf-8', `${downloadName(report.name, filter, req)}.csv`);
-      await streamCsv(res, count(service.exportItems(db, report.id, filter, signal)), signal, noticeOf(req));
+      await streamCsvRows(res, countBatches(service.exportRows(db, report.id, filter, signal)), signal, noticeOf(req));
       res.end();
     });
     logStopped(req, report.id, record);

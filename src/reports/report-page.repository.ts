@@ -55,14 +55,21 @@ export interface PageRequest {
 /** The sort key values of `row` in `sort`'s order: a cursor to read on from. */
 export const positionOf = (row: ReportItemRow, sort: ItemSort): Position => ({ verdict: row.verdict, values: KEYS[sort].map((k) => k.of(row)) });
 
-function inStream(eb: ExpressionBuilder<Database, 'report_items'>, stream: Stream): Expression<SqlBool> {
+/**
+ * The stream's rows. `checkVerdicts`: several verdicts are checked on each entry of the order's own
+ * index, never searched as ranges of the verdict index (whose ranges would then be merged and
+ * sorted: SQLite chose them for a walk that reads sort keys only).
+ */
+function inStream(eb: ExpressionBuilder<Database, 'report_items'>, stream: Stream, checkVerdicts = false): Expression<SqlBool> {
   const conditions: Expression<SqlBool>[] = [eb('report_id', '=', stream.reportId)];
   if (stream.verdicts.length === 1) conditions.push(eb('verdict', '=', stream.verdicts[0]!));
+  else if (stream.verdicts.length > 1 && checkVerdicts) conditions.push(sql<SqlBool>`(verdict || '') IN (${sql.join(stream.verdicts)})`);
   else if (stream.verdicts.length > 1) conditions.push(eb('verdict', 'in', stream.verdicts));
   return eb.and(conditions);
 }
 
 type Query = SelectQueryBuilder<Database, 'report_items', ReportItemRow>;
+type KeyQuery = SelectQueryBuilder<Database, 'report_items', Record<string, number | string>>;
 
 function ordered(query: Query, keys: Key[], backward: boolean): Query {
   return keys.reduce((q, key) => q.orderBy(key.expr, key.desc !== backward ? 'desc' : 'asc'), query);
@@ -120,12 +127,25 @@ export async function readPage(db: Executor, reads: QueryRunner, request: PageRe
   return backward ? rows.reverse() : rows;
 }
 
+/** Where landmarks help (see positionAt); tests make them small to exercise them on small reports. */
+export interface LandmarkOptions {
+  /** One landmark every `every` rows of a stream at least; more apart in a stream of over MOST_LANDMARKS · `every` rows. */
+  every: number;
+  /** A jump walks at most this far without them (a short walk costs less than building them). */
+  walkUpTo: number;
+}
+
+const LANDMARKS: LandmarkOptions = { every: 1000, walkUpTo: 20_000 };
+/** Each landmark costs a query to build: a million rows get 256 of them, 3,907 apart. */
+const MOST_LANDMARKS = 256;
+
 /**
  * Where page `offset / limit + 1` starts: the sort keys of the row `offset` rows in, read from the
  * index alone (its entries are walked, no row is read). The verdict sort skips whole verdicts by
- * their kept counts. Null past the last row.
+ * their kept counts. A deep jump starts from the nearest landmark before it (the keys of every
+ * `every`-th row, kept per report revision) and walks fewer than `every` entries. Null past the last row.
  */
-export async function positionAt(db: Executor, reads: QueryRunner, request: PageRequest, offset: number, counts: VerdictCounts): Promise<Position | null> {
+export async function positionAt(db: Executor, reads: QueryRunner, request: PageRequest, offset: number, counts: VerdictCounts, landmarks = LANDMARKS): Promise<Position | null> {
   let skip = offset;
   for (const stream of streamsOf(request)) {
     const verdict = request.sort === 'verdict' ? stream.verdicts[0]! : null;
@@ -136,19 +156,98 @@ export async function positionAt(db: Executor, reads: QueryRunner, request: Page
         continue;
       }
     }
-    const select = stream.keys.map((key, i) => sql`${key.expr}`.as(`k${i}`));
-    const query = db.selectFrom('report_items').select(select).where((eb) => inStream(eb, stream));
-    const [row] = await reads.all(
-      stream.keys
-        .reduce((q, key) => q.orderBy(key.expr, key.desc ? 'desc' : 'asc'), query)
-        .limit(1)
-        .offset(skip)
-        .compile(),
-    );
-    if (!row) return null;
-    return { verdict, values: stream.keys.map((_, i) => (row as Record<string, number | string>)[`k${i}`]!) };
+    const size = (stream.verdicts.length > 0 ? stream.verdicts : (Object.keys(counts) as Verdict[])).reduce((sum, v) => sum + (counts[v] ?? 0), 0);
+    const every = Math.max(landmarks.every, Math.ceil(size / MOST_LANDMARKS));
+    const marks = skip > landmarks.walkUpTo ? await landmarksOf(db, reads, stream, every) : null;
+    const mark = marks ? Math.min(Math.floor(skip / every), marks.length - 1) : -1;
+    const values = mark >= 0 ? await keysAt(db, reads, stream, marks![mark]!, skip - mark * every) : await keysAt(db, reads, stream, null, skip);
+    return values && { verdict, values };
   }
   return null;
+}
+
+/**
+ * The sort keys of the row `skip` rows from `from` (itself at 0), or from the stream's first row: a
+ * walk of `skip` index entries. From a position the rows come in ranges, each wholly after the one
+ * before: equal on every key and at or past it on the last, then equal on the keys but the last and
+ * past it on the one before, and so on. Each range is walked (and counted when the row is not in it)
+ * in turn: no merge of ranges to sort.
+ */
+async function keysAt(db: Executor, reads: QueryRunner, stream: Stream, from: Array<number | string> | null, skip: number): Promise<Array<number | string> | null> {
+  const select = stream.keys.map((key, i) => sql`${key.expr}`.as(`k${i}`));
+  const base = db.selectFrom('report_items').select(select).where((eb) => inStream(eb, stream, true)) as KeyQuery;
+  const inOrder = (q: KeyQuery, keys: Key[]) => keys.reduce((o, key) => o.orderBy(key.expr, key.desc ? 'desc' : 'asc'), q);
+  const at = async (q: KeyQuery, n: number) => {
+    const [row] = await reads.all(q.limit(1).offset(n).compile());
+    return row ? stream.keys.map((_, i) => row[`k${i}`]!) : null;
+  };
+  if (!from) return at(inOrder(base, stream.keys), skip);
+  for (let i = stream.keys.length - 1; i >= 0; i--) {
+    let range = base;
+    for (const [j, earlier] of stream.keys.slice(0, i).entries()) range = range.where(sql<SqlBool>`${earlier.expr} = ${from[j]}`);
+    const key = stream.keys[i]!;
+    range = range.where(sql<SqlBool>`${key.expr} ${sql.raw(`${key.desc ? '<' : '>'}${i === stream.keys.length - 1 ? '=' : ''}`)} ${from[i]}`);
+    const ordered = inOrder(range, stream.keys.slice(i));
+    const found = await at(ordered, skip);
+    if (found || i === 0) return found;
+    // The row is past this range, which holds `skip` rows at most. Counted in the index's order, so
+    // the count stops at the limit (unordered, PostgreSQL may gather the whole range in a bitmap).
+    const [counted] = await reads.all(db.selectFrom(ordered.limit(skip + 1).as('r')).select((eb) => eb.fn.countAll<number>().as('n')).compile());
+    skip -= Number(counted?.n ?? 0);
+  }
+  return null;
+}
+
+/** A stream's landmarks as last built: kept while the report's revision stays (rows changed, the revision moved). */
+interface Landmarks {
+  revision: number;
+  builtAt: number;
+  keys: Array<Array<number | string>>;
+}
+
+const KEPT_STREAMS = 32;
+/** While a report changes (answers coming in), landmarks are built again at most this often; between, jumps walk. */
+const REBUILD_AFTER_MS = 30_000;
+const kept = new Map<string, Landmarks>();
+const building = new Map<string, Promise<Array<Array<number | string>> | null>>();
+
+/**
+ * The keys of rows 0, `every`, 2·`every`, … of the stream, for the report's current revision. Null when they are
+ * stale and were built less than REBUILD_AFTER_MS ago, or when the report changed while they were built.
+ */
+async function landmarksOf(db: Executor, reads: QueryRunner, stream: Stream, every: number): Promise<Array<Array<number | string>> | null> {
+  const name = `${stream.reportId}|${stream.verdicts.join(',')}|${stream.keys.length}|${every}`;
+  const revision = await revisionOf(db, stream.reportId);
+  const found = kept.get(name);
+  if (found?.revision === revision) return found.keys;
+  if (found && Date.now() - found.builtAt < REBUILD_AFTER_MS) return null;
+  // Jumps arriving while they are built wait for the same build.
+  let build = building.get(name);
+  if (!build) {
+    build = buildLandmarks(db, reads, stream, every, revision, name).finally(() => building.delete(name));
+    building.set(name, build);
+  }
+  return build;
+}
+
+async function buildLandmarks(db: Executor, reads: QueryRunner, stream: Stream, every: number, revision: number, name: string): Promise<Array<Array<number | string>> | null> {
+  // Each landmark is a walk of `every` entries from the one before: a window numbering the entries
+  // in one pass read the rows themselves on SQLite, several times slower.
+  const keys: Array<Array<number | string>> = [];
+  for (let mark = await keysAt(db, reads, stream, null, 0); mark; mark = await keysAt(db, reads, stream, mark, every)) keys.push(mark);
+  // Rows changed meanwhile: the landmarks may mix both states. Kept as tried (a revision no report
+  // has), so the next REBUILD_AFTER_MS of jumps walk instead of building again.
+  const unchanged = (await revisionOf(db, stream.reportId)) === revision;
+  kept.delete(name);
+  kept.set(name, { revision: unchanged ? revision : Number.NaN, builtAt: Date.now(), keys });
+  if (kept.size > KEPT_STREAMS) kept.delete(kept.keys().next().value!);
+  return unchanged ? keys : null;
+}
+
+/** The report's revision in its kept counts: it moves with every change of a row's verdict, and a row's detections only change with its verdict. */
+async function revisionOf(db: Executor, reportId: string): Promise<number> {
+  const row = await db.selectFrom('report_counts').select('revision').where('report_id', '=', reportId).executeTakeFirst();
+  return Number(row?.revision ?? -1);
 }
 
 /**

@@ -7,6 +7,8 @@ import * as repo from './report.repository.js';
 import { countSameFileRows, findFirstLinesOfFiles } from './same-file.repository.js';
 import type { ItemFilter, ListKind, ReportListFilter, ReportPageQuery } from './report.schemas.js';
 import type { ReportItemRow } from './report.table.js';
+import { iterateExportRows } from './export-rows.repository.js';
+import type { ExportRow } from './files/export-row.js';
 
 // Reports as their owner reaches them: list, get, delete, and completion once no row waits.
 
@@ -102,6 +104,11 @@ export async function sameFileLines(db: Db, reportId: string, rows: ReportItemRo
 /** The rows that pass the filter, read in batches: a 100,000-row export never sits in memory. */
 export function exportItems(db: Db, reportId: string, filter: ItemFilter, signal?: AbortSignal): AsyncIterable<ReportItemRow> {
   return repo.iterateItems(db, reportId, filter, signal);
+}
+
+/** The same rows as arrays, a batch at a time: what the CSV and JSON exports read (export-rows.repository.ts). */
+export function exportRows(db: Db, reportId: string, filter: ItemFilter, signal?: AbortSignal): AsyncIterable<ExportRow[]> {
+  return iterateExportRows(db, reportId, filter, signal);
 }
 
 /**

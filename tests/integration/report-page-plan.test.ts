@@ -39,7 +39,7 @@ describe('report page query plans', () => {
     await app.db.run(app.db.dialect === 'postgres' ? 'ANALYZE report_items' : 'ANALYZE');
   });
 
-  /** The queries the page runs for `request` from the row at line 100 (forward and back), from the start, and to find page 3. */
+  /** The queries the page runs for `request` from the row at line 100 (forward and back), from the start, and to find page 3 (by a walk, and from landmarks 7 rows apart). */
   async function pageQueries(request: PageRequest): Promise<CompiledQuery[]> {
     const db = app.runtime.database.db;
     const queries: CompiledQuery[] = [];
@@ -50,6 +50,7 @@ describe('report page query plans', () => {
     await readPage(db, recording, request, positionOf(row, request.sort), { backward: true });
     await readPage(db, recording, request, null);
     await positionAt(db, recording, request, 60, { malicious: 67, clean: 67, suspicious: 66, not_found: 1 });
+    await positionAt(db, recording, request, 60, { malicious: 67, clean: 67, suspicious: 66, not_found: 1 }, { every: 7, walkUpTo: 0 });
     return queries;
   }
 

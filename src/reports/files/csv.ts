@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ReportItemRow } from '../report.table.js';
-import { EXPORT_COLUMNS, EXPORT_VALUES } from './export-row.js';
+import { EXPORT_COLUMNS, EXPORT_VALUES, exportRowBatches, type ExportRow } from './export-row.js';
 import { CHUNK_CHARS, streamText } from './text-stream.js';
 
 /**
@@ -26,23 +26,30 @@ const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
  * opening the file can miss it.
  */
 export function streamCsv(out: Writable, items: AsyncIterable<ReportItemRow>, signal?: AbortSignal, notice: string | null = null): Promise<void> {
-  return streamText(out, csvText(items, notice), signal);
+  return streamCsvRows(out, exportRowBatches(items), signal, notice);
 }
 
-async function* csvText(items: AsyncIterable<ReportItemRow>, notice: string | null): AsyncGenerator<string> {
+/** The same file from rows read as arrays (export-rows.repository.ts), a batch at a time. */
+export function streamCsvRows(out: Writable, batches: AsyncIterable<readonly ExportRow[]>, signal?: AbortSignal, notice: string | null = null): Promise<void> {
+  return streamText(out, csvText(batches, notice), signal);
+}
+
+async function* csvText(batches: AsyncIterable<readonly ExportRow[]>, notice: string | null): AsyncGenerator<string> {
   let chunk = `${notice ? `${csvCell(notice)}\r\n` : ''}${EXPORT_COLUMNS.join(',')}\r\n`;
-  for await (const row of items) {
-    chunk += csvLine(row);
-    if (chunk.length < CHUNK_CHARS) continue;
-    yield chunk;
-    chunk = '';
+  for await (const rows of batches) {
+    for (const row of rows) {
+      chunk += csvLine(row);
+      if (chunk.length < CHUNK_CHARS) continue;
+      yield chunk;
+      chunk = '';
+    }
   }
   yield chunk;
 }
 
 /** A row's line, read cell by cell (EXPORT_VALUES) without building its export object first. */
-function csvLine(row: ReportItemRow): string {
-  let line = csvCell((EXPORT_VALUES[0] as (row: ReportItemRow) => unknown)(row));
-  for (let i = 1; i < EXPORT_VALUES.length; i++) line += `,${csvCell((EXPORT_VALUES[i] as (row: ReportItemRow) => unknown)(row))}`;
+function csvLine(row: ExportRow): string {
+  let line = csvCell((EXPORT_VALUES[0] as (row: ExportRow) => unknown)(row));
+  for (let i = 1; i < EXPORT_VALUES.length; i++) line += `,${csvCell((EXPORT_VALUES[i] as (row: ExportRow) => unknown)(row))}`;
   return `${line}\r\n`;
 }
