@@ -32,18 +32,32 @@ const JOIN_CACHE = `LEFT JOIN cache_aliases a ON a.hash = u.hash LEFT JOIN cache
  * Writes one batch of parsed lines as the report's rows; on PostgreSQL a value with a cache entry
  * fetched after `answersFreshAfter` is written with its answer (none when it is left out). A repeated
  * line number, or a value the report already has (a later line of the same value), is ignored: the
- * first line stays.
+ * first line stays. On SQLite `giveWay`, asked every 128 rows, may end the transaction early (another
+ * writer waits for the lock): returns how many of the batch's lines were written, the first ones.
  */
-export async function insertParsedLines(db: Db, reportId: string, batch: readonly ParsedLine[], answersFreshAfter = Number.MAX_SAFE_INTEGER): Promise<void> {
-  if (databaseDialect(db) === 'postgres') return insertOnPostgres(db, reportId, batch, answersFreshAfter);
+export async function insertParsedLines(
+  db: Db,
+  reportId: string,
+  batch: readonly ParsedLine[],
+  answersFreshAfter = Number.MAX_SAFE_INTEGER,
+  giveWay: () => boolean = () => false,
+): Promise<number> {
+  if (databaseDialect(db) === 'postgres') {
+    await insertOnPostgres(db, reportId, batch, answersFreshAfter);
+    return batch.length;
+  }
   // SQLite: prepared statements on the raw handle, taken between other callers' transactions.
-  await withRawConnection(db, (sqlite) => {
+  return withRawConnection(db, (sqlite) => {
     const insert = insertStatement(sqlite);
-    sqlite.transaction(() => {
+    return sqlite.transaction(() => {
+      let written = 0;
       for (const row of batch) {
         if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
         else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
+        written++;
+        if (written % 128 === 0 && giveWay()) break;
       }
+      return written;
     })();
   });
 }
@@ -90,4 +104,10 @@ async function insertOnPostgres(db: Db, reportId: string, batch: readonly Parsed
 export async function wantsCompletionEmail(db: Executor, reportId: string): Promise<boolean> {
   const row = await db.selectFrom('reports').select('notify_email').where('id', '=', reportId).executeTakeFirstOrThrow();
   return row.notify_email === 1;
+}
+
+/** The report's last line number (0 when it has no row). */
+export async function lastLineOfReport(db: Executor, reportId: string): Promise<number> {
+  const row = await db.selectFrom('report_items').select((eb) => eb.fn.max('line').as('last')).where('report_id', '=', reportId).executeTakeFirst();
+  return Number(row?.last ?? 0);
 }
