@@ -2,7 +2,7 @@ import type { Db } from '../shared/database.js';
 import { queueReportRows } from '../lookups/lookup-queue.js';
 import { parseList, type ParsedLine } from './list-parser.js';
 import { breather } from './list-lines.js';
-import { insertParsedLines, lastLineOfReport, wantsCompletionEmail } from './report-import.repository.js';
+import { countImportedRows, insertParsedLines, lastLineOfReport, wantsCompletionEmail } from './report-import.repository.js';
 import * as reports from './report.repository.js';
 
 // The stored part of an upload, run where its writes cost nobody: in a worker thread with a connection
@@ -114,6 +114,7 @@ async function finalise(db: Db, task: StoreTask, pace: StorePace): Promise<boole
     await pace.between();
   }
   return db.transaction().execute(async (trx) => {
+    await countImportedRows(trx, reportId);
     const total = await reports.countItems(trx, reportId);
     const pending = await reports.hasPendingItems(trx, reportId);
     const notify = await wantsCompletionEmail(trx, reportId);
