@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, type MigrationResultSet, type Transaction } from 'kysely';
 import { openPostgresPool, postgresDialect } from './postgres.js';
-import { PatientSqliteDialect, whileBusy } from './sqlite-patience.js';
+import { LockWaitError, PatientSqliteDialect, whileBusy } from './sqlite-patience.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -106,7 +106,14 @@ function restrictFile(file: string): void {
  */
 export async function checkpointAfterDeletion(db: Db): Promise<void> {
   if (databaseDialect(db) === 'postgres') return;
-  await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'));
+  // With no busy timeout, a checkpoint that meets a writer (an upload's thread) or an old reader says
+  // busy at once: tried again on timers, and left to the next one if they outlast the lock wait.
+  await whileBusy(async () => {
+    const [result] = (await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'))) as Array<{ busy: number }>;
+    if (result?.busy) throw Object.assign(new Error('the WAL is in use'), { code: 'SQLITE_BUSY' });
+  }).catch((err: unknown) => {
+    if (!(err instanceof LockWaitError)) throw err;
+  });
 }
 
 export function createMigrator(db: Db): Migrator {
