@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sqliteFileOf, type Db } from '../shared/database.js';
+import { databaseDialect, sqliteFileOf, type Db } from '../shared/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { cleanText } from '../shared/text.js';
 import { unreadableReason } from './list-parser.js';
@@ -32,8 +32,11 @@ export interface ImportDeps {
  */
 const OFF_THREAD_BYTES = 256 * 1024;
 
-/** On the caller's thread every transaction holds its event loop: they stay short, with a turn for others after each. */
-const IN_THREAD = { transactionMs: 50, between: () => new Promise<void>((resolve) => setImmediate(resolve)) };
+const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** SQLite on the caller's thread: every transaction holds its event loop, so they stay short, with a turn for others after each. */
+const IN_THREAD = { transactionMs: 50, between: aTurn };
+/** PostgreSQL: the server does the work and the event loop is free meanwhile; write batches stay at their most rows. */
+const ON_SERVER = { transactionMs: Number.POSITIVE_INFINITY, between: aTurn };
 
 /** A report named after its file (an upload, a watched folder): control characters out, 200 characters at most; may be empty. */
 export const reportNameOfFile = (fileName: string) => cleanText(fileName).slice(0, 200);
@@ -89,7 +92,7 @@ export async function importHashList(deps: ImportDeps, input: ImportInput): Prom
   try {
     const task = { reportId, content: input.content, cacheTtlMs: deps.cacheTtlMs, now };
     const file = input.content.length >= OFF_THREAD_BYTES ? sqliteFileOf(deps.db) : null;
-    const stored = file ? await storeRowsOnThread(file, task) : await storeRows(deps.db, task, IN_THREAD);
+    const stored = file ? await storeRowsOnThread(file, task) : await storeRows(deps.db, task, databaseDialect(deps.db) === 'postgres' ? ON_SERVER : IN_THREAD);
     if (stored.completed === null) {
       throw new ValidationError(
         stored.rows === 0 ? 'The list is empty: every line is blank.' : 'No valid hash, domain or IP address was found in the list.',
