@@ -27,8 +27,16 @@ export interface StoreOutcome {
 
 /** Where the writes run, and what they owe the other writers. */
 export interface StorePace {
-  /** About how long one transaction may take (each is sized from the last one's time). */
+  /** About how long one write transaction may take (each is sized from the last one's time). */
   transactionMs: number;
+  /**
+   * The same for the finalise's transactions, which cannot be cut short. Each commit writes every page
+   * it touched of the random hash-keyed indexes (the jobs' among them) again, so short ones multiply
+   * the writes: 100 ms ones made a million-line finalise 7 times longer (docs/figures.md).
+   */
+  finaliseMs: number;
+  /** Rows per write transaction, at most. */
+  maxRows: number;
   /** Asked between transactions: lets other work (or other writers) go. */
   between: () => Promise<void>;
   /** Asked during a write batch: true ends its transaction early, as another writer waits for the lock. */
@@ -37,11 +45,8 @@ export interface StorePace {
 
 /** Rows of the first write batch and lines of the first finalise chunk, before their times are known. */
 const FIRST_BATCH = 1000;
-/** Rows per write transaction, at most: a bigger one saves little (measured: docs/figures.md). */
-const MAX_BATCH = 5000;
 const FIRST_CHUNK = 5000;
-const FINALISE_MS = 100;
-const MAX_CHUNK = 200_000;
+const MAX_CHUNK = 1_000_000;
 
 /** The next size, scaled so the next transaction takes about `targetMs` (at most doubling). */
 function nextSize(size: number, tookMs: number, targetMs: number, max: number): number {
@@ -79,7 +84,7 @@ async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>, 
     const began = performance.now();
     const written = await insertParsedLines(db, reportId, batch, answersFreshAfter, pace.othersWait);
     // A batch cut short (another writer waited) says nothing of the next one's size.
-    if (written === batch.length) size = nextSize(size, performance.now() - began, pace.transactionMs, MAX_BATCH);
+    if (written === batch.length) size = nextSize(size, performance.now() - began, pace.transactionMs, pace.maxRows);
     batch = batch.slice(written);
     await pace.between();
   };
@@ -102,14 +107,12 @@ async function writeRows(db: Db, reportId: string, lines: Iterable<ParsedLine>, 
 async function finalise(db: Db, task: StoreTask, pace: StorePace): Promise<boolean> {
   const { reportId, cacheTtlMs, now } = task;
   const last = await lastLineOfReport(db, reportId);
-  // Its UPDATEs cannot be cut short when another writer waits, as a write batch can: shorter ones.
-  const targetMs = Math.min(pace.transactionMs, FINALISE_MS);
   let size = FIRST_CHUNK;
   for (let from = 1; from <= last; ) {
     const lines = { from, to: from + size - 1 };
     const began = performance.now();
     await db.transaction().execute((trx) => queueReportRows(trx, reportId, cacheTtlMs, now, lines));
-    size = nextSize(size, performance.now() - began, targetMs, MAX_CHUNK);
+    size = nextSize(size, performance.now() - began, pace.finaliseMs, MAX_CHUNK);
     from = lines.to + 1;
     await pace.between();
   }

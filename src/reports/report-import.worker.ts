@@ -4,11 +4,20 @@ import type { WriterData, WriterReply } from './report-import-thread.js';
 import { storeRows } from './report-import-steps.js';
 
 /**
- * How long one of this thread's transactions may take. Longer than on the main thread (nothing waits
- * for this thread's loop), as every commit writes each touched page of the random hash indexes again:
- * small transactions multiply the writes. A main-thread writer that waits ends a write batch early.
+ * How long one of this thread's write transactions may take, and its most rows. Far longer than on
+ * the main thread: a commit writes every page it touched of the random hash-keyed indexes again, so
+ * short transactions multiply the writes (200,000 lines: 9.6 s written with 250 ms ones, 5.8 s with
+ * these), and nobody waits for them: readers never do in WAL mode, and a main-thread writer that waits
+ * ends the batch within 128 rows (othersWait).
  */
-const TRANSACTION_MS = 250;
+const TRANSACTION_MS = 1000;
+const MAX_ROWS = 50_000;
+
+/**
+ * The finalise's transactions, which cannot be cut short: main-thread writers (never readers) may wait
+ * this long for one, on timers, the event loop free. Shorter ones rewrote the jobs' index pages many times over.
+ */
+const FINALISE_MS = 1000;
 
 /**
  * One upload's writes on this thread's own connection (report-import-thread.ts starts the thread and
@@ -20,6 +29,8 @@ export default async function writeUpload({ databasePath, task, waiting }: Write
   try {
     const outcome = await storeRows(db, task, {
       transactionMs: TRANSACTION_MS,
+      finaliseMs: FINALISE_MS,
+      maxRows: MAX_ROWS,
       between: async () => {
         giveWayToWaitingWriters(waiting);
         await new Promise((resolve) => setImmediate(resolve));
