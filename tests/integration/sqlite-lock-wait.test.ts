@@ -3,6 +3,7 @@
  * file's write lock a transaction at a time. A write on the app's own connection that finds the lock
  * taken must wait for it without holding the event loop (every other request waits on that loop),
  * and be written once the lock is free: an autocommit statement, a transaction, an upload's raw batch.
+ * While one waits, the upload's thread ends its write batches early; what they left is written next.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { migrateToLatest, openDatabase } from '../../src/shared/database.js';
 import { insertParsedLines } from '../../src/reports/report-import.repository.js';
+import { storeRows } from '../../src/reports/report-import-steps.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lock-wait-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +55,34 @@ test("when another connection holds the write lock, then the app's writes wait w
   const rows = await db.selectFrom('report_items').select(['line', 'status']).where('report_id', '=', 'r1').execute();
   assert.deepEqual(rows, [{ line: 1, status: 'pending' }]);
   other.close();
+  await close();
+});
+
+test('when another writer waits all through an upload, then its batches end early and every line is still stored once, in order', async () => {
+  // Arrange
+  const file = join(dir, 'give-way.sqlite');
+  const { db, close } = openDatabase(file);
+  await migrateToLatest(db);
+  await db.insertInto('users').values({ email: 'owner@example.test', password_hash: 'x', created_at: 1 }).execute();
+  await db.insertInto('reports').values({ id: 'r2', user_id: 1, name: 'list', state: 'importing', created_at: 1, notify_email: 0, email_status: null }).execute();
+  const lines = Array.from({ length: 1000 }, (_, i) => (i % 10 === 9 ? `note ${i + 1}` : (i + 1).toString(16).padStart(64, '0')));
+  let asked = 0;
+
+  // Act: a writer is always said to be waiting, so every batch stops after 128 rows.
+  const stored = await storeRows(db, { reportId: 'r2', content: Buffer.from(lines.join('\n')), cacheTtlMs: 0, now: 2 }, {
+    transactionMs: 1000,
+    finaliseMs: 1000,
+    maxRows: 50_000,
+    between: turn as () => Promise<void>,
+    othersWait: () => ++asked > 0,
+  });
+
+  // Assert
+  assert.equal(stored.completed, false);
+  assert.ok(asked >= 1000 / 128 - 1, `asked ${asked} times`);
+  const rows = await db.selectFrom('report_items').select(['line', 'input', 'status']).where('report_id', '=', 'r2').orderBy('id').execute();
+  assert.deepEqual(rows, lines.map((input, i) => ({ line: i + 1, input, status: i % 10 === 9 ? 'invalid' : 'pending' })));
+  const report = await db.selectFrom('reports').select(['state', 'total']).where('id', '=', 'r2').executeTakeFirstOrThrow();
+  assert.deepEqual(report, { state: 'active', total: 1000 });
   await close();
 });
