@@ -18,15 +18,21 @@ import { storeRows } from '../../src/reports/report-import-steps.js';
 const dir = mkdtempSync(join(tmpdir(), 'lock-wait-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A migrated app database in a file of its own, with an owner and an invisible report `r1`. */
+async function freshFile(name: string) {
+  const file = join(dir, `${name}.sqlite`);
+  const database = openDatabase(file);
+  await migrateToLatest(database.db);
+  await database.db.insertInto('users').values({ email: 'owner@example.test', password_hash: 'x', created_at: 1 }).execute();
+  await database.db.insertInto('reports').values({ id: 'r1', user_id: 1, name: 'list', state: 'importing', created_at: 1, notify_email: 0, email_status: null }).execute();
+  return { file, ...database };
+}
 
 test("when another connection holds the write lock, then the app's writes wait without holding the event loop and are all written once it is released", async () => {
   // Arrange
-  const file = join(dir, 'app.sqlite');
-  const { db, close } = openDatabase(file);
-  await migrateToLatest(db);
-  await db.insertInto('users').values({ email: 'owner@example.test', password_hash: 'x', created_at: 1 }).execute();
-  await db.insertInto('reports').values({ id: 'r1', user_id: 1, name: 'list', state: 'importing', created_at: 1, notify_email: 0, email_status: null }).execute();
+  const { file, db, close } = await freshFile('app');
   const other = new SQLite(file);
   other.exec('BEGIN IMMEDIATE');
 
@@ -60,29 +66,25 @@ test("when another connection holds the write lock, then the app's writes wait w
 
 test('when another writer waits all through an upload, then its batches end early and every line is still stored once, in order', async () => {
   // Arrange
-  const file = join(dir, 'give-way.sqlite');
-  const { db, close } = openDatabase(file);
-  await migrateToLatest(db);
-  await db.insertInto('users').values({ email: 'owner@example.test', password_hash: 'x', created_at: 1 }).execute();
-  await db.insertInto('reports').values({ id: 'r2', user_id: 1, name: 'list', state: 'importing', created_at: 1, notify_email: 0, email_status: null }).execute();
+  const { db, close } = await freshFile('give-way');
   const lines = Array.from({ length: 1000 }, (_, i) => (i % 10 === 9 ? `note ${i + 1}` : (i + 1).toString(16).padStart(64, '0')));
   let asked = 0;
 
   // Act: a writer is always said to be waiting, so every batch stops after 128 rows.
-  const stored = await storeRows(db, { reportId: 'r2', content: Buffer.from(lines.join('\n')), cacheTtlMs: 0, now: 2 }, {
+  const stored = await storeRows(db, { reportId: 'r1', content: Buffer.from(lines.join('\n')), cacheTtlMs: 0, now: 2 }, {
     transactionMs: 1000,
     finaliseMs: 1000,
     maxRows: 50_000,
-    between: turn as () => Promise<void>,
+    between: turn,
     othersWait: () => ++asked > 0,
   });
 
   // Assert
   assert.equal(stored.completed, false);
   assert.ok(asked >= 1000 / 128 - 1, `asked ${asked} times`);
-  const rows = await db.selectFrom('report_items').select(['line', 'input', 'status']).where('report_id', '=', 'r2').orderBy('id').execute();
+  const rows = await db.selectFrom('report_items').select(['line', 'input', 'status']).where('report_id', '=', 'r1').orderBy('id').execute();
   assert.deepEqual(rows, lines.map((input, i) => ({ line: i + 1, input, status: i % 10 === 9 ? 'invalid' : 'pending' })));
-  const report = await db.selectFrom('reports').select(['state', 'total']).where('id', '=', 'r2').executeTakeFirstOrThrow();
+  const report = await db.selectFrom('reports').select(['state', 'total']).where('id', '=', 'r1').executeTakeFirstOrThrow();
   assert.deepEqual(report, { state: 'active', total: 1000 });
   await close();
 });
