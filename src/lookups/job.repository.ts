@@ -4,15 +4,22 @@ import type { LookupJobRow } from './lookup.table.js';
 import type { LookupType } from './lookup.types.js';
 
 
+/** Lines `from` to `to` of a report, both included. */
+export interface LineRange {
+  from: number;
+  to: number;
+}
+
 /**
- * Queues one job per distinct hash still pending in a report. A hash already queued by anyone
+ * Queues one job per distinct hash still pending in a report (in `lines` only, when given). A hash already queued by anyone
  * keeps its existing job (single flight: one call however many rows want it).
  */
-export async function enqueuePendingOfReport(db: Executor, reportId: string, now: number): Promise<void> {
+export async function enqueuePendingOfReport(db: Executor, reportId: string, now: number, lines?: LineRange): Promise<void> {
   await sql`
     INSERT INTO lookup_jobs (hash, hash_type, state, created_at)
     SELECT hash, hash_type, 'queued', CAST(${now} AS bigint) FROM report_items
     WHERE report_id = ${reportId} AND status = 'pending'
+    ${lines ? sql`AND line BETWEEN ${lines.from} AND ${lines.to}` : sql``}
     ORDER BY id
     ON CONFLICT (hash) DO NOTHING
   `.execute(db);

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Executor } from '../shared/database.js';
 import type { Database } from '../shared/schema.js';
 import { findAnswerBody, findEntry, findFreshEntryKey } from './cache.repository.js';
-import { enqueueForcedJob, enqueuePendingOfReport } from './job.repository.js';
+import { enqueueForcedJob, enqueuePendingOfReport, type LineRange } from './job.repository.js';
 import type { LookupType } from './lookup.types.js';
 import { resolvePendingFromCache } from './row-resolution.repository.js';
 
@@ -18,11 +18,12 @@ type Trx = Transaction<Database>;
 
 /**
  * The report's pending rows: those the cache answers (fetched inside the TTL) take the answer now;
- * every other distinct value gets one job. Run in the transaction that made the rows pending.
+ * every other distinct value gets one job. Run in the transaction that made the rows pending, or, for
+ * a big upload still invisible, a range of its lines at a time (`lines`, both ends included).
  */
-export async function queueReportRows(trx: Trx, reportId: string, cacheTtlMs: number, now: number): Promise<void> {
-  await resolvePendingFromCache(trx, { reportId, freshAfter: now - cacheTtlMs, fromCache: true, now });
-  await enqueuePendingOfReport(trx, reportId, now);
+export async function queueReportRows(trx: Trx, reportId: string, cacheTtlMs: number, now: number, lines?: LineRange): Promise<void> {
+  await resolvePendingFromCache(trx, { reportId, freshAfter: now - cacheTtlMs, fromCache: true, now, ...(lines ? { lines } : {}) });
+  await enqueuePendingOfReport(trx, reportId, now, lines);
 }
 
 /** One job per distinct value of the report's pending rows; the caller has already asked the cache. */

@@ -7,6 +7,8 @@ import { VT_RESULT_COLUMNS } from './vt-result.columns.js';
 export interface ResolveScope {
   /** Resolve only this report's rows (an upload's cache hits)… */
   reportId?: string;
+  /** …and of those only lines `from` to `to` (a big upload's finalise, a range at a time)… */
+  lines?: { from: number; to: number };
   /** …or only rows whose hash leads to this entry (a fresh answer). */
   entryKey?: string;
   freshAfter: number;
@@ -43,6 +45,7 @@ export async function resolvePendingFromCache(db: Executor, scope: ResolveScope)
       -- A forced refresh waits for an answer fetched after it was asked for, whoever's answer comes in.
       AND (report_items.refresh_after IS NULL OR e.fetched_at >= report_items.refresh_after)
       ${scope.reportId !== undefined ? sql`AND report_items.report_id = ${scope.reportId}` : sql``}
+      ${scope.lines !== undefined ? sql`AND report_items.line BETWEEN ${scope.lines.from} AND ${scope.lines.to}` : sql``}
       ${scope.entryKey !== undefined ? sql`AND a.entry_key = ${scope.entryKey}` : sql``}
     ${scope.reportId !== undefined ? sql`` : sql`RETURNING report_items.report_id`}
   `.execute(db);

@@ -6,7 +6,7 @@ import type { Verdict } from './report.table.js';
 
 export type VerdictCounts = Partial<Record<Verdict, number>>;
 
-const VERDICT_COLUMNS = ['pending', 'malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'invalid', 'error'] as const satisfies readonly Verdict[];
+export const VERDICT_COLUMNS = ['pending', 'malicious', 'suspicious', 'clean', 'not_suspicious', 'not_found', 'invalid', 'error'] as const satisfies readonly Verdict[];
 
 /** Rows per verdict for each report; `revision` changes whenever any of them does. */
 export async function readVerdictCounts(db: Executor, reportIds: string[]): Promise<Map<string, VerdictCounts & { revision?: number }>> {

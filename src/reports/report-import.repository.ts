@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { databaseDialect, withRawConnection, type Db, type Executor } from '../shared/database.js';
 import { VT_RESULT_COLUMNS } from '../lookups/vt-result.columns.js';
 import type { ParsedLine } from './list-parser.js';
+import { VERDICT_COLUMNS } from './report-counts.repository.js';
 
 // The upload's writes: the measured hot path of a million-line upload, one statement (PostgreSQL) or
 // one transaction of prepared statements (SQLite) per batch, never a round trip per row.
@@ -32,18 +33,32 @@ const JOIN_CACHE = `LEFT JOIN cache_aliases a ON a.hash = u.hash LEFT JOIN cache
  * Writes one batch of parsed lines as the report's rows; on PostgreSQL a value with a cache entry
  * fetched after `answersFreshAfter` is written with its answer (none when it is left out). A repeated
  * line number, or a value the report already has (a later line of the same value), is ignored: the
- * first line stays.
+ * first line stays. On SQLite `giveWay`, asked every 128 rows, may end the transaction early (another
+ * writer waits for the lock): returns how many of the batch's lines were written, the first ones.
  */
-export async function insertParsedLines(db: Db, reportId: string, batch: readonly ParsedLine[], answersFreshAfter = Number.MAX_SAFE_INTEGER): Promise<void> {
-  if (databaseDialect(db) === 'postgres') return insertOnPostgres(db, reportId, batch, answersFreshAfter);
+export async function insertParsedLines(
+  db: Db,
+  reportId: string,
+  batch: readonly ParsedLine[],
+  answersFreshAfter = Number.MAX_SAFE_INTEGER,
+  giveWay: () => boolean = () => false,
+): Promise<number> {
+  if (databaseDialect(db) === 'postgres') {
+    await insertOnPostgres(db, reportId, batch, answersFreshAfter);
+    return batch.length;
+  }
   // SQLite: prepared statements on the raw handle, taken between other callers' transactions.
-  await withRawConnection(db, (sqlite) => {
+  return withRawConnection(db, (sqlite) => {
     const insert = insertStatement(sqlite);
-    sqlite.transaction(() => {
+    return sqlite.transaction(() => {
+      let written = 0;
       for (const row of batch) {
         if (row.kind === 'lookup') insert.run(reportId, row.line, row.input, row.value, row.type, 'pending', 'pending');
         else insert.run(reportId, row.line, row.input, null, null, 'invalid', 'invalid');
+        written++;
+        if (written % 128 === 0 && giveWay()) break;
       }
+      return written;
     })();
   });
 }
@@ -90,4 +105,27 @@ async function insertOnPostgres(db: Db, reportId: string, batch: readonly Parsed
 export async function wantsCompletionEmail(db: Executor, reportId: string): Promise<boolean> {
   const row = await db.selectFrom('reports').select('notify_email').where('id', '=', reportId).executeTakeFirstOrThrow();
   return row.notify_email === 1;
+}
+
+/** The report's last line number (0 when it has no row). */
+export async function lastLineOfReport(db: Executor, reportId: string): Promise<number> {
+  const row = await db.selectFrom('report_items').select((eb) => eb.fn.max('line').as('last')).where('report_id', '=', reportId).executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+/**
+ * SQLite: the report's kept counts, from one count of its rows. Its rows' triggers skip a report still
+ * being imported (migration 2026-12-07T00.10.00: a counter UPDATE per row cost 13 s of a million-line
+ * upload), so the transaction that makes it visible counts it; SQLite's one writer at a time means no
+ * change lands between. PostgreSQL's statement triggers have kept them all along.
+ */
+export async function countImportedRows(db: Executor, reportId: string): Promise<void> {
+  if (databaseDialect(db) === 'postgres') return;
+  const counts = sql.join(VERDICT_COLUMNS.map((v) => sql`count(*) FILTER (WHERE verdict = ${v}) AS ${sql.ref(v)}`));
+  const sets = sql.join(VERDICT_COLUMNS.map((v) => sql`${sql.ref(v)} = c.${sql.ref(v)}`));
+  await sql`
+    UPDATE report_counts SET revision = revision + 1, total = c.total, ${sets}
+    FROM (SELECT count(*) AS total, ${counts} FROM report_items WHERE report_id = ${reportId}) AS c
+    WHERE report_counts.report_id = ${reportId}
+  `.execute(db);
 }

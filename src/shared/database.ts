@@ -4,8 +4,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, SqliteDialect, type MigrationResultSet, type Transaction } from 'kysely';
+import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, type MigrationResultSet, type Transaction } from 'kysely';
 import { openPostgresPool, postgresDialect } from './postgres.js';
+import { LockWaitError, PatientSqliteDialect, whileBusy } from './sqlite-patience.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -31,9 +32,13 @@ const migrationFolder = fileURLToPath(new URL('../../db/migrations', import.meta
 /** postgres:// or postgresql://: a PostgreSQL server; anything else is a SQLite file path. */
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
 
-/** Opens `location`: a PostgreSQL URL (DATABASE_URL) or a SQLite file path (DATABASE_PATH). */
-export function openDatabase(location: string): OpenDatabase {
-  if (!isPostgresUrl(location)) return openSqlite(location);
+/**
+ * Opens `location`: a PostgreSQL URL (DATABASE_URL) or a SQLite file path (DATABASE_PATH). On SQLite a
+ * writer waits for another's lock on timers (sqlite-patience.ts); `blockOnLocks`, for a worker thread
+ * only, lets SQLite's busy handler wait instead, blocking that thread.
+ */
+export function openDatabase(location: string, options: { blockOnLocks?: boolean } = {}): OpenDatabase {
+  if (!isPostgresUrl(location)) return openSqlite(location, options.blockOnLocks === true);
   const pool = openPostgresPool(location);
   const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
   return { db, close: () => db.destroy() };
@@ -49,7 +54,7 @@ export function databaseDialect(db: Executor): DatabaseDialect {
  * holds password hashes, the session secret and everyone's reports: its folder is made 0700 and the
  * file 0600 (SQLite gives its -wal and -shm files the database file's mode).
  */
-function openSqlite(file: string): OpenDatabase {
+function openSqlite(file: string, blockOnLocks: boolean): OpenDatabase {
   if (file !== ':memory:') restrictFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -58,10 +63,10 @@ function openSqlite(file: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   // Deleted rows (an account, a report) are overwritten with zeros, not left readable in free pages.
   sqlite.pragma('secure_delete = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${blockOnLocks ? 5000 : 0}`);
   // 64 MB of page cache: the hash indexes of a million-row upload are random inserts that thrash a small cache.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new PatientSqliteDialect(sqlite) });
   rawHandles.set(db, sqlite);
   return { db, close: () => db.destroy() };
 }
@@ -77,7 +82,14 @@ export async function withRawConnection<T>(db: Db, work: (sqlite: SQLite.Databas
   if (db.isTransaction) throw new Error('withRawConnection needs the database, not a transaction (it would wait for itself)');
   const sqlite = rawHandles.get(db);
   if (!sqlite) throw new Error('withRawConnection: this Kysely instance was not opened by openDatabase on a SQLite file');
-  return db.connection().execute(async () => work(sqlite));
+  // A BUSY `work` (a write whose lock was taken) is undone: better-sqlite3 rolls its transaction back.
+  return db.connection().execute(() => whileBusy(() => work(sqlite)));
+}
+
+/** The SQLite file `db` was opened on; null for PostgreSQL and in-memory databases (only this connection can see those). */
+export function sqliteFileOf(db: Db): string | null {
+  const sqlite = rawHandles.get(db);
+  return sqlite && !sqlite.memory ? sqlite.name : null;
 }
 
 /** Creates the database file 0600 in a 0700 folder, and takes existing ones (and their WAL) back to 0600. */
@@ -94,7 +106,14 @@ function restrictFile(file: string): void {
  */
 export async function checkpointAfterDeletion(db: Db): Promise<void> {
   if (databaseDialect(db) === 'postgres') return;
-  await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'));
+  // With no busy timeout, a checkpoint that meets a writer (an upload's thread) or an old reader says
+  // busy at once: tried again on timers, and left to the next one if they outlast the lock wait.
+  await whileBusy(async () => {
+    const [result] = (await withRawConnection(db, (sqlite) => sqlite.pragma('wal_checkpoint(TRUNCATE)'))) as Array<{ busy: number }>;
+    if (result?.busy) throw Object.assign(new Error('the WAL is in use'), { code: 'SQLITE_BUSY' });
+  }).catch((err: unknown) => {
+    if (!(err instanceof LockWaitError)) throw err;
+  });
 }
 
 export function createMigrator(db: Db): Migrator {
