@@ -5,6 +5,7 @@ import { isAdmin } from '../admin/admin.service.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { lazyCsrfToken } from './security.js';
 import { takeFlash } from './flash.js';
+import { shortValue } from './short-value.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
 export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
@@ -18,6 +19,7 @@ export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor
     res.locals.csrfToken = lazyCsrfToken(req);
     res.locals.banner = user ? options.lookups.bannerFor(user.id) : null;
     res.locals.mailEnabled = options.mailEnabled;
+    res.locals.shortValue = shortValue;
     res.locals.errors = {};
     res.locals.values = {};
     res.locals.formError = null;
