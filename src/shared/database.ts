@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, SqliteDialect, type MigrationResultSet, type Transaction } from 'kysely';
 import { openPostgresPool, postgresDialect } from './postgres.js';
+import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -61,7 +62,7 @@ function openSqlite(file: string): OpenDatabase {
   sqlite.pragma('busy_timeout = 5000');
   // 64 MB of page cache: the hash indexes of a million-row upload are random inserts that thrash a small cache.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   rawHandles.set(db, sqlite);
   return { db, close: () => db.destroy() };
 }
