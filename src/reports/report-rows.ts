@@ -16,13 +16,16 @@ import type { ReportItemRow } from './report.table.js';
 // moves only when a verdict does (today every new answer passes through pending, but nothing holds a
 // future writer to that); the digest costs about as much as rendering a tenth of the rows.
 // The rows were read by the owner-scoped page query, so a fragment is only reached by its owner.
+//
+// It is kept as UTF-8, between the rows' ages (which each view fills in as of its own time): turning
+// the whole page into bytes on every view cost as much as the digest and the ages together.
 
-/** Most bytes of kept HTML per instance (JS strings count two bytes a character); the least recently shown goes first. */
+/** Most bytes of kept HTML per instance; the least recently shown goes first. */
 export const ROWS_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Marks where a row's age goes: random per process, so no text in a list can pass for one. */
 const AGE_MARK = `\u0001${randomBytes(6).toString('hex')}:`;
-const AGE_MARKS = new RegExp(`${AGE_MARK}(\\d+)\u0001`, 'g');
+const AGE_MARKS = new RegExp(`${AGE_MARK}(\\d+)\u0001`);
 
 export interface RowsInput {
   userId: number;
@@ -34,8 +37,11 @@ export interface RowsInput {
   waitingForQuotaUntil: Date | null;
 }
 
+/** The rows' HTML in UTF-8, cut at the ages: text, age (ms since the epoch), text, age, …, text. */
+type Fragment = { parts: Array<Buffer | number>; bytes: number };
+
 export class ReportRows {
-  private readonly kept = new Map<string, string>();
+  private readonly kept = new Map<string, Fragment>();
   private bytes = 0;
 
   constructor(
@@ -43,19 +49,19 @@ export class ReportRows {
     private readonly maxBytes = ROWS_CACHE_BYTES,
   ) {}
 
-  /** The rows' HTML, rendered by `app`'s views, the ages as of `now`. */
-  async html(app: Application, input: RowsInput, now: number): Promise<string> {
+  /** The rows' HTML in UTF-8 pieces, rendered by `app`'s views, the ages as of `now`. */
+  async html(app: Application, input: RowsInput, now: number): Promise<Buffer[]> {
     const key = digest(input);
-    let html = this.kept.get(key);
-    if (html === undefined) {
-      html = await this.render(app, input);
-      this.keep(key, html);
+    let fragment = this.kept.get(key);
+    if (fragment === undefined) {
+      fragment = cut(await this.render(app, input));
+      this.keep(key, fragment);
     } else {
       // Re-inserted: a Map iterates in insertion order, so its first key is the least recently shown.
       this.kept.delete(key);
-      this.kept.set(key, html);
+      this.kept.set(key, fragment);
     }
-    return html.replace(AGE_MARKS, (_, at: string) => formatAge(Number(at), now));
+    return fragment.parts.map((part) => (typeof part === 'number' ? Buffer.from(formatAge(part, now)) : part));
   }
 
   private render(app: Application, input: RowsInput): Promise<string> {
@@ -70,22 +76,27 @@ export class ReportRows {
     return new Promise((resolve, reject) => app.render('reports/rows', locals, (err, html) => (err ? reject(err) : resolve(html))));
   }
 
-  private keep(key: string, html: string): void {
-    const size = html.length * 2;
-    if (size > this.maxBytes) return;
-    this.kept.set(key, html);
-    this.bytes += size;
+  private keep(key: string, fragment: Fragment): void {
+    if (fragment.bytes > this.maxBytes) return;
+    this.kept.set(key, fragment);
+    this.bytes += fragment.bytes;
     while (this.bytes > this.maxBytes) {
-      const [oldest, text] = this.kept.entries().next().value as [string, string];
+      const [oldest, dropped] = this.kept.entries().next().value as [string, Fragment];
       this.kept.delete(oldest);
-      this.bytes -= text.length * 2;
+      this.bytes -= dropped.bytes;
     }
   }
 }
 
+/** The rendered rows cut at their age marks (split with a capture group alternates text and age). */
+function cut(html: string): Fragment {
+  const pieces = html.split(AGE_MARKS);
+  const parts = pieces.map((piece, i) => (i % 2 === 1 ? Number(piece) : Buffer.from(piece)));
+  return { parts, bytes: parts.reduce<number>((sum, part) => sum + (typeof part === 'number' ? 8 : part.length), 0) };
+}
+
 function digest(input: RowsInput): string {
-  const parts = [input.userId, input.reportId, input.rows, [...input.sameFile], input.waitingForQuotaUntil?.getTime() ?? null];
-  // PostgreSQL's int8 columns may come back as bigint: JSON has no bigint, so it is written as text.
-  const text = JSON.stringify(parts, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  // Both databases give numbers and strings only (PostgreSQL's int8 is parsed to a number: shared/postgres.ts).
+  const text = JSON.stringify([input.userId, input.reportId, input.rows, [...input.sameFile], input.waitingForQuotaUntil?.getTime() ?? null]);
   return createHash('sha256').update(text).digest('base64url');
 }
