@@ -130,6 +130,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     });
     // The kept rows go in as bytes: only the page around them is encoded on each view.
     const slot = page.indexOf(ROWS_SLOT);
+    if (slot < 0) throw new Error('reports/show printed no rows slot');
     res.type('html').send(Buffer.concat([Buffer.from(page.slice(0, slot)), ...rowsHtml, Buffer.from(page.slice(slot + ROWS_SLOT.length))]));
   });
 
