@@ -111,7 +111,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const sameFile = await service.sameFileLines(db, report.id, items);
     const now = Date.now();
     const rowsInput = { userId: currentUserId(res), reportId: report.id, rows: items, sameFile, waitingForQuotaUntil: estimate?.waitingForQuotaUntil ?? null };
-    const rowsHtml = await reportRows.html(req.app, rowsInput, now);
+    const rowParts = await reportRows.html(req.app, rowsInput, now);
     noStore(res);
     const page = await renderPage(res, 'reports/show', {
       report,
@@ -131,7 +131,7 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     // The kept rows go in as bytes: only the page around them is encoded on each view.
     const slot = page.indexOf(ROWS_SLOT);
     if (slot < 0) throw new Error('reports/show printed no rows slot');
-    res.type('html').send(Buffer.concat([Buffer.from(page.slice(0, slot)), ...rowsHtml, Buffer.from(page.slice(slot + ROWS_SLOT.length))]));
+    res.type('html').send(Buffer.concat([Buffer.from(page.slice(0, slot)), ...rowParts, Buffer.from(page.slice(slot + ROWS_SLOT.length))]));
   });
 
   // A row by its line in the report: numbers in a user's URLs say nothing about anyone else's uploads.
