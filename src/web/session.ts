@@ -53,6 +53,7 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
   });
   // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
   const readingThroughForPosts: RequestHandler = (req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !hasCookie(req, SESSION_COOKIE)) return visitorWithoutSession(req, next);
     store.readThrough = req.method !== 'GET' && req.method !== 'HEAD';
     try {
       middleware(req, res, next);
@@ -61,6 +62,25 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
     }
   };
   return { middleware: [readingThroughForPosts, endExpiredSessions(options, touchEveryMs)], store };
+}
+
+/**
+ * A page view by a browser that has no session: there is nothing to read and nothing it may keep (a
+ * visitor's page view never writes a session row; its forms' tokens need none, web/anonymous-csrf.ts),
+ * so express-session's work (a session id, the session's hash, the checks at the end) is skipped. The
+ * session it gets is empty and bound to no store: saving or regenerating it would throw, not write.
+ */
+function visitorWithoutSession(req: Request, next: NextFunction): void {
+  // Its constructor is private in the types only: express-session itself makes one the same way.
+  const SessionOf = session.Session as unknown as new (request: Request) => Request['session'];
+  req.session = new SessionOf(req);
+  next();
+}
+
+/** Whether the request sends a cookie of this name (its value is express-session's to judge). */
+function hasCookie(req: Request, name: string): boolean {
+  const header = req.headers.cookie;
+  return header !== undefined && header.split(';').some((pair) => pair.trimStart().startsWith(`${name}=`));
 }
 
 /**
