@@ -51,9 +51,9 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.idleMs },
   });
-  // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
-  const readingThroughForPosts: RequestHandler = (req, res, next) => {
+  const sessionForRequest: RequestHandler = (req, res, next) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && !hasCookie(req, SESSION_COOKIE)) return visitorWithoutSession(req, next);
+    // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
     store.readThrough = req.method !== 'GET' && req.method !== 'HEAD';
     try {
       middleware(req, res, next);
@@ -61,7 +61,7 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
       store.readThrough = false;
     }
   };
-  return { middleware: [readingThroughForPosts, endExpiredSessions(options, touchEveryMs)], store };
+  return { middleware: [sessionForRequest, endExpiredSessions(options, touchEveryMs)], store };
 }
 
 /**
