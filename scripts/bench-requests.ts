@@ -26,6 +26,8 @@ export interface WrkFigures {
    * other work shares the machine, so before/after comparisons on a busy machine read this.
    */
   cpuMsPerRequest: number;
+  /** The one-minute load average when wrk finished: req/s and p99 mean little without it on a shared machine. */
+  load: number;
 }
 
 /** utime + stime of a process, all threads, in ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
@@ -42,7 +44,7 @@ function latency(output: string, percent: number): number {
   return match ? Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? NaN) : NaN;
 }
 
-/** Runs wrk against `url` for `seconds`, with `cookie` if given, and reads its summary. */
+/** Runs wrk against `url` for `seconds`, with `cookie` if given, and reads its summary and the load average. */
 export function runWrk(what: string, url: string, seconds: number, pid: number, cookie?: string): Promise<WrkFigures> {
   const cpuBefore = cpuMsOf(pid);
   const args = ['-t2', '-c32', `-d${seconds}s`, '--latency', ...(cookie ? ['-H', `Cookie: ${cookie}`] : []), url];
@@ -55,7 +57,7 @@ export function runWrk(what: string, url: string, seconds: number, pid: number, 
       const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
       const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
       const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
-      resolve({ what, requestsPerSecond: Number(rate?.[1] ?? NaN), p50Ms: latency(stdout, 50), p99Ms: latency(stdout, 99), errors: non2xx + socketErrors, cpuMsPerRequest: cpuMs / answered });
+      resolve({ what, requestsPerSecond: Number(rate?.[1] ?? NaN), p50Ms: latency(stdout, 50), p99Ms: latency(stdout, 99), errors: non2xx + socketErrors, cpuMsPerRequest: cpuMs / answered, load: loadavg()[0] ?? NaN });
     });
   });
 }
@@ -87,7 +89,7 @@ export async function uploadAnsweredList(baseUrl: string, client: HttpClient, fi
 }
 
 export const formatWrk = (w: WrkFigures) =>
-  `${Math.round(w.requestsPerSecond).toLocaleString('en')} req/s, p50 ${w.p50Ms.toFixed(1)} ms, p99 ${w.p99Ms.toFixed(1)} ms, ${w.cpuMsPerRequest.toFixed(2)} ms server CPU/request${w.errors ? `, ${w.errors} errors` : ''}`;
+  `${Math.round(w.requestsPerSecond).toLocaleString('en')} req/s, p50 ${w.p50Ms.toFixed(1)} ms, p99 ${w.p99Ms.toFixed(1)} ms, ${w.cpuMsPerRequest.toFixed(2)} ms server CPU/request${w.errors ? `, ${w.errors} errors` : ''} (load ${w.load.toFixed(2)})`;
 
 /** `npm run bench -- requests [seconds]`: the two wrk figures on SQLite, alone. */
 export async function benchRequests(args: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './shared/config.js';
 import type { Db } from './shared/database.js';
@@ -14,7 +14,8 @@ import type { AuthLimits } from './auth/throttle.js';
 import type { Mailer } from './mail/mailer.js';
 import type { AttachmentFormat } from './mail/report-attachment.js';
 import { createSessionMiddleware } from './web/session.js';
-import { csrfProtection, securityHeaders } from './web/security.js';
+import { formProtection, securityHeaders } from './web/security.js';
+import { anonymousCsrf } from './web/anonymous-csrf.js';
 import { locals } from './web/locals.js';
 import { routes } from './web/routes.js';
 import { healthRoutes } from './web/health.js';
@@ -91,8 +92,9 @@ export function createApp(deps: AppDeps) {
   });
   app.use(session.middleware);
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
-  app.use(locals({ db: deps.db, lookups: deps.lookups, mailEnabled: Boolean(config.smtpUrl), adminEmails: config.adminEmails }));
-  app.use(csrfUnlessUpload);
+  const anonymousForms = anonymousCsrf({ secret: deps.sessionSecret, secure: config.secureCookies });
+  app.use(locals({ db: deps.db, lookups: deps.lookups, mailEnabled: Boolean(config.smtpUrl), adminEmails: config.adminEmails, anonymousCsrf: anonymousForms }));
+  app.use(csrfUnlessUpload(formProtection(anonymousForms)));
   app.use(
     routes({
       config,
@@ -139,7 +141,9 @@ function fromTrustedProxy(req: IncomingMessage): boolean {
  * CSRF on every state-changing request. The one multipart route (the upload) checks the token itself,
  * after multer has read the body; a multipart request anywhere else fails the check here.
  */
-function csrfUnlessUpload(req: Request, res: Response, next: NextFunction): void {
-  if (req.method === 'POST' && req.path === '/reports' && req.is('multipart/form-data')) return next();
-  csrfProtection(req, res, next);
+function csrfUnlessUpload(csrfProtection: RequestHandler): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'POST' && req.path === '/reports' && req.is('multipart/form-data')) return next();
+    return csrfProtection(req, res, next);
+  };
 }

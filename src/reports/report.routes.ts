@@ -11,7 +11,8 @@ import { importHashList, reportNameOfFile } from './report-import.js';
 import { DEFAULT_REPORT_LIST_SIZE, engineSortQuery, lineOf, reportIdOf, reportListQuery, reportPageQuery, uploadSchema } from './report.schemas.js';
 import * as service from './report.service.js';
 import type { ReportSummary } from './report-summary.js';
-import { itemPage, toItemView } from './report-view.js';
+import { itemPage } from './report-view.js';
+import { ReportRows } from './report-rows.js';
 import { exportRoutes, type ExportRouteDeps } from './export.routes.js';
 import { filterQueryOf, pagerLinks, pagerQueryOf, queryString, verdictBars, viewHref } from './report-links.js';
 import { uploadParser } from './upload.js';
@@ -44,6 +45,7 @@ function noStore(res: Response): void {
 export function reportRoutes(deps: ReportRouteDeps): Router {
   const { db } = deps;
   const router = Router();
+  const reportRows = new ReportRows(deps.config.verdict);
   // A completed report has nothing left to estimate.
   const reportEstimate = (report: ReportSummary, userId: number) =>
     report.status === 'completed' ? null : estimateReport(db, deps.lookups, { reportId: report.id, userId });
@@ -107,10 +109,13 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
     const [rows, estimate] = await Promise.all([readRowsPage(db, report.id, report.counts, query, deps.reads), reportEstimate(report, currentUserId(res))]);
     const { items, matching } = rows;
     const sameFile = await service.sameFileLines(db, report.id, items);
+    const now = Date.now();
+    const rowsInput = { userId: currentUserId(res), reportId: report.id, rows: items, sameFile, waitingForQuotaUntil: estimate?.waitingForQuotaUntil ?? null };
+    const rowParts = await reportRows.html(req.app, rowsInput, now);
     noStore(res);
-    res.render('reports/show', {
+    const page = await renderPage(res, 'reports/show', {
       report,
-      items: items.map((row) => toItemView(row, deps.config.verdict, sameFile.get(row.line) ?? null)),
+      rowsHtml: ROWS_SLOT,
       estimate,
       query,
       matching,
@@ -122,8 +127,11 @@ export function reportRoutes(deps: ReportRouteDeps): Router {
       pages: pageCount(matching, query.per),
       ...pagerLinks(pagerQueryOf(query), rows),
       viewHref: (change: Parameters<typeof viewHref>[1]) => viewHref(query, change),
-      now: Date.now(),
     });
+    // The kept rows go in as bytes: only the page around them is encoded on each view.
+    const slot = page.indexOf(ROWS_SLOT);
+    if (slot < 0) throw new Error('reports/show printed no rows slot');
+    res.type('html').send(Buffer.concat([Buffer.from(page.slice(0, slot)), ...rowParts, Buffer.from(page.slice(slot + ROWS_SLOT.length))]));
   });
 
   // A row by its line in the report: numbers in a user's URLs say nothing about anyone else's uploads.
@@ -169,3 +177,11 @@ function wantsEmail(res: Response, field: string | undefined): boolean {
 }
 
 const pageCount = (rows: number, perPage: number) => Math.max(1, Math.ceil(rows / perPage));
+
+/** Where the report page's rows go (an HTML comment: no escaped text can make one). */
+const ROWS_SLOT = '<!--report rows-->';
+
+/** A view rendered to a string, errors to the one error path. */
+function renderPage(res: Response, view: string, locals: object): Promise<string> {
+  return new Promise((resolve, reject) => res.render(view, locals, (err: Error | null, html: string) => (err ? reject(err) : resolve(html))));
+}

@@ -7,6 +7,7 @@ import SQLite from 'better-sqlite3';
 import { FileMigrationProvider, Kysely, Migrator, PostgresAdapter, type MigrationResultSet, type Transaction } from 'kysely';
 import { openPostgresPool, postgresDialect } from './postgres.js';
 import { LockWaitError, PatientSqliteDialect, whileBusy } from './sqlite-patience.js';
+import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -66,7 +67,7 @@ function openSqlite(file: string, blockOnLocks: boolean): OpenDatabase {
   sqlite.pragma(`busy_timeout = ${blockOnLocks ? 5000 : 0}`);
   // 64 MB of page cache: the hash indexes of a million-row upload are random inserts that thrash a small cache.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new PatientSqliteDialect(sqlite) });
+  const db = new Kysely<Database>({ dialect: new PatientSqliteDialect(sqlite, withStatementCache(sqlite)) });
   rawHandles.set(db, sqlite);
   return { db, close: () => db.destroy() };
 }

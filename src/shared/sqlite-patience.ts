@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type SqliteDatabase, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 
 // Waiting for SQLite's write lock without stopping the event loop. A connection that a worker thread
 // writes through (a big upload, report-import-thread.ts) holds the lock for a transaction at a time;
@@ -79,8 +79,9 @@ export function giveWayToWaitingWriters(waiting: Int32Array, maxMs = 1000): void
 export class PatientSqliteDialect extends SqliteDialect {
   readonly #sqlite: SQLite.Database;
 
-  constructor(sqlite: SQLite.Database) {
-    super({ database: sqlite });
+  /** `database`: what Kysely prepares statements on (a statement cache over `sqlite`, sqlite-statements.ts). */
+  constructor(sqlite: SQLite.Database, database: SqliteDatabase = sqlite) {
+    super({ database });
     this.#sqlite = sqlite;
   }
 

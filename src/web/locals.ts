@@ -4,10 +4,12 @@ import type { CurrentUser } from '../auth/auth.service.js';
 import { isAdmin } from '../admin/admin.service.js';
 import type { LookupEngine } from '../lookups/lookup-engine.js';
 import { lazyCsrfToken } from './security.js';
+import type { AnonymousCsrf } from './anonymous-csrf.js';
 import { takeFlash } from './flash.js';
+import { shortValue } from './short-value.js';
 
 /** Everything every view may use, set once per request; views read nothing else. */
-export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[] }) {
+export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor'>; mailEnabled: boolean; adminEmails: readonly string[]; anonymousCsrf: AnonymousCsrf }) {
   return (req: Request, res: Response, next: NextFunction) => {
     const userId = req.session.userId;
     // Read by web/session.ts for this request; null for a disabled account.
@@ -15,9 +17,10 @@ export function locals(options: { db: Db; lookups: Pick<LookupEngine, 'bannerFor
     if (userId !== undefined && !user) delete req.session.userId;
     res.locals.currentUser = user;
     res.locals.isAdmin = user ? isAdmin(options.adminEmails, user) : false;
-    res.locals.csrfToken = lazyCsrfToken(req);
+    res.locals.csrfToken = lazyCsrfToken(req, res, options.anonymousCsrf);
     res.locals.banner = user ? options.lookups.bannerFor(user.id) : null;
     res.locals.mailEnabled = options.mailEnabled;
+    res.locals.shortValue = shortValue;
     res.locals.errors = {};
     res.locals.values = {};
     res.locals.formError = null;

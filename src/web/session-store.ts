@@ -113,8 +113,8 @@ export class DatabaseSessionStore extends session.Store {
 
   /**
    * Queued and written with the other sessions saved in the same turn of the event loop, in one
-   * statement: each new visitor's session (the sign-in form's CSRF token) no longer costs a commit of
-   * its own. The callback still waits for the commit.
+   * statement: each new session (a sign-in) no longer costs a commit of its own. The callback
+   * still waits for the commit.
    */
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
     const text = JSON.stringify(sess);

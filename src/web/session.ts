@@ -51,8 +51,9 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.idleMs },
   });
-  // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
-  const readingThroughForPosts: RequestHandler = (req, res, next) => {
+  const sessionForRequest: RequestHandler = (req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !hasCookie(req, SESSION_COOKIE)) return visitorWithoutSession(req, next);
+    // express-session asks the store for the row synchronously, inside this call: the flag covers exactly that read.
     store.readThrough = req.method !== 'GET' && req.method !== 'HEAD';
     try {
       middleware(req, res, next);
@@ -60,7 +61,26 @@ export function createSessionMiddleware(options: SessionOptions): { middleware: 
       store.readThrough = false;
     }
   };
-  return { middleware: [readingThroughForPosts, endExpiredSessions(options, touchEveryMs)], store };
+  return { middleware: [sessionForRequest, endExpiredSessions(options, touchEveryMs)], store };
+}
+
+/**
+ * A page view by a browser that has no session: there is nothing to read and nothing it may keep (a
+ * visitor's page view never writes a session row; its forms' tokens need none, web/anonymous-csrf.ts),
+ * so express-session's work (a session id, the session's hash, the checks at the end) is skipped. The
+ * session it gets is empty and bound to no store: saving or regenerating it would throw, not write.
+ */
+function visitorWithoutSession(req: Request, next: NextFunction): void {
+  // Its constructor is private in the types only: express-session itself makes one the same way.
+  const SessionOf = session.Session as unknown as new (request: Request) => Request['session'];
+  req.session = new SessionOf(req);
+  next();
+}
+
+/** Whether the request sends a cookie of this name (its value is express-session's to judge). */
+function hasCookie(req: Request, name: string): boolean {
+  const header = req.headers.cookie;
+  return header !== undefined && header.split(';').some((pair) => pair.trimStart().startsWith(`${name}=`));
 }
 
 /**

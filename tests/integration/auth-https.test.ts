@@ -62,6 +62,19 @@ describe('session cookie behind https', () => {
     assert.equal(afterLogout.status, 303);
   });
 
+  it('when APP_URL is https, then the sign-in form\'s cookie is __Host- prefixed, Secure, HttpOnly, SameSite=Lax and Path=/ without a Domain, and the form works with it', async () => {
+    const client = app.client();
+    const page = await get(client, '/register');
+    const line = page.headers.getSetCookie().find((l) => l.startsWith('__Host-hash_report.csrf='));
+    assert.ok(line, `no __Host- cookie: ${page.headers.getSetCookie().join(' | ')}`);
+    const attrs = line.split(';').map((part) => part.trim().toLowerCase());
+    for (const flag of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(attrs.includes(flag), line);
+    assert.ok(!attrs.some((a) => a.startsWith('domain=')), line);
+    assert.equal(sessionCookieAttrs(page), undefined, 'the form set a session cookie');
+    const registered = await post(client, '/register', { email: uniqueEmail('https'), password: PASSWORD, confirm: PASSWORD }, '/register');
+    assert.equal(registered.status, 303);
+  });
+
   it('when APP_URL is https and a request arrives over plain http, then no session cookie is sent', async () => {
     const response = await get(app.client(), '/login', {});
     assert.equal(response.status, 200);

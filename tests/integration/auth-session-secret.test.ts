@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { sameDatabase, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { appSuite } from '../helpers/app-suite.js';
 import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
@@ -73,5 +73,24 @@ describe('SESSION_SECRET set', () => {
     const page = await reportsWithCookie(app.url, cookie);
     assert.equal(page.status, 200);
     assert.ok(page.html.includes(email));
+  });
+
+  it('when SESSION_SECRET is set, then the sign-in form\'s token is an HMAC of its cookie under a key derived from it, and a token under the secret itself or another secret is refused', async () => {
+    // Arrange
+    const { email } = await signedUpCookie(app);
+    const client = app.client();
+    const shown = client.csrfToken((await client.get('/login')).html);
+    const nonce = client.cookie('hash_report.csrf') ?? '';
+    const tokenUnder = (key: Buffer | string) => createHmac('sha256', key).update(nonce).digest('base64url');
+    const derived = (from: string) => Buffer.from(hkdfSync('sha256', from, '', 'hash_report anonymous form CSRF v1', 32));
+
+    // Assert: the token is the derived key's HMAC of the cookie, and no other key's
+    assert.equal(shown, tokenUnder(derived(secret)));
+    for (const key of [secret, derived('another-session-secret-0123456789-abcdef')]) {
+      const refused = await client.postForm('/login', { _csrf: tokenUnder(key), email, password: PASSWORD });
+      assert.equal(refused.status, 403);
+      assert.match(refused.html, /<h1>Form expired<\/h1>/);
+    }
+    assert.equal((await client.postForm('/login', { _csrf: shown, email, password: PASSWORD })).status, 303);
   });
 });

@@ -7,6 +7,7 @@ import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { cspDirectives } from '../helpers/headers.js';
 
 const COOKIE = 'hash_report.sid';
+const ANONYMOUS_COOKIE = 'hash_report.csrf';
 const PASSWORD = 'Correct-Horse-Battery-42';
 const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -252,52 +253,45 @@ describe('login', () => {
 // ------------------------------------------------------------------ sessions
 
 describe('sessions', () => {
-  it('when a user logs in, then a session row holding their id is stored in SQLite and the session id changed', async () => {
+  it('when a user logs in, then a session row holding their id is stored and the sign-in form had written none', async () => {
     const { email } = await signedUp();
     const client = app.client();
     await client.get('/login');
-    const before = client.cookie(COOKIE);
-    assert.ok(before, 'the login page set no session cookie (it carries the CSRF token)');
+    assert.equal(client.cookie(COOKIE), undefined, 'the sign-in form set a session cookie (its token needs none)');
     const response = await client.login(email, PASSWORD);
     assert.equal(response.status, 303);
-    const afterLogin = client.cookie(COOKIE);
-    assert.notEqual(sidOf(afterLogin), sidOf(before), 'the session id did not change on login (session fixation)');
-    const row = await sessionRow(app, sidOf(afterLogin));
-    assert.ok(row, 'no session row in SQLite after login');
+    const row = await sessionRow(app, sidOf(client.cookie(COOKIE)));
+    assert.ok(row, 'no session row after login');
     assert.equal((JSON.parse(row.sess) as { userId?: number }).userId, (await userRow(email))?.id);
     assert.ok(row.expires > Date.now());
-    assert.equal(await sessionRow(app, sidOf(before)), undefined, 'the pre-login session still exists');
   });
 
-  it('when a session id is planted before login, then it does not authenticate after the victim logs in', async () => {
+  it('when a session id is planted before login, then the victim gets a new one and the planted one authenticates nobody', async () => {
+    // The only sessions left to plant are signed-in ones (an anonymous visitor gets none): the attacker's own.
     const { email } = await signedUp();
-    const attacker = app.client();
-    await attacker.get('/login');
-    const planted = attacker.cookie(COOKIE);
+    const attacker = await signedUp();
+    const planted = attacker.client.cookie(COOKIE);
     assert.ok(planted);
-    // The victim logs in with the attacker's cookie.
-    const victim = app.client();
-    const page = await victim.request('/login', { headers: { cookie: `${COOKIE}=${planted}` } });
-    const token = victim.csrfToken(await page.text());
-    const response = await victim.request('/login', {
-      method: 'POST',
-      headers: { cookie: `${COOKIE}=${planted}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString(),
-    });
+    // The victim logs in in a browser carrying the attacker's cookie.
+    const victim = new HttpClient(app.url, new Map([[COOKIE, planted]]));
+    const response = await victim.login(email, PASSWORD);
     assert.equal(response.status, 303);
+    assert.notEqual(sidOf(victim.cookie(COOKIE)), sidOf(planted), 'the session id did not change on login (session fixation)');
     await assertSignedInAs(victim, email);
+    assert.equal(await sessionRow(app, sidOf(planted)), undefined, 'the planted session still exists');
     const replay = await getWithCookie('/reports', planted);
     assert.equal(replay.status, 303);
     assert.match(replay.headers.get('location') ?? '', /^\/login\?next=/);
   });
 
-  it('when a user registers, then the session id changes too', async () => {
+  it('when a user registers, then a signed-in session starts and the registration form had written none', async () => {
     const client = app.client();
     await client.get('/register');
-    const before = client.cookie(COOKIE);
-    assert.ok(before);
-    await client.register(uniqueEmail('auth'));
-    assert.notEqual(sidOf(client.cookie(COOKIE)), sidOf(before));
+    assert.equal(client.cookie(COOKIE), undefined);
+    const email = uniqueEmail('auth');
+    await client.register(email);
+    const row = await sessionRow(app, sidOf(client.cookie(COOKIE)));
+    assert.equal((JSON.parse(row?.sess ?? '{}') as { userId?: number }).userId, (await userRow(email))?.id);
   });
 
   it('when a user logs out, then the session row is gone, the cookie is cleared, the sign-in page says so and the old cookie no longer authenticates', async () => {
@@ -349,11 +343,56 @@ describe('CSRF', () => {
     }
   });
 
-  it('when POST /login comes with no session at all, then 403 "Form expired"', async () => {
+  it('when POST /login comes without the anonymous-form cookie, then 403 "Form expired"', async () => {
     const { email } = await signedUp();
     const client = app.client();
     assertFormExpired(await rawPost(client, '/login', { email, password: PASSWORD, _csrf: 'anything' }));
     await assertSignedOut(client);
+  });
+
+  it('when an anonymous form carries another browser\'s token, a tampered token, or comes with another browser\'s cookie, then 403 "Form expired" and nothing happens', async () => {
+    const { email } = await signedUp();
+    const victim = app.client();
+    const attacker = app.client();
+    await victim.get('/login');
+    const victimToken = victim.csrfToken();
+    await attacker.get('/login');
+    const attackerToken = attacker.csrfToken();
+    const flipped = `${victimToken.slice(0, 10)}${victimToken[10] === 'A' ? 'B' : 'A'}${victimToken.slice(11)}`;
+    for (const token of [attackerToken, flipped, `${victimToken}A`, victimToken.slice(1)]) {
+      assertFormExpired(await rawPost(victim, '/login', { email, password: PASSWORD, _csrf: token }));
+      await assertSignedOut(victim);
+    }
+    // The victim's token sent with the attacker's cookie (a forger's own browser).
+    assertFormExpired(await rawPost(attacker, '/login', { email, password: PASSWORD, _csrf: victimToken }));
+    await assertSignedOut(attacker);
+    const newEmail = uniqueEmail('csrf');
+    assertFormExpired(await rawPost(victim, '/register', { email: newEmail, password: PASSWORD, confirm: PASSWORD, _csrf: attackerToken }));
+    assert.equal(await userRow(newEmail), undefined);
+    // The same requests with the browser's own token go through: the 403s above were the token's doing.
+    assert.equal((await rawPost(victim, '/login', { email, password: PASSWORD, _csrf: victimToken })).status, 303);
+    await assertSignedInAs(victim, email);
+  });
+
+  it('when a signed-in user posts the anonymous-form token of their own browser, then 403 "Form expired": signed-in forms take only the session\'s token', async () => {
+    const { client, email } = await signedUp();
+    const anonymousCookie = client.cookie(ANONYMOUS_COOKIE);
+    assert.ok(anonymousCookie, 'the registration form set no anonymous-form cookie');
+    const sameBrowserSignedOut = new HttpClient(app.url, new Map([[ANONYMOUS_COOKIE, anonymousCookie]]));
+    const anonymousToken = sameBrowserSignedOut.csrfToken((await sameBrowserSignedOut.get('/login')).html);
+    assertFormExpired(await rawPost(client, '/logout', { _csrf: anonymousToken }));
+    await assertSignedInAs(client, email);
+  });
+
+  it('when the anonymous-form cookie is set over http, then it is HttpOnly, SameSite=Lax, Path=/ and not Secure, and its value is not the token', async () => {
+    const page = await app.client().get('/login');
+    const line = page.headers.getSetCookie().find((l) => l.startsWith(`${ANONYMOUS_COOKIE}=`));
+    assert.ok(line, 'the sign-in form set no anonymous-form cookie');
+    const [pair = '', ...attrs] = line.split(';').map((part) => part.trim());
+    const lower = attrs.map((a) => a.toLowerCase());
+    for (const flag of ['httponly', 'samesite=lax', 'path=/']) assert.ok(lower.includes(flag), line);
+    assert.ok(!lower.includes('secure'), line);
+    assert.notEqual(pair.slice(ANONYMOUS_COOKIE.length + 1), /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1]);
   });
 
   it('when POST /register has no token or a wrong one, then 403 "Form expired" and no user is created', async () => {

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { appSuite } from '../helpers/app-suite.js';
+import { uniqueEmail } from '../helpers/http-client.js';
 import { adminClient, newFile, signedIn, uploadHashes } from '../helpers/factories.js';
 import { cspDirectives } from '../helpers/headers.js';
 
@@ -169,11 +170,41 @@ describe('anonymous visits', () => {
     assert.equal(await sessionCount(), before);
   });
 
-  test('when an anonymous visitor opens the sign-in form, then its CSRF token gets a session', async () => {
-    // Act
-    const page = await fetch(`${app.url}/login`);
+  test('when anonymous visitors open the sign-in, registration and other public forms many times, then no session row is written and no session cookie is set', async () => {
+    // Arrange
+    const before = await sessionCount();
+    const paths = ['/login', '/register', '/login?next=%2Freports%2Fnew', '/login?signed_out=1', '/confirm-email?token=no-such-link', '/'];
+
+    // Act: a script without a cookie jar, as in a storage DoS, each GET a new visitor
+    const pages = await Promise.all(Array.from({ length: 20 }, () => paths).flat().map((path) => fetch(`${app.url}${path}`)));
 
     // Assert
-    assert.match(page.headers.get('set-cookie') ?? '', /^hash_report\.sid=/);
+    for (const page of pages) {
+      assert.equal(page.status, page.url.includes('confirm-email') ? 400 : 200, page.url);
+      assert.ok(!page.headers.getSetCookie().some((line) => line.startsWith('hash_report.sid=')), `${page.url} set a session cookie`);
+    }
+    assert.equal(await sessionCount(), before);
+    // The forms carry a token all the same, bound to a cookie of their own.
+    const login = pages[0];
+    assert.match(login?.headers.get('set-cookie') ?? '', /^hash_report\.csrf=[A-Za-z0-9_-]{43};/);
+    assert.match((await login?.text()) ?? '', /name="_csrf" value="[A-Za-z0-9_-]{43}"/);
+  });
+
+  test('when an anonymous visitor signs in after the form, then exactly one session row is written, holding them', async () => {
+    // Arrange
+    const email = uniqueEmail('rows');
+    const registrant = app.client();
+    assert.equal((await registrant.register(email, 'Correct-Horse-Battery-42')).status, 303);
+    const client = app.client();
+    await client.get('/login');
+    const before = await sessionCount();
+
+    // Act
+    const response = await client.login(email, 'Correct-Horse-Battery-42');
+
+    // Assert
+    assert.equal(response.status, 303);
+    assert.equal(await sessionCount(), before + 1);
+    assert.equal((await client.get('/reports')).status, 200);
   });
 });

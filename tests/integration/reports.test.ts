@@ -212,7 +212,7 @@ describe('a report is its owner\'s alone', () => {
     const id = reportIdFrom(await owner.upload({ hashes: file.md5, name }));
     await waitForCompletion(owner, id);
     const anonymous = app.client();
-    await anonymous.get('/login'); // a CSRF token bound to the anonymous session
+    await anonymous.get('/login'); // a CSRF token bound to the anonymous-form cookie
     const token = anonymous.csrfToken();
 
     // Act

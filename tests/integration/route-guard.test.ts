@@ -11,7 +11,7 @@ import { tableNames, type TestDatabase } from '../helpers/test-database.js';
 import { TEST_KEY, waitForCompletion } from '../helpers/test-app.js';
 import { keyFingerprint } from '../../src/lookups/api-key.js';
 import { appSuite } from '../helpers/app-suite.js';
-import { uniqueEmail, type HttpClient } from '../helpers/http-client.js';
+import { HttpClient, uniqueEmail } from '../helpers/http-client.js';
 import { adminClient, hex, newFile, signedIn, uploadHashes, workingKey } from '../helpers/factories.js';
 import { multipartBody, postRaw } from '../helpers/multipart.js';
 import { fillPath, listRoutes, type AppRoute } from '../helpers/routes.js';
@@ -19,6 +19,9 @@ import { createApiToken } from '../helpers/api-client.js';
 
 const PASSWORD = 'correct horse battery'; // what HttpClient.register uses
 const ADMIN_EMAIL = uniqueEmail('guard-admin');
+
+/** The cookie of the forms before sign-in (web/anonymous-csrf.ts). */
+const ANONYMOUS_COOKIE = 'hash_report.csrf';
 
 interface Party {
   label: string;
@@ -78,7 +81,7 @@ const app = appSuite({}, async () => {
   const other = await signedInParty('another user');
   const bystander = await signedInParty('a bystander');
   const anonymous: Party = { label: 'an anonymous visitor', client: app.client(), email: null, token: null };
-  await anonymous.client.get('/login'); // a session of its own, and a token bound to it
+  await anonymous.client.get('/login'); // its anonymous-form cookie, and a token bound to it
   parties = { admin, owner, other, anonymous };
 
   // A distinctive name and hashes that can be searched for in every answer.
@@ -284,11 +287,15 @@ describe('CSRF on every state-changing route, enumerated from the router', () =>
     const forgeriesAgainst = async (actor: Party): Promise<Array<{ label: string; token?: string; header?: string }>> => {
       const forger = actor === parties.owner ? parties.other : parties.owner;
       await forger.client.get('/reports/new');
+      // The token of the actor's own browser before sign-in: valid for its anonymous-form cookie, never for a session.
+      const sameBrowserSignedOut = new HttpClient(app.url, new Map([[ANONYMOUS_COOKIE, actor.client.cookie(ANONYMOUS_COOKIE) ?? '']]));
+      await sameBrowserSignedOut.get('/login');
       return [
         { label: 'no token' },
         { label: 'a made-up token', token: hex(32) },
         { label: `the valid token of ${forger.label}'s session`, token: forger.client.csrfToken() },
         { label: 'a made-up X-CSRF-Token header', header: hex(32) },
+        { label: `the anonymous-form token of ${actor.label}'s own browser`, token: sameBrowserSignedOut.csrfToken() },
       ];
     };
     const posts = routes.filter((r) => r.method === 'POST' && !isApi(r));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { reportIdFrom, sameDatabase, startTestApp } from '../helpers/test-app.js';
 import { hex, signedIn, sleep } from '../helpers/factories.js';
 import { sessionRow, sidOf } from '../helpers/page.js';
+import { uniqueEmail } from '../helpers/http-client.js';
 import type { SessionData } from 'express-session';
 import { DatabaseSessionStore, SESSION_CACHE_MS } from '../../src/web/session-store.js';
 import { openDatabase } from '../../src/shared/database.js';
@@ -96,4 +97,23 @@ test('when another instance signed a session out, then a change saved from this 
 
   // Assert
   assert.equal(await sessionRow(a, sid), undefined, 'the signed-out session was written back');
+});
+
+test('when the sign-in form is opened on one instance and sent to another, then it signs in: its token is stored nowhere, and each instance verifies the other\'s', async (t) => {
+  // Arrange
+  const { a, b } = await twoInstances(t);
+  const email = uniqueEmail('two-instances');
+  assert.equal((await a.client().register(email)).status, 303);
+  const onA = a.client();
+  const token = onA.csrfToken((await onA.get('/login')).html);
+  const rowsBefore = (await a.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions'))?.n;
+
+  // Act
+  const onB = onA.on(b.url);
+  const response = await onB.postForm('/login', { _csrf: token, email, password: 'correct horse battery' });
+
+  // Assert
+  assert.equal(response.status, 303);
+  assert.equal((await onA.get('/reports')).status, 200);
+  assert.equal((await a.db.row<{ n: number }>('SELECT count(*) AS n FROM sessions'))?.n, (rowsBefore ?? 0) + 1);
 });
