@@ -29,7 +29,11 @@ export async function storeRowsOnThread(databasePath: string, task: StoreTask): 
     ...(needsLoader ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}),
   });
   try {
-    const reply = await pool.run({ databasePath, task, waiting: waitingWriters });
+    // The list's bytes are moved to the thread, not copied (77 MB for a million lines), when they own
+    // their whole memory: moving a slice would take its neighbours with it. The caller reads them no more.
+    const { content } = task;
+    const movable = content.byteOffset === 0 && content.byteLength === content.buffer.byteLength && !(content.buffer instanceof SharedArrayBuffer);
+    const reply = await pool.run({ databasePath, task, waiting: waitingWriters }, movable ? { transferList: [content.buffer as ArrayBuffer] } : {});
     if ('outcome' in reply) return reply.outcome;
     // The worker's error, as it said it (a message travels; its class does not).
     throw Object.assign(new Error(reply.error.message), reply.error.stack ? { stack: reply.error.stack } : {});

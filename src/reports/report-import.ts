@@ -13,6 +13,7 @@ export interface ImportInput {
   userId: number;
   name: string;
   notify: boolean;
+  /** The list. Consumed: on a SQLite file a big list's bytes are moved to the writer thread, and empty here afterwards. */
   content: Buffer;
 }
 
