@@ -92,17 +92,6 @@ export async function nextDueJobOfReportOfType(db: Executor, reportId: string, n
   return row.rows[0];
 }
 
-/** Rows still waiting per running report, for the queue-position estimate. */
-export async function pendingByReport(db: Executor): Promise<Array<{ reportId: string; userId: number; pending: number }>> {
-  const rows = await sql<{ reportId: string; userId: number; pending: number }>`
-    SELECT r.id AS "reportId", r.user_id AS "userId", count(*) AS pending
-    FROM reports r JOIN users u ON u.id = r.user_id JOIN report_items i ON i.report_id = r.id AND i.verdict = 'pending'
-    WHERE r.state = 'active' AND u.disabled_at IS NULL
-    GROUP BY r.id
-  `.execute(db);
-  return rows.rows.map((r) => ({ ...r, pending: Number(r.pending) }));
-}
-
 /** Jobs nobody waits for any more (their reports were deleted) would cost quota for nothing. */
 export async function deleteOrphanJobs(db: Executor): Promise<number> {
   const result = await sql`
